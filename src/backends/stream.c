@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stream.c - backend for "=command args": frames over a command's standard
+ * input and output, in the VDE stream encoding.
+ *
+ * The encoding is that of vde_plug(1) on a pipe: each frame is preceded by
+ * its length as two bytes, most significant first.  The command is started
+ * on the host side (a PATH search is allowed, as in "=ssh host vde_plug"),
+ * with one end of a socketpair as both its standard input and output, its
+ * standard error the application's, and no other descriptor.  It ends when
+ * the stack is deleted (end-of-file, then SIGTERM, then SIGKILL after a
+ * second), or by itself when the application dies and its input closes.
+ *
+ * Sending appends the batch's encoded frames to one output buffer and
+ * writes it in one call; what the command does not take now waits for
+ * EPOLLOUT, and frames that do not fit in the buffer meanwhile are
+ * dropped.  A frame is never cut: the stream would lose its framing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define STREAM_FRAME_MAX 65535
+#define STREAM_RXBUF (2 * (STREAM_FRAME_MAX + 2))
+#define STREAM_TXBUF (512 * 1024)
+#define STREAM_ETH_MIN 14
+
+struct stream_backend {
+	struct vds_backend hdr;
+	int fd;
+	pid_t pid;
+	struct vds_watch *w;
+	bool out_pending;   /* EPOLLOUT requested */
+	size_t rx_len;
+	size_t tx_off, tx_len;
+	unsigned char rx[STREAM_RXBUF];
+	unsigned char tx[STREAM_TXBUF];
+};
+
+/* vds_stream_decode - split complete frames out of a stream buffer and pass
+ * them to deliver; frames shorter than an Ethernet header are skipped.
+ * Return: the number of bytes consumed (a partial frame stays). */
+size_t vds_stream_decode(const unsigned char *buf, size_t len,
+			 void (*deliver)(void *arg, const struct vds_frame *f),
+			 void *arg)
+{
+	size_t pos = 0;
+
+	while (len - pos >= 2) {
+		size_t flen = ((size_t)buf[pos] << 8) | buf[pos + 1];
+		struct vds_frame f;
+
+		if (len - pos - 2 < flen)
+			break;
+		f.data = (void *)(buf + pos + 2);
+		f.len = flen;
+		if (flen >= STREAM_ETH_MIN)
+			deliver(arg, &f);
+		pos += 2 + flen;
+	}
+	return pos;
+}
+
+/* spawn - start the command with sock as its stdin and stdout.
+ * Return: its pid, or -errno (the exec's own error, such as -ENOENT,
+ * reported through a close-on-exec pipe). */
+static pid_t spawn(char **argv, int sock)
+{
+	int report[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(report[0]);
+		close(report[1]);
+		return err;
+	}
+	if (pid == 0) {
+		int e;
+
+		if (report[1] < 3 || sock < 3) {
+			/* keep them clear of 0..2 */
+			report[1] = fcntl(report[1], F_DUPFD_CLOEXEC, 3);
+			sock = fcntl(sock, F_DUPFD_CLOEXEC, 3);
+		}
+		if (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)
+			_exit(127);
+		/* everything else goes, the report pipe with the exec */
+		if (report[1] > 3 && dup3(report[1], 3, O_CLOEXEC) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 4U, ~0U, 0U);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(3, &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(report[1]);
+	do
+		n = read(report[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == sizeof(err)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -(err ? err : ECHILD);
+	}
+	return pid;
+}
+
+/* reap - end the command: SIGTERM, wait up to a second, then SIGKILL. */
+static void reap(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	kill(pid, SIGTERM);
+	if (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		if (poll(&p, 1, 1000) == 0)
+			kill(pid, SIGKILL);
+		close(pidfd);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* stream_open - start the command of "=command args".
+ * Return: 0, or -EINVAL for an empty or malformed command line, or the
+ * error of starting it. */
+static int stream_open(const char *url, struct vds_port *port,
+		       struct vds_backend **ret)
+{
+	struct stream_backend *b = NULL;
+	struct vds_cmdseq seq = { 0 };
+	char *argv[VDS_CMD_MAXARGS];
+	int sv[2] = { -1, -1 }, err;
+	size_t pos = 0;
+
+	if (url[0] != '=')
+		return -EINVAL;
+	err = vds_cmdline_parse(url + 1, VDS_CMDLINE_ONE | VDS_CMDLINE_RELATIVE,
+				&seq);
+	if (err < 0)
+		return err;
+	err = vds_cmdline_next(seq.buf, seq.len, &pos, argv,
+			       VDS_ARRAY_SIZE(argv), VDS_CMDLINE_RELATIVE);
+	if (err < 0)
+		goto fail;
+	b = vds_malloc(sizeof(*b));
+	if (!b) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	*b = (struct stream_backend){ .fd = -1, .pid = -1 };
+	err = vds_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	if (err < 0)
+		goto fail;
+	b->pid = spawn(argv, sv[1]);
+	close(sv[1]);
+	if (b->pid < 0) {
+		err = b->pid;
+		close(sv[0]);
+		goto fail;
+	}
+	b->fd = sv[0];
+	fcntl(b->fd, F_SETFL, O_NONBLOCK);
+	vds_cmdline_free(&seq);
+	*ret = &b->hdr;
+	return 0;
+fail:
+	vds_cmdline_free(&seq);
+	vds_free(b);
+	return err;
+}
+
+/* deliver_one - decoder callback: one frame to the interface. */
+static void deliver_one(void *arg, const struct vds_frame *f)
+{
+	struct stream_backend *b = arg;
+
+	vds_port_deliver(b->hdr.port, f, 1);
+}
+
+/* update_events - watch for output room only while output waits. */
+static void update_events(struct stream_backend *b)
+{
+	bool want = b->tx_len > b->tx_off;
+
+	if (want != b->out_pending && b->w) {
+		vds_loop_watch_mod(b->w, EPOLLIN | (want ? EPOLLOUT : 0));
+		b->out_pending = want;
+	}
+}
+
+/* flush - write what the output buffer holds. */
+static void flush(struct stream_backend *b)
+{
+	while (b->tx_off < b->tx_len) {
+		ssize_t n = send(b->fd, b->tx + b->tx_off, b->tx_len - b->tx_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				b->tx_off = b->tx_len; /* command gone: drop */
+			break;
+		}
+		b->tx_off += (size_t)n;
+	}
+	if (b->tx_off == b->tx_len)
+		b->tx_off = b->tx_len = 0;
+	update_events(b);
+}
+
+/* stream_event - input from the command, or room for output. */
+static void stream_event(void *arg, uint32_t events)
+{
+	struct stream_backend *b = arg;
+
+	if (events & EPOLLOUT)
+		flush(b);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = read(b->fd, b->rx + b->rx_len,
+				 sizeof(b->rx) - b->rx_len);
+		size_t used;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				/* the command is gone: the wire is cut */
+				vds_loop_watch_del(b->w);
+				b->w = NULL;
+			}
+			return;
+		}
+		b->rx_len += (size_t)n;
+		used = vds_stream_decode(b->rx, b->rx_len, deliver_one, b);
+		memmove(b->rx, b->rx + used, b->rx_len - used);
+		b->rx_len -= used;
+	}
+}
+
+/* stream_start - watch the command's socket.  Return: 0 or -errno. */
+static int stream_start(struct vds_backend *be, struct vds_loop *loop)
+{
+	struct stream_backend *b = (struct stream_backend *)be;
+
+	return vds_loop_watch_add(loop, b->fd, EPOLLIN, stream_event, b, &b->w);
+}
+
+/* stream_send - encode frames into the output buffer and write it.
+ * Return: frames consumed (all; those that did not fit are dropped). */
+static unsigned stream_send(struct vds_backend *be, const struct vds_frame *f,
+			    unsigned n)
+{
+	struct stream_backend *b = (struct stream_backend *)be;
+
+	if (!b->w)
+		return n;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = f[i].len;
+
+		if (len > STREAM_FRAME_MAX || b->tx_len + 2 + len > sizeof(b->tx))
+			continue;
+		b->tx[b->tx_len] = (unsigned char)(len >> 8);
+		b->tx[b->tx_len + 1] = (unsigned char)len;
+		memcpy(b->tx + b->tx_len + 2, f[i].data, len);
+		b->tx_len += 2 + len;
+	}
+	flush(b);
+	return n;
+}
+
+/* stream_stop - stop watching (loop thread). */
+static void stream_stop(struct vds_backend *be)
+{
+	struct stream_backend *b = (struct stream_backend *)be;
+
+	vds_loop_watch_del(b->w);
+	b->w = NULL;
+}
+
+/* stream_close - close the stream and end the command. */
+static void stream_close(struct vds_backend *be)
+{
+	struct stream_backend *b = (struct stream_backend *)be;
+
+	if (!b)
+		return;
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->pid > 0)
+		reap(b->pid);
+	vds_free(b);
+}
+
+const struct vds_backend_ops vds_backend_stream = {
+	.scheme = NULL, /* selected by a leading '=' */
+	.open = stream_open,
+	.start = stream_start,
+	.send = stream_send,
+	.stop = stream_stop,
+	.close = stream_close,
+	.max_frame = STREAM_FRAME_MAX,
+};

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* internal.h - declarations shared by the core modules and the backends. */
+#ifndef VDS_INTERNAL_H
+#define VDS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "vdestack.h"
+
+#define VDS_EXPORT __attribute__((visibility("default")))
+
+#define VDS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Default interface name inside a stack, and the longest name the kernel
+ * takes (IFNAMSIZ - 1). */
+#define VDS_DEFAULT_IFNAME "vde0"
+#define VDS_IFNAME_MAX 15
+
+/* ------------------------------------------------------------------ */
+/* alloc.c: the one allocator entry point (fault injection in tests)   */
+/* ------------------------------------------------------------------ */
+
+void *vds_malloc(size_t size);
+void *vds_calloc(size_t n, size_t size);
+void *vds_realloc(void *ptr, size_t size);
+char *vds_strdup(const char *s);
+void vds_free(void *ptr);
+
+/* Make the Nth allocation from now fail (1 = the next one); 0 disables.
+ * Return: the number of allocations made since the last call. */
+unsigned long vds_alloc_fail_at(unsigned long n);
+
+/* ------------------------------------------------------------------ */
+/* sys.c: the system-call seam (unit tests --wrap these)               */
+/* ------------------------------------------------------------------ */
+/* Each returns >= 0 on success, -errno on failure. */
+
+pid_t vds_sys_fork(void);
+int vds_sys_unshare(int flags);
+int vds_sys_setns(int fd, int nstype);
+int vds_sys_open(const char *path, int flags);
+int vds_sys_ioctl(int fd, unsigned long req, void *arg);
+int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
+int vds_sys_socket(int domain, int type, int protocol);
+int vds_sys_write_file(const char *path, const char *text);
+
+/* ------------------------------------------------------------------ */
+/* cmdline.c: vde_stackcmd parsing                                     */
+/* ------------------------------------------------------------------ */
+
+/* A parsed command sequence, packed in one buffer that is sent as is to
+ * the helper: for each command, its word count (2 bytes, host order) and
+ * then its words, each ending with a NUL. */
+struct vds_cmdseq {
+	char *buf;       /* "argv0\0arg1\0\0argv0\0\0" */
+	size_t len;      /* bytes used in buf */
+	unsigned ncmds;  /* number of commands */
+};
+
+/* Parse "cmd args;cmd args" (quotes group words, backslash escapes).
+ * flags: VDS_CMDLINE_* below.
+ * Return: 0; -EINVAL for an empty sequence, an unterminated quote or a
+ * relative command path; -E2BIG beyond VDS_CMD_MAX; -ENOMEM. */
+int vds_cmdline_parse(const char *text, unsigned flags, struct vds_cmdseq *ret);
+
+#define VDS_CMDLINE_ONE 0x1u      /* one command: ';' is an ordinary char */
+#define VDS_CMDLINE_RELATIVE 0x2u /* allow a program name without '/' */
+void vds_cmdline_free(struct vds_cmdseq *seq);
+
+/* Iterate: *pos starts at 0; fills argv (up to max-1 words, NULL-ended)
+ * with pointers into buf.  Return: number of words, 0 at the end,
+ * -EBADMSG for a malformed buffer (or a relative program name unless
+ * flags has VDS_CMDLINE_RELATIVE), -E2BIG if argv is too small. */
+int vds_cmdline_next(const char *buf, size_t len, size_t *pos, char **argv,
+		     unsigned max, unsigned flags);
+
+#define VDS_CMD_MAX 32768 /* longest packed sequence, bytes */
+#define VDS_CMD_MAXARGS 256
+
+/* ------------------------------------------------------------------ */
+/* loop.c: the event loop that runs the frame pumps                    */
+/* ------------------------------------------------------------------ */
+/*
+ * One loop is one thread with an epoll set.  Stacks are spread over a
+ * small pool of loops (see loop.c, Theory of operation).  All the calls
+ * below that take a loop must run on that loop's thread, except
+ * vds_loop_acquire, vds_loop_release and vds_loop_call.
+ */
+struct vds_loop;
+struct vds_watch;
+struct vds_timer;
+struct vds_source;
+
+typedef void (*vds_watch_cb)(void *arg, uint32_t events);
+typedef void (*vds_timer_cb)(void *arg);
+
+/* Per-iteration hooks, modelled on GLib's GSource. */
+struct vds_source_ops {
+	/* Before the wait: may add/modify watches; lowers *timeout_ms
+	 * (-1 = infinite) to what the source needs. */
+	void (*prepare)(void *arg, int *timeout_ms);
+	/* After the wait, every iteration, after the fd callbacks ran. */
+	void (*check)(void *arg);
+};
+
+/* Take a loop from the pool for one more user (starts its thread when
+ * needed).  Return: 0 or -errno. */
+int vds_loop_acquire(struct vds_loop **ret);
+/* Give the loop back; its thread ends when nobody uses it. */
+void vds_loop_release(struct vds_loop *loop);
+/* Run fn(arg) on the loop's thread and wait for it (runs inline when
+ * called from that thread).  Return: fn's return value. */
+int vds_loop_call(struct vds_loop *loop, int (*fn)(void *arg), void *arg);
+
+int vds_loop_watch_add(struct vds_loop *loop, int fd, uint32_t events,
+		       vds_watch_cb cb, void *arg, struct vds_watch **ret);
+int vds_loop_watch_mod(struct vds_watch *w, uint32_t events);
+void vds_loop_watch_del(struct vds_watch *w);
+
+/* One-shot timer, due in ms from now. */
+int vds_loop_timer_add(struct vds_loop *loop, vds_timer_cb cb, void *arg,
+		       struct vds_timer **ret);
+void vds_loop_timer_arm(struct vds_timer *t, int64_t due_ms_from_now);
+void vds_loop_timer_disarm(struct vds_timer *t);
+void vds_loop_timer_del(struct vds_timer *t);
+
+int vds_loop_source_add(struct vds_loop *loop,
+			const struct vds_source_ops *ops, void *arg,
+			struct vds_source **ret);
+void vds_loop_source_del(struct vds_source *s);
+
+/* Monotonic clock in ms. */
+int64_t vds_now_ms(void);
+
+/* ------------------------------------------------------------------ */
+/* Frames and the backend vtable                                        */
+/* ------------------------------------------------------------------ */
+
+/* One Ethernet frame (no FCS).  Buffers belong to the caller and are
+ * valid only during the call that passes them. */
+struct vds_frame {
+	void *data;
+	size_t len;
+};
+
+struct vds_port;
+struct vds_backend;
+
+/*
+ * struct vds_backend_ops - the frame transport behind a stack's interface.
+ *
+ * A backend's state struct starts with a struct vds_backend header.  The
+ * core calls open and close from the application's thread, and start,
+ * send and stop on the loop thread that pumps the stack.
+ */
+struct vds_backend_ops {
+	/* URL scheme ("mem" for mem://NAME); NULL for the fallback entry. */
+	const char *scheme;
+
+	/* Open from the full URL.  port is the core's handle for this
+	 * stack, to pass to vds_port_deliver.  Return: 0 or -errno
+	 * (-EINVAL for a malformed URL). */
+	int (*open)(const char *url, struct vds_port *port,
+		    struct vds_backend **ret);
+
+	/* Register fds, timers and sources on the loop.  Return: 0/-errno. */
+	int (*start)(struct vds_backend *be, struct vds_loop *loop);
+
+	/* Frames read from the interface, to send out.  Must not block:
+	 * drop what cannot be sent now.  Return: frames consumed. */
+	unsigned (*send)(struct vds_backend *be, const struct vds_frame *f,
+			 unsigned n);
+
+	/* Undo start (on the loop thread). */
+	void (*stop)(struct vds_backend *be);
+
+	/* Release everything; accepts a backend that was never started. */
+	void (*close)(struct vds_backend *be);
+
+	/* Largest frame (Ethernet header included) the backend carries;
+	 * 0 = no limit the core needs to know. */
+	size_t max_frame;
+};
+
+/* Common header of every backend's state. */
+struct vds_backend {
+	const struct vds_backend_ops *ops;
+	struct vds_port *port;
+};
+
+/* Frames arriving from the network, to write to the stack's interface.
+ * Called on the loop thread.  Never blocks; drops on congestion. */
+void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
+		      unsigned n);
+
+/* registry.c: pick the backend for a URL.  Return: the ops, or NULL with
+ * *err = -EPROTONOSUPPORT / -EINVAL. */
+const struct vds_backend_ops *vds_registry_lookup(const char *url, int *err);
+
+/* stream.c: decode the VDE stream encoding (2-byte big-endian length, then
+ * the frame); frames under 14 bytes are skipped.  Return: bytes consumed. */
+size_t vds_stream_decode(const unsigned char *buf, size_t len,
+			 void (*deliver)(void *arg, const struct vds_frame *f),
+			 void *arg);
+
+/* The backends (each file ends with its table). */
+extern const struct vds_backend_ops vds_backend_vdeplug;
+extern const struct vds_backend_ops vds_backend_stream;
+
+/* ------------------------------------------------------------------ */
+/* pump.c: connects a stack's interface fd to its backend               */
+/* ------------------------------------------------------------------ */
+
+/* Open the backend of url (before any namespace exists, so that a bad URL
+ * costs nothing).  Return: 0 or -errno. */
+int vds_port_open(const char *url, struct vds_port **ret);
+/* Start pumping between the interface fd (non-blocking; owned by the port
+ * from now on, also on failure) and the backend, on a loop of the pool.
+ * Return: 0 or -errno. */
+int vds_port_start(struct vds_port *port, int ifd);
+/* In a forked child: release the child's copies only (the parent still
+ * runs the pump and owns the backend).  Accepts NULL. */
+void vds_port_forget(struct vds_port *port);
+/* Stop, close the backend and the fd, free.  Accepts NULL. */
+void vds_port_close(struct vds_port *port);
+
+/* ------------------------------------------------------------------ */
+/* proto.c / helper.c: the namespace helper and its control protocol    */
+/* ------------------------------------------------------------------ */
+
+enum vds_op {
+	VDS_OP_HELLO = 1,  /* helper -> app at start: status */
+	VDS_OP_NEWSTACK,   /* ifname, flags -> id, [tap fd] */
+	VDS_OP_DELSTACK,   /* id -> status */
+	VDS_OP_SOCKET,     /* id, domain, type, protocol -> [fd] */
+	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
+};
+
+#define VDS_NEWSTACK_TAP 0x1u /* create the tap interface */
+
+#define VDS_MSG_MAX (VDS_CMD_MAX + 256)
+
+/* Request header; a variable payload (ifname or commands) follows. */
+struct vds_req {
+	uint32_t op;
+	uint32_t id;     /* stack id in the helper */
+	int32_t arg[3];  /* op specific */
+	uint32_t len;    /* payload bytes */
+};
+
+struct vds_rep {
+	int32_t status;  /* >= 0 result, -errno failure */
+	uint32_t id;
+};
+
+/* Pack a request into buf (size at least sizeof(req) + len).
+ * Return: bytes used or -E2BIG. */
+ssize_t vds_proto_pack(void *buf, size_t size, const struct vds_req *req,
+		       const void *payload);
+/* Check and split a received request.  Return: 0 or -EBADMSG. */
+int vds_proto_unpack(const void *buf, size_t len, struct vds_req *req,
+		     const void **payload);
+
+/* Send a message with up to 4 descriptors.  Return: 0 or -errno. */
+int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
+		   unsigned nfds);
+/* Receive a message; descriptors beyond max are closed.
+ * Return: bytes (0 = peer gone) or -errno; *ret_nfds set. */
+ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
+		       unsigned max, unsigned *ret_nfds);
+
+struct vds_helper;
+
+/* The process-wide helper, started at first use (a new one after the
+ * old one died).  Returns a new reference.  Return: 0 or -errno. */
+int vds_helper_get(struct vds_helper **ret);
+void vds_helper_put(struct vds_helper *h);
+
+/* One request/response with the helper over a private channel.
+ * fds: descriptors to pass with the request; ret_fd: receives one
+ * descriptor from the reply (or NULL).  Return: reply status (>= 0)
+ * or -errno; -ESRCH when the helper is gone. */
+int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
+		    const void *payload, const int *fds, unsigned nfds,
+		    struct vds_rep *rep, int *ret_fd);
+
+/* The server side, run in the helper process.  Never returns. */
+void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
+	__attribute__((noreturn));
+
+/* nsops.c: inside the helper. */
+int vds_ns_setup_user(uid_t uid, gid_t gid);
+/* Create a network namespace (and a tap named ifname in it when tap is
+ * true), bring lo up, return to base.  Return: 0 or -errno. */
+int vds_ns_new_stack(int base_ns, const char *ifname, bool tap,
+		     int *ret_ns, int *ret_tap);
+
+/* Validate an interface name.  Return: 0 or -EINVAL. */
+int vds_ifname_check(const char *name);
+
+/* Inside the library, sockets are made in the host stack even when a
+ * default stack is set: thread-local switch used by the socket()
+ * interposition. */
+extern __thread int vds_bypass_default;
+
+#endif /* VDS_INTERNAL_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsops.c - user namespace, network namespaces and taps, inside the helper.
+ *
+ * Theory of operation: the helper unshares a user namespace and maps the
+ * application's user to root in it ("0 uid 1": the only mapping an
+ * unprivileged process may write for itself, and the same one when the
+ * application is real root), after denying setgroups(2) as the kernel
+ * requires for the gid map.  It then unshares a first network namespace,
+ * the base, which stays empty and is where the helper returns after each
+ * operation.  Every stack is one more network namespace: unshare, open it
+ * from /proc/thread-self/ns/net to keep it alive by descriptor, open the
+ * tap (a tap belongs to the namespace it is opened in), bring lo up, and
+ * setns() back to the base.  Both moves are allowed because the helper is
+ * root in the user namespace that owns all of these namespaces.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* vds_ifname_check - validate an interface name as the kernel would.
+ * Return: 0, or -EINVAL for an empty, too long (over 15 bytes, never
+ * truncated), "." or ".." name, or one with '/', ':' or blanks. */
+int vds_ifname_check(const char *name)
+{
+	size_t len = strnlen(name, VDS_IFNAME_MAX + 1);
+
+	if (len == 0 || len > VDS_IFNAME_MAX)
+		return -EINVAL;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+/* vds_ns_setup_user - enter a new user namespace with uid/gid as root.
+ * Return: 0 or -errno (EPERM/ENOSPC/EINVAL from unshare as the kernel
+ * says when unprivileged user namespaces are off). */
+int vds_ns_setup_user(uid_t uid, gid_t gid)
+{
+	char map[64];
+	int err;
+
+	err = vds_sys_unshare(CLONE_NEWUSER);
+	if (err < 0)
+		return err;
+	err = vds_sys_write_file("/proc/self/setgroups", "deny");
+	if (err < 0 && err != -ENOENT)
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	err = vds_sys_write_file("/proc/self/gid_map", map);
+	if (err < 0)
+		return err;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	return vds_sys_write_file("/proc/self/uid_map", map);
+}
+
+/* lo_up - bring the loopback interface of the current namespace up.
+ * Return: 0 or -errno. */
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = vds_sys_ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (err == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		err = vds_sys_ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
+}
+
+/* open_tap - create the tap interface ifname in the current namespace.
+ * Return: its descriptor (non-blocking, close-on-exec) or -errno:
+ * -ENOENT/-EACCES/-EPERM from /dev/net/tun, -EBUSY for a name in use. */
+static int open_tap(const char *ifname)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = vds_sys_open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	err = vds_sys_ioctl(fd, TUNSETIFF, &ifr);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* vds_ns_new_stack - make the network namespace of a new stack.
+ * base_ns: the helper's base namespace, where it is on return.
+ * Return: 0 with *ret_ns (and *ret_tap when tap, else -1) set, or -errno;
+ * nothing stays open on failure. */
+int vds_ns_new_stack(int base_ns, const char *ifname, bool tap,
+		     int *ret_ns, int *ret_tap)
+{
+	int ns = -1, tapfd = -1, err, back;
+
+	err = vds_sys_unshare(CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
+	if (ns < 0) {
+		err = ns;
+		goto out;
+	}
+	err = lo_up();
+	if (err < 0)
+		goto out;
+	if (tap) {
+		tapfd = open_tap(ifname);
+		if (tapfd < 0) {
+			err = tapfd;
+			goto out;
+		}
+	}
+out:
+	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err == 0 && back < 0)
+		err = back;
+	if (err < 0) {
+		if (ns >= 0)
+			close(ns);
+		if (tapfd >= 0)
+			close(tapfd);
+		return err;
+	}
+	*ret_ns = ns;
+	*ret_tap = tapfd;
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * proto.c - the control protocol between the application and its helper.
+ *
+ * Theory of operation: the helper listens on one SOCK_SEQPACKET socket.
+ * Every request is one message (struct vds_req, then a payload) that
+ * carries, as its first passed descriptor, one end of a fresh socketpair:
+ * the helper answers there (struct vds_rep, plus a descriptor for
+ * NEWSTACK and SOCKET).  Messages on a seqpacket socket are atomic, so any
+ * number of threads, and forked children of the application, can talk to
+ * the helper at once without a lock and without replies crossing.  A
+ * reply channel that reads end-of-file means the helper is gone.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define VDS_MAX_FDS 4
+
+/* vds_proto_pack - serialise a request and its payload into buf.
+ * Return: the message length, or -E2BIG when it does not fit. */
+ssize_t vds_proto_pack(void *buf, size_t size, const struct vds_req *req,
+		       const void *payload)
+{
+	size_t total = sizeof(*req) + req->len;
+
+	if (req->len > VDS_MSG_MAX - sizeof(*req) || total > size)
+		return -E2BIG;
+	memcpy(buf, req, sizeof(*req));
+	if (req->len)
+		memcpy((char *)buf + sizeof(*req), payload, req->len);
+	return (ssize_t)total;
+}
+
+/* vds_proto_unpack - check a received message and split it.
+ * Return: 0, or -EBADMSG when the lengths do not add up. */
+int vds_proto_unpack(const void *buf, size_t len, struct vds_req *req,
+		     const void **payload)
+{
+	if (len < sizeof(*req))
+		return -EBADMSG;
+	memcpy(req, buf, sizeof(*req));
+	if (req->len != len - sizeof(*req))
+		return -EBADMSG;
+	*payload = (const char *)buf + sizeof(*req);
+	return 0;
+}
+
+/* vds_proto_send - send one message with up to VDS_MAX_FDS descriptors.
+ * Return: 0 or -errno (-EPIPE when the peer is gone). */
+int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
+		   unsigned nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VDS_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfds > VDS_MAX_FDS)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/* vds_proto_recv - receive one message and the descriptors it carries.
+ * Descriptors beyond max, and all of them on a truncated message, are
+ * closed.  Return: bytes received (0 when the peer is gone) or -errno
+ * (-EMSGSIZE for a truncated message). */
+ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
+		       unsigned max, unsigned *ret_nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VDS_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	unsigned got = 0;
+	ssize_t n;
+
+	*ret_nfds = 0;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
+	     cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t count;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < count; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (got < max && !(msg.msg_flags & MSG_TRUNC))
+				fds[got++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		for (unsigned i = 0; i < got; i++)
+			close(fds[i]);
+		return -EMSGSIZE;
+	}
+	*ret_nfds = got;
+	return n;
+}

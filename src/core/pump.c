@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pump.c - the frame pump: moves frames between a stack's interface and its
+ * backend.
+ *
+ * Theory of operation: a port owns the interface descriptor (a tap,
+ * non-blocking) and the backend.  When the interface is readable, the pump
+ * reads frames until EAGAIN or until its batch is full, packing them into
+ * one buffer of the loop (no allocation per frame), and hands the whole
+ * batch to the backend's send().  Frames from the backend come back
+ * through vds_port_deliver(), which writes each one to the interface and
+ * drops it when the interface cannot take it now, as a wire would.  There
+ * is no poll per frame: the loop wakes once per burst.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Frames read per wake-up at most, and the room for them.  The buffer is
+ * per port thread (thread-local), so a thousand idle stacks cost nothing. */
+#define PUMP_BATCH 64
+#define PUMP_FRAME_MAX (65536 + 64)
+#define PUMP_BUF (256 * 1024 + PUMP_FRAME_MAX)
+
+struct vds_port {
+	int fd;
+	struct vds_backend *be;
+	struct vds_loop *loop;
+	struct vds_watch *watch;
+	bool started;
+	atomic_ulong rx_frames, tx_frames, tx_drops;
+};
+
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+/* buf_key_init - the key whose destructor frees a thread's buffer when
+ * its loop thread ends. */
+static void buf_key_init(void)
+{
+	pthread_key_create(&buf_key, vds_free);
+}
+
+/* thread_buf - this loop thread's batch buffer, made at first use.
+ * Return: the buffer, or NULL when out of memory. */
+static unsigned char *thread_buf(void)
+{
+	unsigned char *buf;
+
+	pthread_once(&buf_once, buf_key_init);
+	buf = pthread_getspecific(buf_key);
+	if (!buf) {
+		buf = vds_malloc(PUMP_BUF);
+		if (buf && pthread_setspecific(buf_key, buf) != 0) {
+			vds_free(buf);
+			buf = NULL;
+		}
+	}
+	return buf;
+}
+
+/* port_readable - drain the interface into the backend. */
+static void port_readable(void *arg, uint32_t events)
+{
+	struct vds_port *port = arg;
+	struct vds_frame f[PUMP_BATCH];
+	unsigned n = 0;
+	size_t used = 0;
+	bool more = true;
+	unsigned char *pump_buf = thread_buf();
+
+	if (!pump_buf)
+		return; /* level-triggered: tried again at the next wake */
+	while (more) {
+		ssize_t len = read(port->fd, pump_buf + used, PUMP_BUF - used);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			more = false; /* EAGAIN, or an error: wait for the next wake */
+		} else if (len == 0) {
+			more = false;
+		} else {
+			f[n].data = pump_buf + used;
+			f[n].len = (size_t)len;
+			n++;
+			used += ((size_t)len + 15) & ~(size_t)15;
+		}
+		if (n == PUMP_BATCH || PUMP_BUF - used < PUMP_FRAME_MAX ||
+		    (!more && n)) {
+			port->be->ops->send(port->be, f, n);
+			atomic_fetch_add_explicit(&port->rx_frames, n,
+						  memory_order_relaxed);
+			n = 0;
+			used = 0;
+		}
+	}
+}
+
+/* vds_port_deliver - write frames from the backend to the interface.
+ * Frames the interface cannot take now are dropped and counted. */
+void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
+		      unsigned n)
+{
+	unsigned drops = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		ssize_t len;
+
+		do
+			len = write(port->fd, f[i].data, f[i].len);
+		while (len < 0 && errno == EINTR);
+		if (len < 0)
+			drops++;
+	}
+	atomic_fetch_add_explicit(&port->tx_frames, n - drops,
+				  memory_order_relaxed);
+	if (drops)
+		atomic_fetch_add_explicit(&port->tx_drops, drops,
+					  memory_order_relaxed);
+}
+
+/* vds_port_open - a port with the backend of url, not yet pumping.
+ * Return: 0 or -errno (the registry's or the backend's). */
+int vds_port_open(const char *url, struct vds_port **ret)
+{
+	const struct vds_backend_ops *ops;
+	struct vds_port *port;
+	int err;
+
+	ops = vds_registry_lookup(url, &err);
+	if (!ops)
+		return err;
+	port = vds_calloc(1, sizeof(*port));
+	if (!port)
+		return -ENOMEM;
+	port->fd = -1;
+	vds_bypass_default++;
+	err = ops->open(url, port, &port->be);
+	vds_bypass_default--;
+	if (err < 0) {
+		port->be = NULL;
+		vds_port_close(port);
+		return err;
+	}
+	port->be->ops = ops;
+	port->be->port = port;
+	*ret = port;
+	return 0;
+}
+
+/* start_on_loop - register the port and its backend (loop thread). */
+static int start_on_loop(void *arg)
+{
+	struct vds_port *port = arg;
+	int err;
+
+	err = vds_loop_watch_add(port->loop, port->fd, EPOLLIN,
+				 port_readable, port, &port->watch);
+	if (err < 0)
+		return err;
+	err = port->be->ops->start(port->be, port->loop);
+	if (err < 0) {
+		vds_loop_watch_del(port->watch);
+		port->watch = NULL;
+	}
+	return err;
+}
+
+/* stop_on_loop - unregister the port and its backend (loop thread). */
+static int stop_on_loop(void *arg)
+{
+	struct vds_port *port = arg;
+
+	port->be->ops->stop(port->be);
+	vds_loop_watch_del(port->watch);
+	port->watch = NULL;
+	return 0;
+}
+
+/* vds_port_start - start pumping between ifd and the backend on a loop
+ * of the pool; the port owns ifd from now on.  Return: 0 or -errno. */
+int vds_port_start(struct vds_port *port, int ifd)
+{
+	int err;
+
+	port->fd = ifd;
+	err = vds_loop_acquire(&port->loop);
+
+	if (err < 0)
+		return err;
+	err = vds_loop_call(port->loop, start_on_loop, port);
+	if (err < 0) {
+		vds_loop_release(port->loop);
+		port->loop = NULL;
+		return err;
+	}
+	port->started = true;
+	return 0;
+}
+
+/* vds_port_close - stop the pump, close the backend and the interface.
+ * Accepts NULL and a port that never started. */
+void vds_port_close(struct vds_port *port)
+{
+	if (!port)
+		return;
+	if (port->started)
+		vds_loop_call(port->loop, stop_on_loop, port);
+	if (port->loop)
+		vds_loop_release(port->loop);
+	if (port->be)
+		port->be->ops->close(port->be);
+	if (port->fd >= 0)
+		close(port->fd);
+	vds_free(port);
+}
+
+/* vds_port_forget - in a forked child, free the child's copy of a port
+ * without touching the pump or the backend, which are the parent's. */
+void vds_port_forget(struct vds_port *port)
+{
+	if (!port)
+		return;
+	if (port->fd >= 0)
+		close(port->fd);
+	vds_free(port);
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stack.c - the public entry points: stack lifecycle, commands, sockets and
+ * the default stack.
+ *
+ * Theory of operation: a struct vdestack ties together a namespace kept by
+ * the helper (helper.c, named by an id), and, when the stack has a
+ * network, the port that pumps frames between its interface and its
+ * backend (pump.c).  Internally everything returns -errno; these functions
+ * are the only place where that becomes the original's contract of NULL
+ * or -1 with errno set.
+ *
+ * A stack is reference counted so that socket() on the default stack can
+ * run without holding a lock while vde_delstack() runs in another thread:
+ * the default stack holds a reference of its own, and the stack is torn
+ * down when the last reference goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct vdestack {
+	atomic_int refs;
+	struct vds_helper *helper;
+	uint32_t id;              /* in the helper; 0 = none */
+	struct vds_port *port;    /* NULL: no network */
+	pid_t owner;              /* process that made the stack */
+};
+
+__thread int vds_bypass_default;
+
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vdestack *default_stack; /* holds a reference */
+static atomic_bool have_default;
+
+/* stack_ref - take a reference. */
+static struct vdestack *stack_ref(struct vdestack *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+/* stack_destroy - release everything a stack holds; accepts a stack that
+ * was only partly built.  In a forked child only the child's copies are
+ * released: the namespace and the pump belong to the parent. */
+static void stack_destroy(struct vdestack *s)
+{
+	int saved = errno;
+
+	if (s->owner != getpid()) {
+		vds_port_forget(s->port);
+		vds_free(s);
+		errno = saved;
+		return;
+	}
+	vds_port_close(s->port);
+	if (s->id) {
+		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
+		struct vds_rep rep;
+
+		vds_helper_call(s->helper, &req, NULL, NULL, 0, &rep, NULL);
+	}
+	vds_helper_put(s->helper);
+	vds_free(s);
+	errno = saved;
+}
+
+/* stack_unref - drop a reference; the last one destroys the stack. */
+static void stack_unref(struct vdestack *s)
+{
+	if (atomic_fetch_sub(&s->refs, 1) == 1)
+		stack_destroy(s);
+}
+
+/* stack_create - the work of vde_addstack().  Return: 0 or -errno. */
+static int stack_create(const char *url, const char *ifname,
+			struct vdestack **ret)
+{
+	struct vdestack *s;
+	struct vds_req req = { .op = VDS_OP_NEWSTACK };
+	struct vds_rep rep;
+	bool net = url && url[0];
+	int err, tap = -1;
+
+	if (!ifname)
+		ifname = VDS_DEFAULT_IFNAME;
+	err = vds_ifname_check(ifname);
+	if (err < 0)
+		return err;
+	s = vds_calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	atomic_init(&s->refs, 1);
+	s->owner = getpid();
+	if (net) {
+		err = vds_port_open(url, &s->port);
+		if (err < 0)
+			goto fail;
+	}
+	err = vds_helper_get(&s->helper);
+	if (err < 0)
+		goto fail;
+	req.arg[0] = net ? VDS_NEWSTACK_TAP : 0;
+	req.len = (uint32_t)strlen(ifname) + 1;
+	err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep, &tap);
+	if (err < 0)
+		goto fail;
+	s->id = rep.id;
+	if (net) {
+		if (tap < 0) {
+			err = -EBADMSG;
+			goto fail;
+		}
+		err = vds_port_start(s->port, tap);
+		if (err < 0)
+			goto fail;
+	} else if (tap >= 0) {
+		close(tap);
+	}
+	*ret = s;
+	return 0;
+fail:
+	stack_destroy(s);
+	return err;
+}
+
+/* vde_addstack - a new stack on network vdenet, interface ifname.
+ * Return: the stack, or NULL with errno set (see vde_addstack(3)). */
+VDS_EXPORT struct vdestack *vde_addstack(char *vdenet, char *ifname)
+{
+	struct vdestack *s = NULL;
+	int err = stack_create(vdenet, ifname, &s);
+
+	if (err < 0) {
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+/* vde_delstack - delete a stack; NULL is ignored. */
+VDS_EXPORT void vde_delstack(struct vdestack *stack)
+{
+	struct vdestack *old = NULL;
+
+	if (!stack)
+		return;
+	pthread_mutex_lock(&default_lock);
+	if (default_stack == stack) {
+		old = default_stack;
+		default_stack = NULL;
+		atomic_store(&have_default, false);
+	}
+	pthread_mutex_unlock(&default_lock);
+	if (old)
+		stack_unref(old);
+	stack_unref(stack);
+}
+
+/* vde_default_stack - make socket(2) use stack (NULL: the host's). */
+VDS_EXPORT void vde_default_stack(struct vdestack *stack)
+{
+	struct vdestack *old;
+
+	if (stack)
+		stack_ref(stack);
+	pthread_mutex_lock(&default_lock);
+	old = default_stack;
+	default_stack = stack;
+	atomic_store(&have_default, stack != NULL);
+	pthread_mutex_unlock(&default_lock);
+	if (old)
+		stack_unref(old);
+}
+
+/* stdio_fds - the caller's open standard descriptors.
+ * Return: a mask of which of 0, 1, 2 are open; fds gets them in order. */
+static unsigned stdio_fds(int fds[3], unsigned *ret_n)
+{
+	unsigned mask = 0, n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) >= 0) {
+			mask |= 1u << i;
+			fds[n++] = i;
+		}
+	}
+	*ret_n = n;
+	return mask;
+}
+
+/* vde_stackcmd - run a command sequence in the stack and wait for it.
+ * Return: 0 when every command exited with 0, the first non-zero exit
+ * status otherwise, or -1 with errno (see vde_stackcmd(3)). */
+VDS_EXPORT int vde_stackcmd(struct vdestack *stack, char *stackcmd)
+{
+	struct vds_cmdseq seq;
+	struct vds_req req = { .op = VDS_OP_CMD };
+	struct vds_rep rep;
+	int fds[3], err;
+	unsigned nfds;
+
+	if (!stack || !stackcmd) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!stack->id) {
+		errno = EINVAL;
+		return -1;
+	}
+	err = vds_cmdline_parse(stackcmd, 0, &seq);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	req.id = stack->id;
+	req.arg[0] = (int32_t)stdio_fds(fds, &nfds);
+	req.len = (uint32_t)seq.len;
+	err = vds_helper_call(stack->helper, &req, seq.buf, fds, nfds, &rep,
+			      NULL);
+	vds_cmdline_free(&seq);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return err;
+}
+
+/* vde_msocket - socket(2) in the stack's network namespace.
+ * Return: the descriptor, or -1 with errno (socket(2)'s, or EINVAL,
+ * ESRCH when the helper is gone). */
+VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
+			   int protocol)
+{
+	struct vds_req req = {
+		.op = VDS_OP_SOCKET,
+		.arg = { domain, type, protocol },
+	};
+	struct vds_rep rep;
+	int fd, err;
+
+	if (!stack || !stack->id) {
+		errno = EINVAL;
+		return -1;
+	}
+	req.id = stack->id;
+	err = vds_helper_call(stack->helper, &req, NULL, NULL, 0, &rep, &fd);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	if (fd < 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	/* received close-on-exec; keep it only if the caller asked for it */
+	if (!(type & SOCK_CLOEXEC))
+		fcntl(fd, F_SETFD, 0);
+	return fd;
+}
+
+/* socket - socket(2), made in the default stack when one is set (see
+ * vde_default_stack(3)); the library's own sockets never are.
+ * Return: the descriptor, or -1 with errno. */
+VDS_EXPORT int socket(int domain, int type, int protocol)
+{
+	struct vdestack *s = NULL;
+	int fd;
+
+	if (atomic_load(&have_default) && !vds_bypass_default) {
+		pthread_mutex_lock(&default_lock);
+		if (default_stack)
+			s = stack_ref(default_stack);
+		pthread_mutex_unlock(&default_lock);
+	}
+	if (!s) {
+		fd = vds_sys_socket(domain, type, protocol);
+		if (fd < 0) {
+			errno = -fd;
+			return -1;
+		}
+		return fd;
+	}
+	fd = vde_msocket(s, domain, type, protocol);
+	stack_unref(s);
+	return fd;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sys.c - the system-call seam.
+ *
+ * The calls that create helpers, namespaces and taps go through these thin
+ * wrappers, each returning -errno on failure.  Unit tests link the core
+ * statically with -Wl,--wrap=vds_sys_<name> to make any step fail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* vds_sys_fork - fork(2).  Return: pid (0 in the child) or -errno. */
+pid_t vds_sys_fork(void)
+{
+	pid_t pid = fork();
+
+	return pid < 0 ? -errno : pid;
+}
+
+/* vds_sys_unshare - unshare(2).  Return: 0 or -errno. */
+int vds_sys_unshare(int flags)
+{
+	return unshare(flags) < 0 ? -errno : 0;
+}
+
+/* vds_sys_setns - setns(2).  Return: 0 or -errno. */
+int vds_sys_setns(int fd, int nstype)
+{
+	return setns(fd, nstype) < 0 ? -errno : 0;
+}
+
+/* vds_sys_open - open(2), always with O_CLOEXEC.  Return: fd or -errno. */
+int vds_sys_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* vds_sys_ioctl - ioctl(2) with a pointer argument.  Return: 0 or -errno. */
+int vds_sys_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+/* vds_sys_socketpair - socketpair(2), always close-on-exec.
+ * Return: 0 or -errno. */
+int vds_sys_socketpair(int domain, int type, int protocol, int sv[2])
+{
+	return socketpair(domain, type | SOCK_CLOEXEC, protocol, sv) < 0 ?
+		-errno : 0;
+}
+
+/* vds_sys_socket - socket(2) straight to the kernel, never through the
+ * library's own socket() interposition.  Return: fd or -errno. */
+int vds_sys_socket(int domain, int type, int protocol)
+{
+	long fd = syscall(SYS_socket, domain, type, protocol);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* vds_sys_write_file - write text to a file (uid_map and friends) in one
+ * write(2), as the kernel requires for those files.  Return: 0 or -errno. */
+int vds_sys_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	err = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
+	close(fd);
+	return err;
+}
