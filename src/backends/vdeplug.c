@@ -4,15 +4,18 @@
  * switch://, ptp://, udp://, vxvde://, null://, cmd://, plugins).
  *
  * libvdeplug gives one data descriptor per connection and a control
- * descriptor that reads end-of-file when the switch goes away.  The data
- * descriptor is made non-blocking so that the pump never waits on it:
- * vde_recv() is called until it has nothing more (bounded per wake-up, as
- * some plugins consume datagrams without returning a frame), and a frame
- * that vde_send() cannot take now is dropped like on a congested wire.
+ * descriptor that reads end-of-file when the switch goes away.  A plugin's
+ * vde_recv() may block whatever the descriptor's flags (the hub and switch
+ * plugins wait in their own epoll set), so it is called only while the
+ * data descriptor polls readable: once per frame a zero-timeout poll(),
+ * bounded per wake-up.  Some calls consume an internal event (a new
+ * connection to an in-process hub) and return no frame.  A frame that
+ * vde_send() cannot take now is dropped like on a congested wire.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -63,12 +66,18 @@ static void data_readable(void *arg, uint32_t events)
 {
 	struct vdeplug_backend *b = arg;
 
-	for (int i = 0; i < VDEPLUG_RECV_BATCH; i++) {
-		ssize_t n = vde_recv(b->conn, b->buf, sizeof(b->buf), 0);
-		struct vds_frame f = { .data = b->buf, .len = (size_t)n };
+	struct pollfd p = { .fd = vde_datafd(b->conn), .events = POLLIN };
 
+	for (int i = 0; i < VDEPLUG_RECV_BATCH; i++) {
+		ssize_t n;
+		struct vds_frame f = { .data = b->buf };
+
+		if (i > 0 && (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)))
+			break;
+		n = vde_recv(b->conn, b->buf, sizeof(b->buf), 0);
 		if (n < 0)
 			break;
+		f.len = (size_t)n;
 		if (n >= 14)
 			vds_port_deliver(b->hdr.port, &f, 1);
 	}
@@ -81,7 +90,9 @@ static void ctl_event(void *arg, uint32_t events)
 	struct vdeplug_backend *b = arg;
 	char c;
 
-	if (read(vde_ctlfd(b->conn), &c, 1) > 0)
+	ssize_t n = read(vde_ctlfd(b->conn), &c, 1);
+
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
 	vds_loop_watch_del(b->ctl_w);
 	b->ctl_w = NULL;
