@@ -308,7 +308,8 @@ static struct slot *slot_of(uint32_t id)
 static int do_newstack(const struct vds_req *req, const char *payload,
 		       int *ret_tap)
 {
-	bool tap = req->arg[0] & VDS_NEWSTACK_TAP;
+	unsigned flags = (unsigned)req->arg[0];
+	bool tap = flags & VDS_NEWSTACK_TAP;
 	unsigned i;
 	int ns, err;
 
@@ -329,7 +330,7 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		slots = s;
 		nslots = n;
 	}
-	err = vds_ns_new_stack(base_ns, payload, tap, &ns, ret_tap);
+	err = vds_ns_new_stack(base_ns, payload, flags, &ns, ret_tap);
 	if (err < 0)
 		return err;
 	slots[i].ns = ns;

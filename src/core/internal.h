@@ -184,7 +184,17 @@ struct vds_backend_ops {
 	/* Largest frame (Ethernet header included) the backend carries;
 	 * 0 = no limit the core needs to know. */
 	size_t max_frame;
+
+	/* VDS_BACKEND_* */
+	unsigned flags;
 };
+
+/* The backend takes and gives frames that start with a struct
+ * virtio_net_hdr (10 bytes: checksum and segmentation offload data, see
+ * <linux/virtio_net.h>), so the interface is made with IFF_VNET_HDR and
+ * TSO/checksum offloads: a 64 KiB TCP segment crosses as one frame. */
+#define VDS_BACKEND_VNET_HDR 0x1u
+#define VDS_VNET_HDR_LEN 10
 
 /* Common header of every backend's state. */
 struct vds_backend {
@@ -193,7 +203,8 @@ struct vds_backend {
 };
 
 /* Frames arriving from the network, to write to the stack's interface.
- * Called on the loop thread.  Never blocks; drops on congestion. */
+ * Safe from any thread (an in-memory segment delivers from the sender's
+ * loop thread).  Never blocks; drops on congestion. */
 void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
 		      unsigned n);
 
@@ -210,6 +221,7 @@ size_t vds_stream_decode(const unsigned char *buf, size_t len,
 /* The backends (each file ends with its table). */
 extern const struct vds_backend_ops vds_backend_vdeplug;
 extern const struct vds_backend_ops vds_backend_stream;
+extern const struct vds_backend_ops vds_backend_mem;
 
 /* ------------------------------------------------------------------ */
 /* pump.c: connects a stack's interface fd to its backend               */
@@ -222,6 +234,8 @@ int vds_port_open(const char *url, struct vds_port **ret);
  * from now on, also on failure) and the backend, on a loop of the pool.
  * Return: 0 or -errno. */
 int vds_port_start(struct vds_port *port, int ifd);
+/* VDS_BACKEND_* flags of the port's backend. */
+unsigned vds_port_flags(const struct vds_port *port);
 /* In a forked child: release the child's copies only (the parent still
  * runs the pump and owns the backend).  Accepts NULL. */
 void vds_port_forget(struct vds_port *port);
@@ -240,7 +254,8 @@ enum vds_op {
 	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
 };
 
-#define VDS_NEWSTACK_TAP 0x1u /* create the tap interface */
+#define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
+#define VDS_NEWSTACK_VNET 0x2u /* ... with IFF_VNET_HDR and offloads */
 
 #define VDS_MSG_MAX (VDS_CMD_MAX + 256)
 
@@ -294,9 +309,9 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 
 /* nsops.c: inside the helper. */
 int vds_ns_setup_user(uid_t uid, gid_t gid);
-/* Create a network namespace (and a tap named ifname in it when tap is
- * true), bring lo up, return to base.  Return: 0 or -errno. */
-int vds_ns_new_stack(int base_ns, const char *ifname, bool tap,
+/* Create a network namespace (and a tap named ifname in it, as flags
+ * VDS_NEWSTACK_* say), bring lo up, return to base.  Return: 0/-errno. */
+int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
 		     int *ret_ns, int *ret_tap);
 
 /* Validate an interface name.  Return: 0 or -EINVAL. */

@@ -221,6 +221,12 @@ void vds_port_close(struct vds_port *port)
 	vds_free(port);
 }
 
+/* vds_port_flags - the VDS_BACKEND_* flags of the port's backend. */
+unsigned vds_port_flags(const struct vds_port *port)
+{
+	return port->be->ops->flags;
+}
+
 /* vds_port_forget - in a forked child, free the child's copy of a port
  * without touching the pump or the backend, which are the parent's. */
 void vds_port_forget(struct vds_port *port)

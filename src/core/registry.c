@@ -16,7 +16,7 @@
 
 /* Built-in backends, switched by meson options. */
 static const struct vds_backend_ops *const builtin[] = {
-	&vds_backend_stream, /* scheme NULL: matched by '=' below */
+	&vds_backend_mem,
 };
 
 /* scheme_len - length of a URL's "scheme" before "://".

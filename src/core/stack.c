@@ -107,6 +107,8 @@ static int stack_create(const char *url, const char *ifname,
 	if (err < 0)
 		goto fail;
 	req.arg[0] = net ? VDS_NEWSTACK_TAP : 0;
+	if (net && (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR))
+		req.arg[0] |= VDS_NEWSTACK_VNET;
 	req.len = (uint32_t)strlen(ifname) + 1;
 	err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep, &tap);
 	if (err < 0)
