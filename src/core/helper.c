@@ -330,7 +330,8 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		slots = s;
 		nslots = n;
 	}
-	err = vds_ns_new_stack(base_ns, payload, flags, &ns, ret_tap);
+	err = vds_ns_new_stack(base_ns, payload, flags, (unsigned)req->arg[1],
+			       &ns, ret_tap);
 	if (err < 0)
 		return err;
 	slots[i].ns = ns;

@@ -200,6 +200,9 @@ struct vds_backend_ops {
 struct vds_backend {
 	const struct vds_backend_ops *ops;
 	struct vds_port *port;
+	/* MTU for the stack's interface, set by open(); 0 = the kernel's
+	 * default (1500). */
+	unsigned mtu;
 };
 
 /* Frames arriving from the network, to write to the stack's interface.
@@ -236,6 +239,8 @@ int vds_port_open(const char *url, struct vds_port **ret);
 int vds_port_start(struct vds_port *port, int ifd);
 /* VDS_BACKEND_* flags of the port's backend. */
 unsigned vds_port_flags(const struct vds_port *port);
+/* The MTU the port's backend asks for (0: kernel default). */
+unsigned vds_port_mtu(const struct vds_port *port);
 /* In a forked child: release the child's copies only (the parent still
  * runs the pump and owns the backend).  Accepts NULL. */
 void vds_port_forget(struct vds_port *port);
@@ -248,7 +253,7 @@ void vds_port_close(struct vds_port *port);
 
 enum vds_op {
 	VDS_OP_HELLO = 1,  /* helper -> app at start: status */
-	VDS_OP_NEWSTACK,   /* ifname, flags -> id, [tap fd] */
+	VDS_OP_NEWSTACK,   /* ifname, flags, mtu -> id, [tap fd] */
 	VDS_OP_DELSTACK,   /* id -> status */
 	VDS_OP_SOCKET,     /* id, domain, type, protocol -> [fd] */
 	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
@@ -312,7 +317,7 @@ int vds_ns_setup_user(uid_t uid, gid_t gid);
 /* Create a network namespace (and a tap named ifname in it, as flags
  * VDS_NEWSTACK_* say), bring lo up, return to base.  Return: 0/-errno. */
 int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
-		     int *ret_ns, int *ret_tap);
+		     unsigned mtu, int *ret_ns, int *ret_tap);
 
 /* Validate an interface name.  Return: 0 or -EINVAL. */
 int vds_ifname_check(const char *name);

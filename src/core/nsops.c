@@ -85,6 +85,22 @@ static int lo_up(void)
 	return err;
 }
 
+/* set_mtu - set the MTU of interface ifname in the current namespace.
+ * Return: 0 or -errno (-EINVAL for a value the device refuses). */
+static int set_mtu(const char *ifname, unsigned mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	err = vds_sys_ioctl(fd, SIOCSIFMTU, &ifr);
+	close(fd);
+	return err;
+}
+
 /* open_tap - create the tap interface ifname in the current namespace;
  * with vnet, frames carry a virtio-net header and the tap may hand over
  * TCP segments up to 64 KiB with the checksum left to do (the reader
@@ -121,7 +137,7 @@ static int open_tap(const char *ifname, bool vnet)
  * Return: 0 with *ret_ns (and *ret_tap with a tap, else -1) set, or -errno;
  * nothing stays open on failure. */
 int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
-		     int *ret_ns, int *ret_tap)
+		     unsigned mtu, int *ret_ns, int *ret_tap)
 {
 	int ns = -1, tapfd = -1, err, back;
 
@@ -142,6 +158,8 @@ int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
 			err = tapfd;
 			goto out;
 		}
+		if (mtu)
+			err = set_mtu(ifname, mtu);
 	}
 out:
 	back = vds_sys_setns(base_ns, CLONE_NEWNET);

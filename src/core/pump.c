@@ -150,6 +150,10 @@ int vds_port_open(const char *url, struct vds_port **ret)
 	}
 	port->be->ops = ops;
 	port->be->port = port;
+	if (port->be->mtu > 65535 - 14) {
+		vds_port_close(port);
+		return -EINVAL;
+	}
 	*ret = port;
 	return 0;
 }
@@ -225,6 +229,12 @@ void vds_port_close(struct vds_port *port)
 unsigned vds_port_flags(const struct vds_port *port)
 {
 	return port->be->ops->flags;
+}
+
+/* vds_port_mtu - the interface MTU the port's backend asks for. */
+unsigned vds_port_mtu(const struct vds_port *port)
+{
+	return port->be->mtu;
 }
 
 /* vds_port_forget - in a forked child, free the child's copy of a port

@@ -109,6 +109,7 @@ static int stack_create(const char *url, const char *ifname,
 	req.arg[0] = net ? VDS_NEWSTACK_TAP : 0;
 	if (net && (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR))
 		req.arg[0] |= VDS_NEWSTACK_VNET;
+	req.arg[1] = net ? (int32_t)vds_port_mtu(s->port) : 0;
 	req.len = (uint32_t)strlen(ifname) + 1;
 	err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep, &tap);
 	if (err < 0)
