@@ -26,6 +26,23 @@ int vde_stackcmd(struct vdestack *stack, char *stackcmd);
 
 int vde_msocket(struct vdestack *stack, int domain, int type, int protocol);
 
+/*
+ * Extensions of this library (not in the original).
+ */
+
+/* Start argv (argv[0] an absolute path) in the stack, with the caller's
+ * standard descriptors and envp (NULL: a minimal environment), without
+ * waiting.  Returns a process descriptor: readable when the process has
+ * ended; closing it kills a process still running.  See vde_stackspawn(3). */
+int vde_stackspawn(struct vdestack *stack, char *const argv[],
+		   char *const envp[]);
+
+/* Wait for the end of the process of pd; *wstatus as waitpid(2) sets it. */
+int vde_stackwait(int pd, int *wstatus);
+
+/* Send signal sig to the process of pd. */
+int vde_stackkill(int pd, int sig);
+
 #ifdef __cplusplus
 }
 #endif

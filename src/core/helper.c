@@ -200,12 +200,12 @@ void vds_helper_put(struct vds_helper *h)
 		helper_free(h);
 }
 
-/* vds_helper_call - one request and its reply, over a private channel.
- * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
- * gone.  *ret_fd gets the descriptor of the reply, or -1. */
-int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
-		    const void *payload, const int *fds, unsigned nfds,
-		    struct vds_rep *rep, int *ret_fd)
+/* call - one request and its reply, over a private channel, which is
+ * closed, or kept in *ret_chan when ret_chan is not NULL.
+ * Return: as vds_helper_call. */
+static int call(struct vds_helper *h, const struct vds_req *req,
+		const void *payload, const int *fds, unsigned nfds,
+		struct vds_rep *rep, int *ret_fd, int *ret_chan)
 {
 	char small[256], *buf = small;
 	int sv[2] = { -1, -1 }, pass[4], got[1];
@@ -265,12 +265,37 @@ int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		else
 			close(got[0]);
 	}
+	if (ret_chan && err >= 0) {
+		*ret_chan = sv[0];
+		sv[0] = -1;
+	}
 out:
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (buf != small)
 		vds_free(buf);
 	return err;
+}
+
+/* vds_helper_call - one request and its reply, over a private channel.
+ * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
+ * gone.  *ret_fd gets the descriptor of the reply, or -1. */
+int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
+		    const void *payload, const int *fds, unsigned nfds,
+		    struct vds_rep *rep, int *ret_fd)
+{
+	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL);
+}
+
+/* vds_helper_call_chan - a request whose channel stays open after the
+ * first reply (for a process started with VDS_OP_SPAWN).
+ * Return: as vds_helper_call; *ret_chan is the channel on success. */
+int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
+			 const void *payload, const int *fds, unsigned nfds,
+			 struct vds_rep *rep, int *ret_chan)
+{
+	*ret_chan = -1;
+	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan);
 }
 
 /* ------------------------------------------------------------------ */
@@ -466,6 +491,141 @@ static int do_cmd(const struct vds_req *req, const void *payload, int chan,
 	return 0;
 }
 
+/* unpack_words - split n NUL-ended words off buf into vec (NULL-ended).
+ * Return: bytes used, or -EBADMSG. */
+static ssize_t unpack_words(const char *buf, size_t len, unsigned n,
+			    char **vec)
+{
+	size_t at = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *end = memchr(buf + at, '\0', len - at);
+
+		if (!end)
+			return -EBADMSG;
+		vec[i] = (char *)(buf + at);
+		at = (size_t)(end - buf) + 1;
+	}
+	vec[n] = NULL;
+	return (ssize_t)at;
+}
+
+/* spawner - the runner of a process started with VDS_OP_SPAWN: starts it,
+ * reports the start (or the exec's errno), relays signals written to the
+ * channel, reports the wait status, and kills the process if the channel
+ * closes first.  Never returns. */
+static void spawner(int chan, int ns, char **argv, char **envp,
+		    const int *stdio_in, unsigned mask)
+{
+	int stdio[3], null = -1, report[2], status, e = 0, pidfd;
+	unsigned k = 0;
+	ssize_t n;
+	pid_t pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGCHLD, SIG_DFL);
+	if (vds_sys_setns(ns, CLONE_NEWNET) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+		reply(chan, -errno, 0, -1);
+		_exit(0);
+	}
+	for (int i = 0; i < 3; i++) {
+		if (mask & (1u << i)) {
+			stdio[i] = lift(stdio_in[k++]);
+		} else {
+			if (null < 0)
+				null = lift(open("/dev/null", O_RDWR | O_CLOEXEC));
+			stdio[i] = null;
+		}
+	}
+	pid = fork();
+	if (pid < 0) {
+		reply(chan, -errno, 0, -1);
+		_exit(0);
+	}
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			if (dup2(stdio[i], i) < 0)
+				_exit(127);
+		if (dup3(report[1], 3, O_CLOEXEC) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 4U, ~0U, 0U);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execve(argv[0], argv, envp);
+		e = errno;
+		if (write(3, &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(report[1]);
+	n = read(report[0], &e, sizeof(e));
+	if (n == sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		reply(chan, -e, 0, -1);
+		_exit(0);
+	}
+	reply(chan, 0, (uint32_t)pid, -1);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = chan, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		int sig;
+
+		if (poll(p, 2, pidfd < 0 ? 200 : -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			n = recv(chan, &sig, sizeof(sig), 0);
+			if (n == sizeof(sig))
+				kill(pid, sig);
+			else if (n <= 0)
+				break; /* the caller closed: end the process */
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			reply(chan, status, (uint32_t)pid, -1);
+			_exit(0);
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	_exit(0);
+}
+
+/* do_spawn - SPAWN: fork a spawner; it replies itself.
+ * Return: 0 when it took over, or -errno to reply now. */
+static int do_spawn(const struct vds_req *req, const char *payload, int chan,
+		    const int *stdio, unsigned nstdio)
+{
+	struct slot *s = slot_of(req->id);
+	unsigned mask = (unsigned)req->arg[0] & 7u;
+	unsigned argc = (unsigned)req->arg[1], envc = (unsigned)req->arg[2];
+	char **vec;
+	ssize_t used;
+	pid_t pid;
+
+	if (!s)
+		return -EBADF;
+	if ((unsigned)__builtin_popcount(mask) != nstdio || argc == 0 ||
+	    argc > VDS_CMD_MAXARGS || envc > VDS_SPAWN_MAXENV)
+		return -EBADMSG;
+	vec = vds_calloc(argc + envc + 2, sizeof(*vec));
+	if (!vec)
+		return -ENOMEM;
+	used = unpack_words(payload, req->len, argc, vec);
+	if (used >= 0)
+		used = unpack_words(payload + used, req->len - (size_t)used, envc,
+				    vec + argc + 1);
+	if (used < 0 || vec[0][0] != '/') {
+		vds_free(vec);
+		return -EBADMSG;
+	}
+	pid = fork();
+	if (pid == 0)
+		spawner(chan, s->ns, vec, vec + argc + 1, stdio, mask);
+	vds_free(vec);
+	return pid < 0 ? -errno : 0;
+}
+
 /* serve - handle one request from the control socket.
  * Return: false when the control socket is closed. */
 static bool serve(int ctl, char *buf, size_t size)
@@ -510,6 +670,11 @@ static bool serve(int ctl, char *buf, size_t size)
 	case VDS_OP_SOCKET:
 		out_fd = do_socket(&req);
 		status = out_fd < 0 ? out_fd : 0;
+		break;
+	case VDS_OP_SPAWN:
+		status = do_spawn(&req, payload, fds[0], fds + 1, nfds - 1);
+		if (status == 0)
+			goto close_fds; /* the spawner answers */
 		break;
 	case VDS_OP_CMD:
 		if (req.len == 0 || req.len > VDS_CMD_MAX) {
@@ -566,7 +731,7 @@ static int detach_from_app(int ctl)
  * application ends.  Never returns. */
 void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 {
-	static char buf[VDS_MSG_MAX];
+	static char buf[VDS_MSG_MAX + 1];
 	struct vds_rep hello = { .status = 0 };
 	struct rlimit rl;
 	int pidfd, err;

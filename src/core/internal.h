@@ -257,12 +257,16 @@ enum vds_op {
 	VDS_OP_DELSTACK,   /* id -> status */
 	VDS_OP_SOCKET,     /* id, domain, type, protocol -> [fd] */
 	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
+	VDS_OP_SPAWN,      /* id, argv, envp, [stdio] -> pid; later status */
 };
+
+#define VDS_SPAWN_MAXENV 4096
 
 #define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
 #define VDS_NEWSTACK_VNET 0x2u /* ... with IFF_VNET_HDR and offloads */
 
-#define VDS_MSG_MAX (VDS_CMD_MAX + 256)
+/* Largest request: commands, or argv + environment of a process. */
+#define VDS_MSG_MAX (128 * 1024)
 
 /* Request header; a variable payload (ifname or commands) follows. */
 struct vds_req {
@@ -307,6 +311,11 @@ void vds_helper_put(struct vds_helper *h);
 int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		    const void *payload, const int *fds, unsigned nfds,
 		    struct vds_rep *rep, int *ret_fd);
+
+/* As vds_helper_call, keeping the reply channel open in *ret_chan. */
+int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
+			 const void *payload, const int *fds, unsigned nfds,
+			 struct vds_rep *rep, int *ret_chan);
 
 /* The server side, run in the helper process.  Never returns. */
 void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)

@@ -294,3 +294,117 @@ VDS_EXPORT int socket(int domain, int type, int protocol)
 	stack_unref(s);
 	return fd;
 }
+
+/* pack_words - append the words of a NULL-ended vector to buf.
+ * Return: the number of words, or -E2BIG (beyond max words or size). */
+static int pack_words(char *const *vec, unsigned max, char *buf, size_t size,
+		      size_t *len)
+{
+	unsigned n = 0;
+
+	for (; vec && vec[n]; n++) {
+		size_t l = strlen(vec[n]) + 1;
+
+		if (n == max || *len + l > size)
+			return -E2BIG;
+		memcpy(buf + *len, vec[n], l);
+		*len += l;
+	}
+	return (int)n;
+}
+
+/* vde_stackspawn - start a process in the stack without waiting for it.
+ * Return: a process descriptor (close-on-exec), or -1 with errno. */
+VDS_EXPORT int vde_stackspawn(struct vdestack *stack, char *const argv[],
+			      char *const envp[])
+{
+	static char *const min_env[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=/", "LC_ALL=C", NULL,
+	};
+	size_t size = VDS_MSG_MAX - sizeof(struct vds_req), len = 0;
+	struct vds_req req = { .op = VDS_OP_SPAWN };
+	struct vds_rep rep;
+	int fds[3], argc, envc, pd, err;
+	unsigned nfds;
+	char *buf;
+
+	if (!stack || !stack->id || !argv || !argv[0] || argv[0][0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	buf = vds_malloc(size);
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	argc = pack_words(argv, VDS_CMD_MAXARGS, buf, size, &len);
+	envc = argc < 0 ? argc : pack_words(envp ? envp : min_env,
+					    VDS_SPAWN_MAXENV, buf, size, &len);
+	if (envc < 0) {
+		vds_free(buf);
+		errno = E2BIG;
+		return -1;
+	}
+	req.id = stack->id;
+	req.arg[0] = (int32_t)stdio_fds(fds, &nfds);
+	req.arg[1] = argc;
+	req.arg[2] = envc;
+	req.len = (uint32_t)len;
+	err = vds_helper_call_chan(stack->helper, &req, buf, fds, nfds, &rep,
+				   &pd);
+	vds_free(buf);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return pd;
+}
+
+/* vde_stackwait - wait for the end of a process started by
+ * vde_stackspawn; pd becomes readable when it has ended.
+ * Return: 0 with *wstatus as waitpid(2) gives it, or -1 with errno
+ * (EBADF, ESRCH when the helper is gone, EINVAL for NULL). */
+VDS_EXPORT int vde_stackwait(int pd, int *wstatus)
+{
+	struct vds_rep rep;
+	unsigned nfds;
+	ssize_t n;
+
+	if (!wstatus) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = vds_proto_recv(pd, &rep, sizeof(rep), NULL, 0, &nfds);
+	if (n < 0) {
+		errno = n == -ENOTSOCK ? EBADF : (int)-n;
+		return -1;
+	}
+	if (n != sizeof(rep)) {
+		errno = ESRCH;
+		return -1;
+	}
+	*wstatus = rep.status;
+	return 0;
+}
+
+/* vde_stackkill - send signal sig to a process started by vde_stackspawn.
+ * Return: 0 or -1 with errno (EINVAL bad signal, ESRCH gone). */
+VDS_EXPORT int vde_stackkill(int pd, int sig)
+{
+	ssize_t n;
+
+	if (sig <= 0 || sig >= 65) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = send(pd, &sig, sizeof(sig), MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			errno = ESRCH;
+		else if (errno == ENOTSOCK)
+			errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
