@@ -756,6 +756,11 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		base_ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
 		err = base_ns < 0 ? base_ns : 0;
 	}
+	if (err == 0) {
+		/* veth peers live here: they must not speak IPv6 into stacks */
+		vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+		vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	}
 	hello.status = err;
 	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
 	if (err < 0)

@@ -264,6 +264,12 @@ enum vds_op {
 
 #define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
 #define VDS_NEWSTACK_VNET 0x2u /* ... with IFF_VNET_HDR and offloads */
+#define VDS_NEWSTACK_LINK_TAP 0x4u  /* the interface may be a tap */
+#define VDS_NEWSTACK_LINK_VETH 0x8u /* ... or a veth (tap tried first) */
+
+/* The kinds of link vde_addstack may make, from VDESTACK_LINK ("tap",
+ * "veth", "auto" or unset).  Return: VDS_NEWSTACK_LINK_* or -EINVAL. */
+int vds_link_choice(const char *env);
 
 /* Largest request: commands, or argv + environment of a process. */
 #define VDS_MSG_MAX (128 * 1024)
@@ -327,6 +333,11 @@ int vds_ns_setup_user(uid_t uid, gid_t gid);
  * VDS_NEWSTACK_* say), bring lo up, return to base.  Return: 0/-errno. */
 int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
 		     unsigned mtu, int *ret_ns, int *ret_tap);
+
+/* veth.c: the stack's interface as a veth whose peer is in base_ns, read
+ * through an AF_PACKET socket.  Return: that socket, or -errno. */
+int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
+		 unsigned mtu);
 
 /* Validate an interface name.  Return: 0 or -EINVAL. */
 int vds_ifname_check(const char *name);

@@ -9,9 +9,11 @@
  * requires for the gid map.  It then unshares a first network namespace,
  * the base, which stays empty and is where the helper returns after each
  * operation.  Every stack is one more network namespace: unshare, open it
- * from /proc/thread-self/ns/net to keep it alive by descriptor, open the
- * tap (a tap belongs to the namespace it is opened in), bring lo up, and
- * setns() back to the base.  Both moves are allowed because the helper is
+ * from /proc/thread-self/ns/net to keep it alive by descriptor, bring lo
+ * up, make the interface, and setns() back to the base.  The interface is
+ * a tap (which belongs to the namespace it is opened in), or, where
+ * /dev/net/tun cannot be opened, a veth whose peer sits in the base
+ * namespace (veth.c); VDESTACK_LINK can ask for one kind only.  Both moves are allowed because the helper is
  * root in the user namespace that owns all of these namespaces.
  */
 #include <errno.h>
@@ -132,6 +134,28 @@ static int open_tap(const char *ifname, bool vnet)
 	return fd;
 }
 
+/* tun_unavailable - whether a tap failed for want of the tun device
+ * (missing, closed to us, or not in this kernel), so that a veth can
+ * stand in for it. */
+static bool tun_unavailable(int err)
+{
+	return err == -ENOENT || err == -EACCES || err == -EPERM ||
+	       err == -ENODEV || err == -ENXIO;
+}
+
+/* vds_link_choice - the link kinds VDESTACK_LINK allows.
+ * Return: VDS_NEWSTACK_LINK_* flags, or -EINVAL for another value. */
+int vds_link_choice(const char *env)
+{
+	if (!env || !*env || !strcmp(env, "auto"))
+		return VDS_NEWSTACK_LINK_TAP | VDS_NEWSTACK_LINK_VETH;
+	if (!strcmp(env, "tap"))
+		return VDS_NEWSTACK_LINK_TAP;
+	if (!strcmp(env, "veth"))
+		return VDS_NEWSTACK_LINK_VETH;
+	return -EINVAL;
+}
+
 /* vds_ns_new_stack - make the network namespace of a new stack.
  * base_ns: the helper's base namespace, where it is on return.
  * Return: 0 with *ret_ns (and *ret_tap with a tap, else -1) set, or -errno;
@@ -153,13 +177,22 @@ int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
 	if (err < 0)
 		goto out;
 	if (flags & VDS_NEWSTACK_TAP) {
-		tapfd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
+		tapfd = -ENODEV;
+		if (flags & VDS_NEWSTACK_LINK_TAP) {
+			tapfd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
+			if (tapfd >= 0 && mtu) {
+				err = set_mtu(ifname, mtu);
+				if (err < 0)
+					goto out;
+			}
+		}
+		if (tapfd < 0 && (flags & VDS_NEWSTACK_LINK_VETH) &&
+		    (!(flags & VDS_NEWSTACK_LINK_TAP) || tun_unavailable(tapfd)))
+			tapfd = vds_veth_new(base_ns, ifname, flags, mtu);
 		if (tapfd < 0) {
 			err = tapfd;
 			goto out;
 		}
-		if (mtu)
-			err = set_mtu(ifname, mtu);
 	}
 out:
 	back = vds_sys_setns(base_ns, CLONE_NEWNET);

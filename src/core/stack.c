@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -106,7 +107,13 @@ static int stack_create(const char *url, const char *ifname,
 	err = vds_helper_get(&s->helper);
 	if (err < 0)
 		goto fail;
-	req.arg[0] = net ? VDS_NEWSTACK_TAP : 0;
+	req.arg[0] = 0;
+	if (net) {
+		err = vds_link_choice(getenv("VDESTACK_LINK"));
+		if (err < 0)
+			goto fail;
+		req.arg[0] = VDS_NEWSTACK_TAP | (unsigned)err;
+	}
 	if (net && (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR))
 		req.arg[0] |= VDS_NEWSTACK_VNET;
 	req.arg[1] = net ? (int32_t)vds_port_mtu(s->port) : 0;

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * veth.c - the veth link: a stack's interface without /dev/net/tun.
+ *
+ * Theory of operation
+ *
+ * A tap needs /dev/net/tun, which containers and hardened hosts often do
+ * not give (here it is mode 0600: closed to unprivileged users).  A user
+ * and a network namespace are enough for a veth pair instead: the stack's
+ * end carries the stack's interface name, and its peer is created directly
+ * in the helper's base namespace, which is private to the library and
+ * never visible inside a stack.  There the pump's descriptor is an
+ * AF_PACKET socket bound to the peer: one read() is one frame that the
+ * stack sent, one write() one frame that the stack receives, exactly as
+ * on a tap.  PACKET_IGNORE_OUTGOING keeps our own writes out of our reads.
+ *
+ * With a vnet-header backend (mem://), PACKET_VNET_HDR puts the same
+ * virtio-net header in front of each frame as IFF_VNET_HDR does on a tap,
+ * and the veth keeps its TSO and checksum offloads: 64 KiB segments cross
+ * whole.  Otherwise the stack's end has its transmit checksum offload (and
+ * with it TSO) turned off, so that every frame read is a finished,
+ * MTU-sized frame, as a tap without IFF_VNET_HDR gives.
+ *
+ * The base namespace has IPv6 disabled (helper.c), so the peers send
+ * nothing of their own (no DAD, no router solicitation) into a stack.
+ * Deleting a stack's namespace deletes both ends of its pair.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* make_pair - create the veth pair ifname (here) / peer (in base_ns) over
+ * rtnetlink, both with the given MTU (0: default).
+ * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST). */
+static int make_pair(const char *ifname, const char *peer, int base_ns,
+		     unsigned mtu)
+{
+	char buf[8192];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct nlattr *linkinfo, *data, *peerinfo;
+	unsigned seq = (unsigned)time(NULL), portid;
+	ssize_t n;
+	int err;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peerinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)base_ns);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_nest_end(nlh, peerinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
+	if (err == -ENOENT || err == -EINVAL)
+		err = -EOPNOTSUPP; /* no "veth" link kind in this kernel */
+out:
+	mnl_socket_close(nl);
+	return err;
+}
+
+/* ifreq_ioctl - an interface ioctl on a throwaway socket of the current
+ * namespace.  Return: 0 or -errno. */
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = vds_sys_ioctl(fd, req, ifr);
+	close(fd);
+	return err;
+}
+
+/* no_tx_offload - make ifname hand over finished frames only.
+ * Return: 0 or -errno. */
+static int no_tx_offload(const char *ifname)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	return ifreq_ioctl(SIOCETHTOOL, &ifr);
+}
+
+/* up - bring ifname up in the current namespace.  Return: 0 or -errno. */
+static int up(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int err;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	err = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
+	if (err == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+	}
+	return err;
+}
+
+/* packet_socket - an AF_PACKET socket bound to ifindex, for the pump.
+ * Return: the descriptor (non-blocking, close-on-exec) or -errno. */
+static int packet_socket(unsigned ifindex, bool vnet)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)ifindex,
+	};
+	int one = 1, size = 4 * 1024 * 1024;
+	int fd = vds_sys_socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return fd;
+	if ((vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	/* room for bursts of 64 KiB segments; best effort */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	return fd;
+}
+
+/* vds_veth_new - make the stack's interface ifname as a veth whose peer is
+ * in base_ns, and the pump's socket on the peer.  Called in the stack's
+ * namespace; returns in base_ns.  flags: VDS_NEWSTACK_*.
+ * Return: the socket or -errno. */
+int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
+		 unsigned mtu)
+{
+	static unsigned counter;
+	char peer[IFNAMSIZ];
+	bool vnet = flags & VDS_NEWSTACK_VNET;
+	unsigned ifindex;
+	int err;
+
+	snprintf(peer, sizeof(peer), "vdsp%u", counter++);
+	err = make_pair(ifname, peer, base_ns, mtu);
+	if (err == 0 && !vnet)
+		err = no_tx_offload(ifname);
+	if (err < 0)
+		return err;
+	err = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	ifindex = if_nametoindex(peer);
+	if (ifindex == 0)
+		return -errno;
+	err = up(peer);
+	if (err < 0)
+		return err;
+	return packet_socket(ifindex, vnet);
+}
