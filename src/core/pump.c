@@ -25,7 +25,7 @@
  * per port thread (thread-local), so a thousand idle stacks cost nothing. */
 #define PUMP_BATCH 64
 #define PUMP_FRAME_MAX (65536 + 64)
-#define PUMP_BUF (256 * 1024 + PUMP_FRAME_MAX)
+#define PUMP_BUF (16 * 1024 + PUMP_FRAME_MAX)
 
 struct vds_port {
 	int fd;
