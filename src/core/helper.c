@@ -112,6 +112,15 @@ static void helper_mark_dead(struct vds_helper *h)
 		helper_free(h);
 }
 
+/* helper_gone - whether the helper has closed its end (it died): a
+ * seqpacket socket whose peer is gone polls POLLHUP. */
+static bool helper_gone(struct vds_helper *h)
+{
+	struct pollfd p = { .fd = h->ctl, .events = 0 };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
 /* helper_start - fork and set up a new helper.
  * Return: 0 with *ret (one reference), or -errno: the helper's own error
  * (EPERM/ENOSPC when user namespaces are off), or fork/socketpair's. */
@@ -174,6 +183,13 @@ int vds_helper_get(struct vds_helper **ret)
 	int err = 0;
 
 	pthread_mutex_lock(&helper_lock);
+	if (current && !atomic_load(&current->dead) && helper_gone(current)) {
+		struct vds_helper *h = current;
+
+		pthread_mutex_unlock(&helper_lock);
+		helper_mark_dead(h);
+		pthread_mutex_lock(&helper_lock);
+	}
 	if (current && atomic_load(&current->dead))
 		current = NULL; /* its owner of the reference is mark_dead */
 	if (!current)
@@ -396,9 +412,21 @@ static int exit_code(int status)
 	return 255;
 }
 
+/* command_setup - in the child about to exec a command: the default
+ * signal dispositions the helper changed, and the caller's process group
+ * (so that a Ctrl-C for the application reaches its commands too, as for
+ * a child of its own; ignored when that group is gone). */
+static void command_setup(pid_t pgid)
+{
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (pgid > 0)
+		setpgid(0, pgid);
+}
+
 /* run_one - fork, exec one command with stdio as 0/1/2 and nothing else,
  * wait.  Return: its exit code (127/126 when it cannot be executed). */
-static int run_one(char **argv, const int stdio[3])
+static int run_one(char **argv, const int stdio[3], pid_t pgid)
 {
 	int status;
 	pid_t pid = fork();
@@ -406,6 +434,7 @@ static int run_one(char **argv, const int stdio[3])
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		command_setup(pgid);
 		for (int i = 0; i < 3; i++) {
 			/* move our descriptors above 2 first, then into place */
 			if (dup2(stdio[i], i) < 0)
@@ -432,7 +461,7 @@ static int lift(int fd)
 
 /* runner - the process that runs one command sequence (never returns). */
 static void runner(int chan, int ns, const char *buf, size_t len,
-		   const int *stdio_in, unsigned mask)
+		   const int *stdio_in, unsigned mask, pid_t pgid)
 {
 	char *argv[VDS_CMD_MAXARGS];
 	int stdio[3], null = -1, status = 0, n;
@@ -460,7 +489,7 @@ static void runner(int chan, int ns, const char *buf, size_t len,
 	}
 	while ((n = vds_cmdline_next(buf, len, &pos, argv,
 				     VDS_ARRAY_SIZE(argv), 0)) > 0) {
-		status = run_one(argv, stdio);
+		status = run_one(argv, stdio, pgid);
 		if (status != 0)
 			break;
 	}
@@ -487,7 +516,8 @@ static int do_cmd(const struct vds_req *req, const void *payload, int chan,
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		runner(chan, s->ns, payload, req->len, stdio, mask);
+		runner(chan, s->ns, payload, req->len, stdio, mask,
+		       (pid_t)req->arg[1]);
 	return 0;
 }
 
@@ -515,7 +545,7 @@ static ssize_t unpack_words(const char *buf, size_t len, unsigned n,
  * channel, reports the wait status, and kills the process if the channel
  * closes first.  Never returns. */
 static void spawner(int chan, int ns, char **argv, char **envp,
-		    const int *stdio_in, unsigned mask)
+		    const int *stdio_in, unsigned mask, pid_t pgid)
 {
 	int stdio[3], null = -1, report[2], status, e = 0, pidfd;
 	unsigned k = 0;
@@ -543,6 +573,7 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 		_exit(0);
 	}
 	if (pid == 0) {
+		command_setup(pgid);
 		for (int i = 0; i < 3; i++)
 			if (dup2(stdio[i], i) < 0)
 				_exit(127);
@@ -621,7 +652,8 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
 	}
 	pid = fork();
 	if (pid == 0)
-		spawner(chan, s->ns, vec, vec + argc + 1, stdio, mask);
+		spawner(chan, s->ns, vec, vec + argc + 1, stdio, mask,
+			(pid_t)(req->arg[0] >> 3));
 	vds_free(vec);
 	return pid < 0 ? -errno : 0;
 }
@@ -737,6 +769,9 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 	int pidfd, err;
 
 	ctl = detach_from_app(ctl);
+	/* out of the application's process group: a Ctrl-C meant for the
+	 * application (which it may ignore) must not end the helper */
+	setpgid(0, 0);
 	pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
 	if (pidfd < 0)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

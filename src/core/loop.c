@@ -337,13 +337,36 @@ static void loop_stop(struct vds_loop *loop)
 	loop->running = false;
 }
 
+/* pool_reset_in_child - after fork(), the child has none of the loop
+ * threads: start it from an empty pool (the parent's stacks in the child
+ * never touch their loops, see vds_port_forget). */
+static void pool_reset_in_child(void)
+{
+	for (unsigned i = 0; i < VDS_LOOP_MAX; i++) {
+		if (pool[i].running) {
+			close(pool[i].wakefd);
+			close(pool[i].epfd);
+		}
+		pool[i] = (struct vds_loop){ .running = false };
+	}
+	pthread_mutex_init(&pool_lock, NULL);
+}
+
+/* pool_atfork_init - register pool_reset_in_child, once. */
+static void pool_atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, pool_reset_in_child);
+}
+
 /* vds_loop_acquire - the least used loop of the pool, for one more user.
  * Return: 0 or -errno. */
 int vds_loop_acquire(struct vds_loop **ret)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct vds_loop *best = NULL;
 	int err = 0;
 
+	pthread_once(&once, pool_atfork_init);
 	pthread_mutex_lock(&pool_lock);
 	if (pool_size == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

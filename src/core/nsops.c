@@ -40,7 +40,7 @@ int vds_ifname_check(const char *name)
 		return -EINVAL;
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return -EINVAL;
-	for (const char *c = name; *c; c++)
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
 			return -EINVAL;
 	return 0;

@@ -231,6 +231,7 @@ VDS_EXPORT int vde_stackcmd(struct vdestack *stack, char *stackcmd)
 	}
 	req.id = stack->id;
 	req.arg[0] = (int32_t)stdio_fds(fds, &nfds);
+	req.arg[1] = (int32_t)getpgrp();
 	req.len = (uint32_t)seq.len;
 	err = vds_helper_call(stack->helper, &req, seq.buf, fds, nfds, &rep,
 			      NULL);
@@ -354,7 +355,8 @@ VDS_EXPORT int vde_stackspawn(struct vdestack *stack, char *const argv[],
 		return -1;
 	}
 	req.id = stack->id;
-	req.arg[0] = (int32_t)stdio_fds(fds, &nfds);
+	/* the low 3 bits: which stdio are passed; above: the caller's group */
+	req.arg[0] = (int32_t)(stdio_fds(fds, &nfds) | ((unsigned)getpgrp() << 3));
 	req.arg[1] = argc;
 	req.arg[2] = envc;
 	req.len = (uint32_t)len;
