@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -87,6 +88,16 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
+/* remove_entry - nftw callback: delete what the hub left in the demo's
+ * directory (its control socket, the ports' sockets).  Return: 0. */
+static int remove_entry(const char *path, const struct stat *sb, int type,
+			struct FTW *ftw)
+{
+	(void)sb; (void)type; (void)ftw;
+	remove(path);
+	return 0;
+}
+
 /* make_stack - a stack on url with address cidr on vde0.
  * Return: the stack or NULL (message printed). */
 static struct vdestack *make_stack(const char *url, const char *cidr)
@@ -155,6 +166,6 @@ out:
 		close(lfd);
 	vde_delstack(b);
 	vde_delstack(a);
-	rmdir(dir);
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return ok == CLIENTS ? 0 : 1;
 }

@@ -43,6 +43,30 @@ int vde_stackwait(int pd, int *wstatus);
 /* Send signal sig to the process of pd. */
 int vde_stackkill(int pd, int sig);
 
+/* Port forwarding from the host into a stack (any backend).  spec is
+ * "tcp:[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT" or "udp:...", IPv6
+ * addresses in brackets ("tcp:[::1]:8080:[fd00::15]:80"): connections to
+ * HOSTADDR:HOSTPORT on the host are connected to GUESTADDR:GUESTPORT from
+ * inside the stack.  vde_stackunfwd removes one (spec as given, or just
+ * "tcp:[HOSTADDR:]HOSTPORT").  Both return 0, or -1 with errno.  See
+ * vde_stackfwd(3). */
+int vde_stackfwd(struct vdestack *stack, const char *spec);
+int vde_stackunfwd(struct vdestack *stack, const char *spec);
+
+#include <stddef.h> /* size_t, for vde_stackresolv */
+
+/* Configure the stack in-process from a configuration string such as
+ * "eth,ip=10.0.0.1/24,gw=10.0.0.254", "dhcp", "rd" or "auto": addresses,
+ * routes, MTU, MAC, DHCPv4, IPv6 router discovery, DNS servers and search
+ * domains.  Returns 0, or -1 with errno.  See vde_stackconf(3). */
+int vde_stackconf(struct vdestack *stack, const char *config);
+
+/* The stack's DNS servers and search domains (given to or learned by
+ * vde_stackconf) as resolv.conf(5) text in buf.  Returns its length (0:
+ * none known; with buf NULL and size 0, the length it would have), or -1
+ * with errno (ERANGE: buf too small).  See vde_stackresolv(3). */
+int vde_stackresolv(struct vdestack *stack, char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -138,6 +138,14 @@ static void reap(pid_t pid)
 		if (poll(&p, 1, 1000) == 0)
 			kill(pid, SIGKILL);
 		close(pidfd);
+	} else {
+		/* no pidfd (old kernel, seccomp, valgrind): poll the wait */
+		for (int i = 0; i < 100; i++) {
+			if (waitpid(pid, NULL, WNOHANG) == pid)
+				return;
+			usleep(10000);
+		}
+		kill(pid, SIGKILL);
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;

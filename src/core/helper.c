@@ -192,6 +192,11 @@ int vds_helper_get(struct vds_helper **ret)
 	}
 	if (current && atomic_load(&current->dead))
 		current = NULL; /* its owner of the reference is mark_dead */
+	if (current && current->owner != getpid()) {
+		/* a forked child: its new stacks get a helper of its own, which
+		 * dies with it; the parent's stays with the inherited stacks */
+		current = NULL;
+	}
 	if (!current)
 		err = helper_start(&current);
 	if (err == 0) {
@@ -249,7 +254,8 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	if (err < 0)
 		goto out;
 	pass[0] = sv[1];
-	memcpy(pass + 1, fds, nfds * sizeof(int));
+	if (nfds)
+		memcpy(pass + 1, fds, nfds * sizeof(int));
 	err = vds_proto_send(h->ctl, buf, (size_t)len, pass, nfds + 1);
 	close(sv[1]);
 	sv[1] = -1;
@@ -262,8 +268,14 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	n = vds_proto_recv(sv[0], rep, sizeof(*rep), got, ret_fd ? 1 : 0,
 			   &ngot);
 	if (n == 0 || n == -ECONNRESET) {
-		helper_mark_dead(h);
-		err = -ESRCH;
+		/* the helper died, or only the process that was to answer
+		 * (a command runner killed from outside) */
+		if (helper_gone(h)) {
+			helper_mark_dead(h);
+			err = -ESRCH;
+		} else {
+			err = -EIO;
+		}
 		goto out;
 	}
 	if (n < 0) {
@@ -326,6 +338,17 @@ struct slot {
 static struct slot *slots;
 static unsigned nslots;
 static int base_ns = -1;
+static int helper_ctl = -1, app_pidfd = -1;
+
+/* drop_helper_fds - in a runner or spawner: close the helper's control
+ * socket and pidfd, so that the application sees the helper's end close
+ * exactly when the helper dies, whatever its children do. */
+static void drop_helper_fds(void)
+{
+	close(helper_ctl);
+	if (app_pidfd >= 0)
+		close(app_pidfd);
+}
 
 /* reply - answer a request on its private channel, with one descriptor
  * or none (fd < 0). */
@@ -469,6 +492,7 @@ static void runner(int chan, int ns, const char *buf, size_t len,
 	unsigned k = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	drop_helper_fds();
 	signal(SIGCHLD, SIG_DFL);
 	if (vds_sys_setns(ns, CLONE_NEWNET) < 0) {
 		reply(chan, -errno, 0, -1);
@@ -553,6 +577,7 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 	pid_t pid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	drop_helper_fds();
 	signal(SIGCHLD, SIG_DFL);
 	if (vds_sys_setns(ns, CLONE_NEWNET) < 0 || pipe2(report, O_CLOEXEC) < 0) {
 		reply(chan, -errno, 0, -1);
@@ -773,6 +798,8 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 	 * application (which it may ignore) must not end the helper */
 	setpgid(0, 0);
 	pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
+	helper_ctl = ctl;
+	app_pidfd = pidfd;
 	if (pidfd < 0)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)

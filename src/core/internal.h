@@ -90,6 +90,8 @@ int vds_cmdline_next(const char *buf, size_t len, size_t *pos, char **argv,
  * below that take a loop must run on that loop's thread, except
  * vds_loop_acquire, vds_loop_release and vds_loop_call.
  */
+#define VDS_LOOP_FILL 64 /* stacks on a loop before another one starts */
+
 struct vds_loop;
 struct vds_watch;
 struct vds_timer;
@@ -346,5 +348,52 @@ int vds_ifname_check(const char *name);
  * default stack is set: thread-local switch used by the socket()
  * interposition. */
 extern __thread int vds_bypass_default;
+
+/* ------------------------------------------------------------------ */
+/* slirp.c, fwd.c: the slirp:// backend and the host port forwarder     */
+/* ------------------------------------------------------------------ */
+
+extern const struct vds_backend_ops vds_backend_slirp; /* VDS_HAVE_SLIRP */
+
+#include <sys/socket.h>
+
+/* One host -> stack forward: "[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT"
+ * (IPv6 addresses in brackets) with its protocol. */
+struct vds_fwdspec {
+	int proto;                    /* IPPROTO_TCP or IPPROTO_UDP */
+	struct sockaddr_storage host; /* AF_INET/AF_INET6, address and port */
+	struct sockaddr_storage guest;
+};
+
+/* Parse one forward of a URL list or of vde_stackfwd, proto given.
+ * text[0..len) is "[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT"; an empty or
+ * missing HOSTADDR is 0.0.0.0 (:: for an IPv6 guest).  With only_host,
+ * "[HOSTADDR:]HOSTPORT" is accepted too (guest family AF_UNSPEC).
+ * Return: 0 or -EINVAL. */
+int vds_fwd_parse_item(const char *text, size_t len, int proto,
+		       bool only_host, struct vds_fwdspec *ret);
+/* Parse "tcp:ITEM" or "udp:ITEM" (see vds_fwd_parse_item).
+ * Return: 0 or -EINVAL. */
+int vds_fwd_parse(const char *spec, bool only_host, struct vds_fwdspec *ret);
+
+/* Forwards asked for by a backend's URL (slirp's tcpfwd=/udpfwd=) before
+ * the stack exists: bound and listening at once, in the host's stack, so
+ * that EADDRINUSE comes from vde_addstack before any namespace is made;
+ * they start serving at vds_fwd_stack_ready.  Return: 0 or -errno (on
+ * failure none of them stays). */
+int vds_fwd_port_request(struct vds_port *port,
+			 const struct vds_fwdspec *specs, unsigned n);
+/* Drop the forwards port asked for that no stack took (backend close). */
+void vds_fwd_port_cancel(struct vds_port *port);
+/* stack.c: the stack of port exists; its requested forwards serve it.
+ * Return: 0 or -errno. */
+int vds_fwd_stack_ready(struct vdestack *stack, struct vds_port *port);
+/* stack.c: the stack is being destroyed; remove all its forwards (closes
+ * every descriptor; in a forked child only the child's copies). */
+void vds_fwd_stack_gone(struct vdestack *stack);
+/* Add or remove a forward (the work of vde_stackfwd/vde_stackunfwd).
+ * Return: 0, -EINVAL, -EADDRINUSE, -ENOENT (remove), -errno. */
+int vds_fwd_add(struct vdestack *stack, const struct vds_fwdspec *spec);
+int vds_fwd_del(struct vdestack *stack, const struct vds_fwdspec *spec);
 
 #endif /* VDS_INTERNAL_H */

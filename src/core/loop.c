@@ -22,12 +22,18 @@
  * A watch deleted while its events are being dispatched is only marked,
  * and freed at the end of the iteration.
  *
- * Latency: while frames flow, a loop that just handled events polls again
- * without sleeping for VDS_LOOP_BUSY_US, so that a request/response
- * exchange does not pay a sleep and a wake-up per frame (measured here:
- * the median UDP round trip between two mem:// stacks fell from 48 to
- * 26 us); the first quiet period that long puts it back to sleep, so an
- * idle stack costs nothing.
+ * Latency: on machines with 4 CPUs or more, while frames flow, a loop
+ * that just handled events polls again without sleeping for
+ * VDS_LOOP_BUSY_US, so that a request/response exchange does not pay a
+ * sleep and a wake-up per frame; the first quiet period that long puts it
+ * back to sleep, so an idle stack costs nothing.  On 2 CPUs the spinning
+ * pumps took the CPUs from the application's threads and round trips got
+ * slower (bench/, docs/PERFORMANCE.md), so there it is off.
+ *
+ * Placement: a stack goes to a running loop while one has fewer than
+ * VDS_LOOP_FILL users, and only then starts another: starting and joining
+ * a thread per stack is what made a lone vde_addstack/vde_delstack slow,
+ * and two stacks of one segment on one loop switch context less.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -227,6 +233,9 @@ static void *loop_thread(void *arg)
 	vds_bypass_default = 1;
 
 	int64_t busy_until = 0;
+	/* spinning only pays where pumps do not take the CPUs that the
+	 * applications' threads need: measured worse on 2 CPUs */
+	bool busy_poll = sysconf(_SC_NPROCESSORS_ONLN) >= 4;
 
 	while (!atomic_load(&loop->stop)) {
 		int timeout = prepare_all(loop);
@@ -234,7 +243,8 @@ static void *loop_thread(void *arg)
 
 		/* traffic flowing: poll without sleeping for a short while,
 		 * saving a sleep and a wake-up per frame; idle: sleep */
-		if (timeout != 0 && busy_until && vds_now_us() < busy_until)
+		if (busy_poll && timeout != 0 && busy_until &&
+		    vds_now_us() < busy_until)
 			timeout = 0;
 		n = epoll_wait(loop->epfd, ev, VDS_LOOP_EVENTS, timeout);
 		if (n > 0)
@@ -374,8 +384,14 @@ int vds_loop_acquire(struct vds_loop **ret)
 		pool_size = n < 1 ? 1 : (n > VDS_LOOP_MAX ? VDS_LOOP_MAX : (unsigned)n);
 	}
 	for (unsigned i = 0; i < pool_size; i++)
-		if (!best || pool[i].users < best->users)
+		if (pool[i].running && pool[i].users < VDS_LOOP_FILL &&
+		    (!best || pool[i].users < best->users))
 			best = &pool[i];
+	if (!best) {
+		for (unsigned i = 0; i < pool_size; i++)
+			if (!best || pool[i].users < best->users)
+				best = &pool[i];
+	}
 	if (best->users == 0 && !best->running)
 		err = loop_start(best);
 	if (err == 0) {

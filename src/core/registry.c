@@ -17,6 +17,9 @@
 /* Built-in backends, switched by meson options. */
 static const struct vds_backend_ops *const builtin[] = {
 	&vds_backend_mem,
+#if VDS_HAVE_SLIRP
+	&vds_backend_slirp,
+#endif
 };
 
 /* scheme_len - length of a URL's "scheme" before "://".

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "conf.h"
 
 struct vdestack {
 	atomic_int refs;
@@ -32,6 +33,8 @@ struct vdestack {
 	uint32_t id;              /* in the helper; 0 = none */
 	struct vds_port *port;    /* NULL: no network */
 	pid_t owner;              /* process that made the stack */
+	char *url;                /* as given ("" none): vde_stackconf's auto */
+	struct vds_dns *dns;      /* vde_stackconf's DNS data (conf.c) */
 };
 
 __thread int vds_bypass_default;
@@ -54,6 +57,9 @@ static void stack_destroy(struct vdestack *s)
 {
 	int saved = errno;
 
+	vds_fwd_stack_gone(s); /* its host port forwards (fwd.c) */
+	vds_free(s->url);
+	vds_dns_free(s->dns);
 	if (s->owner != getpid()) {
 		vds_port_forget(s->port);
 		vds_free(s);
@@ -99,6 +105,11 @@ static int stack_create(const char *url, const char *ifname,
 		return -ENOMEM;
 	atomic_init(&s->refs, 1);
 	s->owner = getpid();
+	s->url = vds_strdup(net ? url : "");
+	if (!s->url) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	if (net) {
 		err = vds_port_open(url, &s->port);
 		if (err < 0)
@@ -128,6 +139,10 @@ static int stack_create(const char *url, const char *ifname,
 			goto fail;
 		}
 		err = vds_port_start(s->port, tap);
+		if (err < 0)
+			goto fail;
+		/* the forwards the URL named (slirp's tcpfwd=) serve now */
+		err = vds_fwd_stack_ready(s, s->port);
 		if (err < 0)
 			goto fail;
 	} else if (tap >= 0) {
@@ -416,4 +431,18 @@ VDS_EXPORT int vde_stackkill(int pd, int sig)
 		return -1;
 	}
 	return 0;
+}
+
+/* vds_stack_url - the URL the stack was made on (conf.c's auto).
+ * Return: it, "" for a stack without a network. */
+const char *vds_stack_url(const struct vdestack *s)
+{
+	return s->url;
+}
+
+/* vds_stack_dns - the slot of the stack's DNS data (conf.c).
+ * Return: its address. */
+struct vds_dns **vds_stack_dns(struct vdestack *s)
+{
+	return &s->dns;
 }

@@ -52,7 +52,7 @@
 static int make_pair(const char *ifname, const char *peer, int base_ns,
 		     unsigned mtu)
 {
-	char buf[8192];
+	char buf[8192] = { 0 }; /* libmnl leaves attribute padding as is */
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * conf.c - vde_stackconf(3) and vde_stackresolv(3): configure a stack
+ * in-process from a configuration string, and give its DNS data as
+ * resolv.conf text.
+ *
+ * Theory of operation: the string is parsed whole first (conf_parse.c),
+ * so that a malformed one changes nothing; the interface it names is
+ * looked up next, still changing nothing.  Then the steps are applied in
+ * a fixed order, each one through sockets of the stack made by the
+ * helper (vde_msocket): rtnetlink (netconf.c) for links, addresses and
+ * routes, an AF_PACKET socket for DHCPv4 (dhcp.c), a raw ICMPv6 socket
+ * for router discovery (ndisc.c).  The order, which vde_stackconf(3)
+ * documents because a failure leaves the steps before it applied:
+ *
+ *   1. lo up;
+ *   2. the interface: MAC address, MTU, up (one request);
+ *   3. ip= addresses, in the order given;
+ *   4. dhcp: lease, then its address, MTU and default route;
+ *   5. rd: router solicitation, advertisement, SLAAC addresses ready;
+ *   6. gw= default routes (they replace a default of the same family,
+ *      so a gw= wins over the router that DHCP or an RA gave);
+ *   7. DNS data: recorded only when everything else succeeded.
+ *
+ * "auto" depends on the stack's backend, known by its URL: on slirp://
+ * it is eth + dhcp (libslirp's DHCP server; IPv6 comes from the kernel's
+ * own autoconfiguration with libslirp's advertisements, in the
+ * background), on a stack without a network only lo, anywhere else the
+ * interface up.
+ *
+ * The DNS data of a stack hangs off the stack (stack.c keeps the pointer
+ * and frees it); one process-wide lock serialises its readers and
+ * writers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define LOOPBACK_INDEX 1        /* lo, in every network namespace */
+#define SLAAC_POLL_MS 50
+
+static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A vde_stackconf call in progress. */
+struct apply {
+	struct vdestack *stack;
+	struct vds_conf *conf;
+	struct vds_nl *nl;
+	struct vds_link link;     /* the interface (index 0: none) */
+	char scope[16];           /* its name, for link-local DNS servers */
+	struct vds_dns learned;   /* from DHCP and RAs */
+	int64_t deadline;         /* of dhcp and rd together */
+};
+
+/* vds_dns_free - free DNS data; accepts NULL. */
+void vds_dns_free(struct vds_dns *dns)
+{
+	vds_free(dns);
+}
+
+/* resolve_auto - turn auto, auto4, auto6 into the steps they imply for
+ * a stack on url. */
+static void resolve_auto(struct vds_conf *c, const char *url)
+{
+	if (c->autos & VDS_CONF_AUTO4)
+		c->eth = c->dhcp = true;
+	if (c->autos & VDS_CONF_AUTO6)
+		c->eth = c->rd = true;
+	if (!(c->autos & VDS_CONF_AUTO) || !url[0])
+		return;
+	c->eth = true;
+	if (!strncasecmp(url, "slirp://", 8))
+		c->dhcp = true;
+}
+
+/* needs_link - whether the configuration touches the interface.
+ * Return: true if so. */
+static bool needs_link(const struct vds_conf *c)
+{
+	return c->eth || c->ifname[0] || c->have_mac || c->mtu ||
+	       c->naddrs || c->ngws || c->dhcp || c->rd;
+}
+
+/* stack_socket - vde_msocket with the -errno convention.
+ * Return: the descriptor or -errno. */
+static int stack_socket(struct vdestack *stack, int domain, int type,
+			int protocol)
+{
+	int fd = vde_msocket(stack, domain, type | SOCK_CLOEXEC, protocol);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* in_subnet - whether gw is inside addr/prefix (IPv4, network order).
+ * Return: true if so. */
+static bool in_subnet(struct in_addr gw, struct in_addr addr, int prefix)
+{
+	uint32_t mask = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
+
+	return (gw.s_addr & mask) == (addr.s_addr & mask);
+}
+
+/* merge_dns - add what src has to dst (best effort: beyond the limits,
+ * the rest is dropped). */
+static void merge_dns(struct vds_dns *dst, const struct vds_dns *src)
+{
+	for (unsigned i = 0; i < src->nservers; i++)
+		vds_dns_add_server(dst, &src->servers[i]);
+	for (unsigned i = 0; i < src->ndomains; i++)
+		vds_dns_add_domain(dst, src->domains[i]);
+}
+
+/* do_dhcp - step 4: a lease, applied.  Return: 0 or -errno. */
+static int do_dhcp(struct apply *a)
+{
+	struct vds_dhcp_msg ack;
+	struct vds_ipaddr addr = { .family = AF_INET };
+	const unsigned char *mac = a->conf->have_mac ? a->conf->mac
+						      : a->link.mac;
+	int prefix, err, fd;
+
+	fd = stack_socket(a->stack, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	if (fd < 0)
+		return fd;
+	err = vds_dhcp_run(fd, a->link.index, mac, a->deadline, &ack);
+	close(fd);
+	if (err < 0)
+		return err;
+	prefix = vds_dhcp_prefix(ack.yiaddr, ack.mask);
+	if (prefix < 0)
+		prefix = vds_dhcp_prefix(ack.yiaddr, (struct in_addr){ 0 });
+	memcpy(addr.addr, &ack.yiaddr, 4);
+	addr.prefix = (unsigned)prefix;
+	err = vds_nl_addr_add(a->nl, a->link.index, &addr);
+	if (err == 0 && ack.mtu && !a->conf->mtu)
+		err = vds_nl_link_set(a->nl, a->link.index, NULL, ack.mtu);
+	if (err == 0 && ack.nrouters) {
+		struct vds_ipaddr gw = { .family = AF_INET, .prefix = 32 };
+
+		memcpy(gw.addr, &ack.routers[0], 4);
+		err = vds_nl_route_default(a->nl, a->link.index, &gw,
+			!in_subnet(ack.routers[0], ack.yiaddr, prefix));
+	}
+	if (err == 0)
+		merge_dns(&a->learned, &ack.dns);
+	return err;
+}
+
+/* do_rd - step 5: router discovery, then the kernel's SLAAC address of
+ * every autonomous prefix out of duplicate address detection.
+ * Return: 0, -ETIMEDOUT, or -errno. */
+static int do_rd(struct apply *a)
+{
+	struct vds_ra ra;
+	int err, fd, pfd;
+
+	fd = stack_socket(a->stack, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return fd;
+	pfd = stack_socket(a->stack, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IPV6));
+	if (pfd < 0) {
+		close(fd);
+		return pfd;
+	}
+	err = vds_ndisc_run(fd, pfd, a->link.index, a->deadline, &ra);
+	close(pfd);
+	close(fd);
+	if (err < 0)
+		return err;
+	for (unsigned i = 0; i < ra.nprefixes; i++) {
+		while ((err = vds_nl_addr6_in(a->nl, a->link.index,
+					      &ra.prefixes[i])) != 1) {
+			if (err < 0)
+				return err;
+			if (vds_now_ms() >= a->deadline)
+				return -ETIMEDOUT;
+			poll(NULL, 0, SLAAC_POLL_MS);
+		}
+	}
+	merge_dns(&a->learned, &ra.dns);
+	return 0;
+}
+
+/* record_dns - step 7: the servers and domains of this call (given
+ * first, then learned) replace the stack's, each list only when this
+ * call has one.  Return: 0 or -ENOMEM. */
+static int record_dns(struct apply *a)
+{
+	struct vds_dns now = a->conf->dns, **slot, *dns;
+
+	merge_dns(&now, &a->learned);
+	if (!now.nservers && !now.ndomains)
+		return 0;
+	dns = vds_calloc(1, sizeof(*dns));
+	if (!dns)
+		return -ENOMEM;
+	pthread_mutex_lock(&dns_lock);
+	slot = vds_stack_dns(a->stack);
+	if (*slot)
+		*dns = **slot;
+	if (now.nservers) {
+		dns->nservers = now.nservers;
+		memcpy(dns->servers, now.servers, sizeof(now.servers));
+	}
+	if (now.ndomains) {
+		dns->ndomains = now.ndomains;
+		memcpy(dns->domains, now.domains, sizeof(now.domains));
+	}
+	if (a->scope[0])
+		memcpy(dns->ifname, a->scope, sizeof(dns->ifname));
+	vds_dns_free(*slot);
+	*slot = dns;
+	pthread_mutex_unlock(&dns_lock);
+	return 0;
+}
+
+/* apply - steps 1 to 7 (see Theory of operation).
+ * Return: 0 or -errno of the first step that failed. */
+static int apply(struct apply *a)
+{
+	struct vds_conf *c = a->conf;
+	int err;
+
+	err = vds_nl_link_set(a->nl, LOOPBACK_INDEX, NULL, 0);
+	if (err < 0 || !a->link.index)
+		return err < 0 ? err : record_dns(a);
+	err = vds_nl_link_set(a->nl, a->link.index,
+			      c->have_mac ? c->mac : NULL, c->mtu);
+	for (unsigned i = 0; err == 0 && i < c->naddrs; i++)
+		err = vds_nl_addr_add(a->nl, a->link.index, &c->addrs[i]);
+	if (err == 0 && c->dhcp)
+		err = do_dhcp(a);
+	if (err == 0 && c->rd)
+		err = do_rd(a);
+	for (unsigned i = 0; err == 0 && i < c->ngws; i++)
+		err = vds_nl_route_default(a->nl, a->link.index, &c->gws[i],
+					   false);
+	if (err == 0)
+		err = record_dns(a);
+	return err;
+}
+
+/* stackconf - the work of vde_stackconf.  Return: 0 or -errno. */
+static int stackconf(struct vdestack *stack, const char *config)
+{
+	struct apply a = { .stack = stack };
+	int err, fd;
+
+	a.conf = vds_calloc(1, sizeof(*a.conf));
+	if (!a.conf)
+		return -ENOMEM;
+	err = vds_conf_parse(config, a.conf);
+	if (err < 0)
+		goto out;
+	resolve_auto(a.conf, vds_stack_url(stack));
+	a.deadline = vds_now_ms() + a.conf->timeout_ms;
+	fd = stack_socket(stack, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	err = vds_nl_open(fd, &a.nl);
+	if (err < 0)
+		goto out;
+	if (needs_link(a.conf)) {
+		err = vds_nl_link_get(a.nl, a.conf->ifname, &a.link);
+		if (err < 0)
+			goto out;
+		memcpy(a.scope, a.link.name, sizeof(a.scope));
+	} else if (a.conf->dns.nservers) {
+		struct vds_link l;
+
+		/* link-local servers are scoped to the stack's interface,
+		 * if it has one */
+		if (vds_nl_link_get(a.nl, NULL, &l) == 0)
+			memcpy(a.scope, l.name, sizeof(a.scope));
+	}
+	err = apply(&a);
+out:
+	vds_nl_close(a.nl);
+	vds_free(a.conf);
+	return err;
+}
+
+/* vde_stackconf - configure a stack from a configuration string.
+ * Return: 0, or -1 with errno (see vde_stackconf(3)). */
+VDS_EXPORT int vde_stackconf(struct vdestack *stack, const char *config)
+{
+	int err;
+
+	if (!stack || !config) {
+		errno = EINVAL;
+		return -1;
+	}
+	err = stackconf(stack, config);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* vde_stackresolv - the stack's DNS data as resolv.conf(5) text.
+ * Return: its length (0: none known), or -1 with errno: EINVAL, ERANGE
+ * when buf (size bytes) cannot hold it and its NUL. */
+VDS_EXPORT int vde_stackresolv(struct vdestack *stack, char *buf,
+			       size_t size)
+{
+	size_t len;
+
+	if (!stack || (!buf && size)) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&dns_lock);
+	len = vds_dns_format(*vds_stack_dns(stack), buf, size);
+	pthread_mutex_unlock(&dns_lock);
+	if (buf && len >= size) {
+		errno = ERANGE;
+		return -1;
+	}
+	return (int)len;
+}

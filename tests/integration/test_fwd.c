@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_fwd.c - host -> stack port forwarding with vde_stackfwd(3) and
+ * vde_stackunfwd(3), on stacks of every kind (no network, mem://), IPv4 and
+ * IPv6, TCP and UDP.  Host sockets only on 127.0.0.1 and ::1. */
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_fwd_util.h"
+
+#define BYTES (16u << 20)
+
+/* fwd_spec - "proto:HOST:HPORT:GUEST:GPORT" with brackets for IPv6.
+ * Return: buf. */
+static const char *fwd_spec(char *buf, size_t n, const char *proto,
+			    const char *host, uint16_t hport,
+			    const char *guest, uint16_t gport)
+{
+	bool h6 = fu_family(host) == AF_INET6, g6 = fu_family(guest) == AF_INET6;
+
+	snprintf(buf, n, "%s:%s%s%s:%u:%s%s%s:%u", proto, h6 ? "[" : "", host,
+		 h6 ? "]" : "", hport, g6 ? "[" : "", guest, g6 ? "]" : "",
+		 gport);
+	return buf;
+}
+
+/* tcp_through_forward - a server in s on guest:gport, a forward from
+ * host:hport, a checked exchange through it. */
+static void tcp_through_forward(struct vdestack *s, const char *host,
+				const char *guest, uint16_t gport, size_t bytes,
+				uint64_t seed)
+{
+	uint16_t hport = fu_free_port(SOCK_STREAM, host);
+	int lfd = fu_bound(s, SOCK_STREAM, guest, gport), fd;
+	struct fu_server *srv = fu_server_start(lfd, bytes, seed);
+	char spec[200];
+
+	IT_CHECKF(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp", host,
+					   hport, guest, gport)) == 0,
+		  "vde_stackfwd(%s)", spec);
+	fd = fu_connect(NULL, SOCK_STREAM, host, hport, 10000);
+	IT_CHECKF(fd >= 0, "connect to the forward %s: %s", spec,
+		  strerror(-fd));
+	fu_client_exchange(fd, bytes, seed);
+	fu_server_join(srv);
+	close(lfd);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+}
+
+/* test_fwd_tcp_reaches_a_server_in_a_stack_without_network - the stack
+ * has only lo: the forward does not need an interface at all. */
+static void test_fwd_tcp_reaches_a_server_in_a_stack_without_network(void)
+{
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	tcp_through_forward(s, "127.0.0.1", "127.0.0.1", 8080, BYTES, 1);
+	vde_delstack(s);
+}
+
+/* test_fwd_tcp_over_ipv6_and_across_families - [::1] -> [::1], and
+ * 127.0.0.1 -> [::1], [::1] -> 127.0.0.1. */
+static void test_fwd_tcp_over_ipv6_and_across_families(void)
+{
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	tcp_through_forward(s, "::1", "::1", 8080, BYTES / 4, 2);
+	tcp_through_forward(s, "127.0.0.1", "::1", 8081, BYTES / 4, 3);
+	tcp_through_forward(s, "::1", "127.0.0.1", 8082, BYTES / 4, 4);
+	vde_delstack(s);
+}
+
+/* test_fwd_udp_reaches_an_echo_server_in_a_stack - datagrams both ways
+ * through a UDP forward, IPv4 and IPv6. */
+static void test_fwd_udp_reaches_an_echo_server_in_a_stack(void)
+{
+	static const char *const ips[] = { "127.0.0.1", "::1" };
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	for (int i = 0; i < 2; i++) {
+		uint16_t hport = fu_free_port(SOCK_DGRAM, ips[i]);
+		struct fu_echo *e = fu_echo_start(fu_bound(s, SOCK_DGRAM,
+							   ips[i], 5353));
+		char spec[200];
+		int fd;
+
+		fwd_spec(spec, sizeof(spec), "udp", ips[i], hport, ips[i],
+			 5353);
+		IT_CHECKF(vde_stackfwd(s, spec) == 0, "vde_stackfwd(%s)", spec);
+		fd = fu_connect(NULL, SOCK_DGRAM, ips[i], hport, 1000);
+		IT_CHECK(fd >= 0);
+		fu_udp_roundtrips(fd, 200, 8000);
+		close(fd);
+		/* a second client is a second flow */
+		fd = fu_connect(NULL, SOCK_DGRAM, ips[i], hport, 1000);
+		IT_CHECK(fd >= 0);
+		fu_udp_roundtrips(fd, 20, 60000);
+		close(fd);
+		IT_CHECK(vde_stackunfwd(s, spec) == 0);
+		fu_echo_stop(e);
+	}
+	vde_delstack(s);
+}
+
+/* test_fwd_removed_forward_frees_its_port - after vde_stackunfwd the host
+ * port refuses connections and can be bound again; removing it again, or
+ * one never added, is ENOENT; the short form names the same forward. */
+static void test_fwd_removed_forward_frees_its_port(void)
+{
+	struct vdestack *s;
+	uint16_t hport;
+	char spec[200], shortspec[100];
+	int fd;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	fwd_spec(spec, sizeof(spec), "tcp", "127.0.0.1", hport, "127.0.0.1",
+		 80);
+	snprintf(shortspec, sizeof(shortspec), "tcp:127.0.0.1:%u", hport);
+	IT_CHECK(vde_stackfwd(s, spec) == 0);
+	IT_CHECK(!fu_port_is_free(SOCK_STREAM, "127.0.0.1", hport));
+	IT_CHECK(vde_stackunfwd(s, shortspec) == 0);
+	IT_CHECK(fu_port_is_free(SOCK_STREAM, "127.0.0.1", hport));
+	fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", hport, 0);
+	IT_CHECKF(fd == -ECONNREFUSED, "connect after removal: %d", fd);
+	IT_CHECK_ERRNO(vde_stackunfwd(s, spec) < 0, ENOENT);
+	IT_CHECK_ERRNO(vde_stackunfwd(s, "udp:127.0.0.1:1") < 0, ENOENT);
+	/* added again, removed with the full spec; udp the same way */
+	IT_CHECK(vde_stackfwd(s, spec) == 0);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	hport = fu_free_port(SOCK_DGRAM, "::1");
+	fwd_spec(spec, sizeof(spec), "udp", "::1", hport, "::1", 53);
+	IT_CHECK(vde_stackfwd(s, spec) == 0);
+	IT_CHECK(!fu_port_is_free(SOCK_DGRAM, "::1", hport));
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	IT_CHECK(fu_port_is_free(SOCK_DGRAM, "::1", hport));
+	vde_delstack(s);
+}
+
+/* test_fwd_refuses_a_port_in_use_and_bad_specs - EADDRINUSE for a port
+ * taken (by the host or by another forward), EINVAL for a malformed spec
+ * or a NULL argument. */
+static void test_fwd_refuses_a_port_in_use_and_bad_specs(void)
+{
+	static const char *const bad[] = {
+		"", "tcp", "tcp:80", "tcp:127.0.0.1:80", "sctp:1:127.0.0.1:1",
+		"tcp:127.0.0.1:0:127.0.0.1:80", "tcp:127.0.0.1:8080:x:80",
+		"tcp:::1:8080:[::1]:80", "tcp:[::1]:8080:[::1]",
+		"tcp:127.0.0.1:8080:127.0.0.1:80:", "udp:1:2:3:4",
+	};
+	struct vdestack *s, *t;
+	uint16_t hport;
+	char spec[200];
+	int busy;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	t = it_addstack(NULL, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		IT_CHECK_ERRNO(vde_stackfwd(s, bad[i]) < 0, EINVAL);
+	IT_CHECK_ERRNO(vde_stackfwd(s, NULL) < 0, EINVAL);
+	IT_CHECK_ERRNO(vde_stackfwd(NULL, "tcp:1:127.0.0.1:1") < 0, EINVAL);
+	IT_CHECK_ERRNO(vde_stackunfwd(s, NULL) < 0, EINVAL);
+	IT_CHECK_ERRNO(vde_stackunfwd(s, "tcp:") < 0, EINVAL);
+
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	busy = fu_bound(NULL, SOCK_STREAM, "127.0.0.1", hport);
+	fwd_spec(spec, sizeof(spec), "tcp", "127.0.0.1", hport, "127.0.0.1",
+		 80);
+	IT_CHECK_ERRNO(vde_stackfwd(s, spec) < 0, EADDRINUSE);
+	close(busy);
+	IT_CHECK(vde_stackfwd(s, spec) == 0);
+	IT_CHECK_ERRNO(vde_stackfwd(s, spec) < 0, EADDRINUSE);
+	IT_CHECK_ERRNO(vde_stackfwd(t, spec) < 0, EADDRINUSE);
+	/* a forward belongs to its stack */
+	IT_CHECK_ERRNO(vde_stackunfwd(t, spec) < 0, ENOENT);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	vde_delstack(t);
+	vde_delstack(s);
+}
+
+/* test_fwd_delstack_removes_the_stacks_forwards - ports free again and
+ * no descriptor left once the stack is deleted, connections included. */
+static void test_fwd_delstack_removes_the_stacks_forwards(void)
+{
+	struct vdestack *s;
+	uint16_t p1, p2;
+	char spec[200];
+	int fds0, lfd, open_conn;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL); /* warm-up: the helper */
+	vde_delstack(s);
+	fds0 = it_count_fds();
+	s = it_addstack(NULL, NULL);
+	p1 = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	p2 = fu_free_port(SOCK_DGRAM, "::1");
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
+					  "127.0.0.1", p1, "127.0.0.1",
+					  7)) == 0);
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "udp", "::1", p2,
+					  "::1", 7)) == 0);
+	/* one connection still open through the forward */
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7);
+	open_conn = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", p1, 10000);
+	IT_CHECK(open_conn >= 0);
+	IT_CHECK(send(open_conn, "x", 1, 0) == 1);
+	{
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		IT_CHECK(poll(&p, 1, 30000) == 1);
+	}
+	close(lfd);
+	vde_delstack(s);
+	IT_CHECK(fu_port_is_free(SOCK_STREAM, "127.0.0.1", p1));
+	IT_CHECK(fu_port_is_free(SOCK_DGRAM, "::1", p2));
+	{
+		/* the open connection was closed by the library */
+		char c;
+		struct pollfd p = { .fd = open_conn, .events = POLLIN };
+
+		IT_CHECK(poll(&p, 1, 30000) == 1);
+		IT_CHECK(recv(open_conn, &c, 1, 0) <= 0);
+	}
+	close(open_conn);
+	IT_CHECKF(it_count_fds() == fds0, "fds: %d, before: %d",
+		  it_count_fds(), fds0);
+}
+
+/* test_fwd_half_close_reaches_both_ends - the client's shutdown(SHUT_WR)
+ * reaches the server as end-of-file while the server's reply still
+ * flows back, then the server's end reaches the client. */
+static void test_fwd_half_close_reaches_both_ends(void)
+{
+	struct vdestack *s;
+	uint16_t hport;
+	char spec[200], buf[64];
+	int lfd, fd, c;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 9);
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
+					  "127.0.0.1", hport, "127.0.0.1",
+					  9)) == 0);
+	fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", hport, 10000);
+	IT_CHECK(fd >= 0);
+	c = accept(lfd, NULL, NULL);
+	IT_CHECK(c >= 0);
+	IT_CHECK(send(fd, "question", 8, 0) == 8);
+	IT_CHECK(shutdown(fd, SHUT_WR) == 0);
+	IT_CHECK(recv(c, buf, sizeof(buf), MSG_WAITALL) == 8);
+	IT_CHECK(!memcmp(buf, "question", 8));
+	IT_CHECK(recv(c, buf, sizeof(buf), 0) == 0); /* the end */
+	IT_CHECK(send(c, "answer", 6, 0) == 6);      /* still open back */
+	close(c);
+	IT_CHECK(recv(fd, buf, sizeof(buf), MSG_WAITALL) == 6);
+	IT_CHECK(!memcmp(buf, "answer", 6));
+	IT_CHECK(recv(fd, buf, sizeof(buf), 0) == 0);
+	close(fd);
+	close(lfd);
+	vde_delstack(s);
+}
+
+/* test_fwd_to_a_closed_port_closes_the_client - nothing listens in the
+ * stack: the client's connection ends at once (reset or end-of-file). */
+static void test_fwd_to_a_closed_port_closes_the_client(void)
+{
+	struct vdestack *s;
+	uint16_t hport;
+	char spec[200], c;
+	int fd;
+	ssize_t n;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
+					  "127.0.0.1", hport, "127.0.0.1",
+					  1)) == 0);
+	fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", hport, 10000);
+	IT_CHECK(fd >= 0);
+	{
+		struct timeval tv = { .tv_sec = 60 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	n = recv(fd, &c, 1, 0);
+	IT_CHECKF(n == 0 || (n < 0 && errno == ECONNRESET),
+		  "recv: %zd", n);
+	close(fd);
+	vde_delstack(s);
+}
+
+/* Arguments of one concurrent client. */
+struct many_arg {
+	uint16_t hport;
+	uint64_t seed;
+};
+
+/* many_client - one of many concurrent exchanges (the server side is a
+ * thread per connection of many_server). */
+static void *many_client(void *arg)
+{
+	struct many_arg *a = arg;
+	int fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", a->hport, 30000);
+
+	IT_CHECK(fd >= 0);
+	fu_client_exchange(fd, 1u << 20, a->seed);
+	return NULL;
+}
+
+/* test_fwd_many_concurrent_connections_keep_their_data - 16 clients at
+ * once through one forward, each stream checked. */
+static void test_fwd_many_concurrent_connections_keep_their_data(void)
+{
+	enum { N = 16 };
+	struct vdestack *s;
+	struct fu_server *srv[N];
+	struct many_arg args[N];
+	pthread_t th[N];
+	uint16_t hport;
+	char spec[200];
+	int lfd[N];
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	/* one listener per client (SO_REUSEPORT would spread them
+	 * unevenly): the forward goes to 127.0.0.1:1000, whose listener
+	 * hands connections to the servers in order */
+	for (int i = 0; i < N; i++) {
+		lfd[i] = fu_bound(s, SOCK_STREAM, "127.0.0.1",
+				  (uint16_t)(1000 + i));
+		srv[i] = fu_server_start(lfd[i], 1u << 20, 500 + (uint64_t)i);
+	}
+	for (int i = 0; i < N; i++) {
+		uint16_t hp = fu_free_port(SOCK_STREAM, "127.0.0.1");
+
+		IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
+						  "127.0.0.1", hp, "127.0.0.1",
+						  (uint16_t)(1000 + i))) == 0);
+		args[i] = (struct many_arg){ .hport = hp,
+					     .seed = 500 + (uint64_t)i };
+	}
+	(void)hport;
+	for (int i = 0; i < N; i++)
+		IT_CHECK(pthread_create(&th[i], NULL, many_client,
+					&args[i]) == 0);
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		fu_server_join(srv[i]);
+		close(lfd[i]);
+	}
+	vde_delstack(s);
+}
+
+/* test_fwd_serves_a_mem_stack_across_its_segment - a forward into stack A
+ * (mem://) to a server in stack B on the same segment: the peer socket is
+ * made in A and its traffic crosses the backend. */
+static void test_fwd_serves_a_mem_stack_across_its_segment(void)
+{
+	struct vdestack *a, *b;
+	char url[200];
+
+	it_require_network();
+	snprintf(url, sizeof(url), "mem://fwd-%d", (int)getpid());
+	a = it_addstack(url, NULL);
+	b = it_addstack(url, NULL);
+	it_config_addr(a, "vde0", "10.0.0.1/24");
+	it_config_addr(b, "vde0", "10.0.0.2/24");
+	{
+		uint16_t hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+		int lfd = fu_bound(b, SOCK_STREAM, "10.0.0.2", 80), fd;
+		struct fu_server *srv = fu_server_start(lfd, BYTES, 77);
+		char spec[200];
+
+		IT_CHECK(vde_stackfwd(a, fwd_spec(spec, sizeof(spec), "tcp",
+						  "127.0.0.1", hport,
+						  "10.0.0.2", 80)) == 0);
+		fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", hport, 10000);
+		IT_CHECK(fd >= 0);
+		fu_client_exchange(fd, BYTES, 77);
+		fu_server_join(srv);
+		close(lfd);
+	}
+	vde_delstack(b);
+	vde_delstack(a);
+}
+
+static const struct it_test tests[] = {
+#define T(name) { #name, test_##name }
+	T(fwd_tcp_reaches_a_server_in_a_stack_without_network),
+	T(fwd_tcp_over_ipv6_and_across_families),
+	T(fwd_udp_reaches_an_echo_server_in_a_stack),
+	T(fwd_removed_forward_frees_its_port),
+	T(fwd_refuses_a_port_in_use_and_bad_specs),
+	T(fwd_delstack_removes_the_stacks_forwards),
+	T(fwd_half_close_reaches_both_ends),
+	T(fwd_to_a_closed_port_closes_the_client),
+	T(fwd_many_concurrent_connections_keep_their_data),
+	T(fwd_serves_a_mem_stack_across_its_segment),
+#undef T
+};
+
+int main(int argc, char **argv)
+{
+	return it_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}

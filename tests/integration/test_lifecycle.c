@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_lifecycle.c - vde_addstack/vde_delstack: interfaces, names, errors. */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* count_lines - Return: the number of lines of text. */
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* check_only_lo_up - the stack has exactly one interface, lo, and it is
+ * up (the original library's stackcmd hangs on such a stack). */
+static void check_only_lo_up(struct vdestack *s)
+{
+	char out[4096];
+	int status;
+
+	status = it_stackcmd_capture(s, "/bin/ip -o link show", false, out,
+				     sizeof(out));
+	IT_CHECKF(status == 0, "ip link show: %d", status);
+	IT_CHECKF(count_lines(out) == 1, "interfaces: %s", out);
+	IT_CHECKF(strstr(out, ": lo:") != NULL, "no lo: %s", out);
+	IT_CHECKF(strstr(out, ",UP") != NULL || strstr(out, "<UP") != NULL,
+		  "lo is not up: %s", out);
+	/* and the command runs again, promptly (the watchdog bounds it) */
+	IT_CHECK(vde_stackcmd(s, "/bin/ip link show dev lo; /bin/true") == 0);
+}
+
+/* test_addstack_with_null_url_has_only_lo_up - no URL: no tap. */
+static void test_addstack_with_null_url_has_only_lo_up(void)
+{
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	check_only_lo_up(s);
+	vde_delstack(s);
+}
+
+/* test_addstack_with_empty_url_has_only_lo_up - "" is the same as NULL. */
+static void test_addstack_with_empty_url_has_only_lo_up(void)
+{
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack("", "ignored0");
+	check_only_lo_up(s);
+	vde_delstack(s);
+}
+
+/* test_addstack_names_the_interface_vde0_by_default */
+static void test_addstack_names_the_interface_vde0_by_default(void)
+{
+	struct vdestack *s;
+	char out[4096];
+
+	it_require_network();
+	s = it_addstack("null://", NULL);
+	IT_CHECK(it_stackcmd_capture(s, "/bin/ip link show dev vde0", true,
+				     out, sizeof(out)) == 0);
+	IT_CHECK(it_stackcmd_capture(s, "/bin/ip -o link show", false, out,
+				     sizeof(out)) == 0);
+	IT_CHECKF(count_lines(out) == 2, "interfaces: %s", out);
+	vde_delstack(s);
+}
+
+/* test_addstack_uses_the_given_interface_name */
+static void test_addstack_uses_the_given_interface_name(void)
+{
+	static const char *const names[] = { "it0", "eth1",
+					     "abcdefghijklmno" /* 15 */ };
+	char out[4096], cmd[256];
+
+	it_require_network();
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct vdestack *s = it_addstack("null://", names[i]);
+
+		snprintf(cmd, sizeof(cmd), "/bin/ip link show dev %s", names[i]);
+		IT_CHECKF(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0,
+			  "%s: %s", cmd, out);
+		IT_CHECKF(it_stackcmd_capture(s, "/bin/ip link show dev vde0",
+					      true, out, sizeof(out)) != 0,
+			  "vde0 exists beside %s", names[i]);
+		vde_delstack(s);
+	}
+}
+
+/* test_addstack_rejects_a_16_byte_ifname_without_truncating - a name the
+ * kernel cannot hold is refused, never cut to 15 bytes. */
+static void test_addstack_rejects_a_16_byte_ifname_without_truncating(void)
+{
+	it_require_stacks();
+	IT_CHECK_ERRNO(vde_addstack(NULL, "abcdefghijklmnop") == NULL, EINVAL);
+	IT_CHECK_ERRNO(vde_addstack("null://", "abcdefghijklmnop") == NULL,
+		       EINVAL);
+	IT_CHECK_ERRNO(vde_addstack("null://", "a-very-long-interface-name")
+		       == NULL, EINVAL);
+}
+
+/* test_addstack_rejects_bad_ifnames - empty, ".", "..", '/', ':',
+ * blanks, control characters. */
+static void test_addstack_rejects_bad_ifnames(void)
+{
+	static const char *const bad[] = {
+		"", ".", "..", "a/b", "/", "a:b", "a b", " ", "a\tb", "a\nb",
+		"a\x01", "a\x7f",
+	};
+
+	it_require_stacks();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		struct vdestack *s = vde_addstack("null://", (char *)bad[i]);
+
+		IT_CHECKF(!s && errno == EINVAL, "ifname #%zu \"%s\" accepted "
+			  "or wrong errno", i, bad[i]);
+		s = vde_addstack(NULL, (char *)bad[i]);
+		IT_CHECKF(!s && errno == EINVAL, "ifname #%zu \"%s\" (no url) "
+			  "accepted or wrong errno", i, bad[i]);
+	}
+}
+
+/* test_calls_with_null_arguments_fail_with_einval - and nothing crashes */
+static void test_calls_with_null_arguments_fail_with_einval(void)
+{
+	struct vdestack *s;
+
+	it_require_stacks();
+	IT_CHECK_ERRNO(vde_stackcmd(NULL, "/bin/true") == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackcmd(NULL, NULL) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_msocket(NULL, AF_INET, SOCK_STREAM, 0) == -1, EINVAL);
+	vde_delstack(NULL);
+	vde_default_stack(NULL);
+	s = it_addstack(NULL, NULL);
+	IT_CHECK_ERRNO(vde_stackcmd(s, NULL) == -1, EINVAL);
+	IT_CHECK(vde_stackcmd(s, "/bin/true") == 0);
+	vde_delstack(s);
+}
+
+/* test_addstack_with_unknown_scheme_fails_with_eprotonosupport */
+static void test_addstack_with_unknown_scheme_fails_with_eprotonosupport(void)
+{
+	it_require_stacks();
+	IT_CHECK_ERRNO(vde_addstack("foo://x", NULL) == NULL, EPROTONOSUPPORT);
+	IT_CHECK_ERRNO(vde_addstack("nosuchplugin://", "x0") == NULL,
+		       EPROTONOSUPPORT);
+}
+
+/* test_addstack_with_missing_switch_fails_with_enoent */
+static void test_addstack_with_missing_switch_fails_with_enoent(void)
+{
+	it_require_stacks();
+	IT_CHECK_ERRNO(vde_addstack("vde:///nonexistent/path", NULL) == NULL,
+		       ENOENT);
+}
+
+/* test_addstack_rejects_control_characters_in_url */
+static void test_addstack_rejects_control_characters_in_url(void)
+{
+	it_require_stacks();
+	IT_CHECK_ERRNO(vde_addstack("null://\n", NULL) == NULL, EINVAL);
+	IT_CHECK_ERRNO(vde_addstack("vde:///tmp/x\x1b", NULL) == NULL, EINVAL);
+}
+
+/* test_failed_addstack_leaves_no_descriptor - every error path above
+ * closes what it opened. */
+static void test_failed_addstack_leaves_no_descriptor(void)
+{
+	int before;
+
+	it_require_stacks();
+	vde_delstack(it_addstack(NULL, NULL)); /* the helper stays: warm up */
+	before = it_count_fds();
+	for (int i = 0; i < 10; i++) {
+		IT_CHECK(vde_addstack("foo://x", NULL) == NULL);
+		IT_CHECK(vde_addstack("vde:///nonexistent/path", NULL) == NULL);
+		IT_CHECK(vde_addstack(NULL, "abcdefghijklmnop") == NULL);
+		IT_CHECK(vde_addstack("=/nonexistent/command", NULL) == NULL);
+	}
+	IT_CHECKF(it_count_fds() == before, "%d descriptors before, %d after",
+		  before, it_count_fds());
+}
+
+/* test_many_stacks_coexist_and_each_has_its_own_lo - 32 stacks at once,
+ * each with an address on its lo that no other stack has. */
+static void test_many_stacks_coexist_and_each_has_its_own_lo(void)
+{
+	enum { N = 32 };
+	struct vdestack *s[N];
+	char out[4096];
+
+	it_require_stacks();
+	for (int i = 0; i < N; i++) {
+		s[i] = it_addstack(NULL, NULL);
+		it_stackcmd_ok(s[i], "/bin/ip addr add 10.77.0.%d/32 dev lo",
+			       i + 1);
+	}
+	for (int i = 0; i < N; i++) {
+		char want[64];
+
+		IT_CHECK(it_stackcmd_capture(s[i], "/bin/ip -o -4 addr show",
+					     false, out, sizeof(out)) == 0);
+		snprintf(want, sizeof(want), "10.77.0.%d/32", i + 1);
+		IT_CHECKF(strstr(out, want) != NULL, "stack %d: %s", i, out);
+		/* 127.0.0.1 and its own address: nothing of the others */
+		IT_CHECKF(count_lines(out) == 2, "stack %d: %s", i, out);
+	}
+	for (int i = 0; i < N; i++)
+		vde_delstack(s[i]);
+}
+
+/* link_kind - the kind of ifname in s.  Return: "tap", "veth" or "?". */
+static const char *link_kind(struct vdestack *s, const char *ifname)
+{
+	char cmd[128], out[4096];
+
+	snprintf(cmd, sizeof(cmd), "/bin/ip -d -o link show dev %s", ifname);
+	IT_CHECKF(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0,
+		  "%s: %s", cmd, out);
+	if (strstr(out, " tun type tap "))
+		return "tap";
+	if (strstr(out, " veth "))
+		return "veth";
+	return "?";
+}
+
+/* test_addstack_makes_the_link_vdestack_link_and_dev_net_tun_allow - a
+ * tap when /dev/net/tun opens, a veth pair otherwise; VDESTACK_LINK=tap
+ * or veth asks for one kind only. */
+static void test_addstack_makes_the_link_vdestack_link_and_dev_net_tun_allow(void)
+{
+	bool tun = it_tun_opens();
+	struct vdestack *s;
+
+	it_require_stacks();
+	setenv("VDESTACK_LINK", "auto", 1);
+	s = it_addstack("null://", NULL);
+	IT_CHECKF(!strcmp(link_kind(s, "vde0"), tun ? "tap" : "veth"),
+		  "auto, /dev/net/tun %s: the link is %s",
+		  tun ? "usable" : "unusable", link_kind(s, "vde0"));
+	vde_delstack(s);
+
+	setenv("VDESTACK_LINK", "veth", 1);
+	s = it_addstack("null://", "veth-it0");
+	IT_CHECK(!strcmp(link_kind(s, "veth-it0"), "veth"));
+	vde_delstack(s);
+
+	setenv("VDESTACK_LINK", "tap", 1);
+	if (tun) {
+		s = it_addstack("null://", NULL);
+		IT_CHECK(!strcmp(link_kind(s, "vde0"), "tap"));
+		vde_delstack(s);
+	} else {
+		errno = 0;
+		s = vde_addstack("null://", NULL);
+		IT_CHECKF(!s && (errno == EACCES || errno == EPERM ||
+				 errno == ENOENT),
+			  "VDESTACK_LINK=tap without /dev/net/tun");
+	}
+
+	/* no network: no link of either kind, whatever VDESTACK_LINK says */
+	s = it_addstack(NULL, NULL);
+	IT_CHECK(vde_stackcmd(s, "/bin/ip link show dev vde0") != 0);
+	vde_delstack(s);
+	unsetenv("VDESTACK_LINK");
+}
+
+/* test_addstack_rejects_an_unknown_vdestack_link */
+static void test_addstack_rejects_an_unknown_vdestack_link(void)
+{
+	it_require_stacks();
+	setenv("VDESTACK_LINK", "bogus", 1);
+	IT_CHECK_ERRNO(vde_addstack("null://", NULL) == NULL, EINVAL);
+	setenv("VDESTACK_LINK", "", 1); /* empty: auto */
+	vde_delstack(it_addstack("null://", NULL));
+	unsetenv("VDESTACK_LINK");
+}
+
+/* write_proc - write text to a /proc file.  Return: true on success. */
+static bool write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/* hidden_tun_child - in a user and mount namespace of its own, with a
+ * tmpfs over /dev/net: stacks with a network get a veth link and talk
+ * over a hub; VDESTACK_LINK=tap fails with ENOENT.  Exits 0 on success,
+ * 77 when it cannot hide the device, 1 on failure. */
+static void hidden_tun_child(void) __attribute__((noreturn));
+static void hidden_tun_child(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64], hub[600], vde[600];
+	struct vdestack *a, *b;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		_exit(IT_SKIP);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	write_proc("/proc/self/setgroups", "deny");
+	if (!write_proc("/proc/self/uid_map", map))
+		_exit(IT_SKIP);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	if (!write_proc("/proc/self/gid_map", map) ||
+	    mount("none", "/dev/net", "tmpfs", 0, "mode=0755") < 0)
+		_exit(IT_SKIP);
+	IT_CHECKF(!it_exists("/dev/net/tun"), "/dev/net/tun still there");
+
+	unsetenv("VDESTACK_LINK");
+	snprintf(hub, sizeof(hub), "hub://%s/hub", it_tmpdir());
+	snprintf(vde, sizeof(vde), "vde://%s/hub", it_tmpdir());
+	a = it_addstack(hub, NULL);
+	b = it_addstack(vde, "eth0");
+	IT_CHECK(!strcmp(link_kind(a, "vde0"), "veth"));
+	IT_CHECK(!strcmp(link_kind(b, "eth0"), "veth"));
+	it_config_addr(a, "vde0", "10.0.0.1/24");
+	it_config_addr(b, "eth0", "10.0.0.2/24");
+	it_tcp_exchange(a, b, "10.0.0.1", 1 << 20, 11);
+
+	setenv("VDESTACK_LINK", "tap", 1);
+	IT_CHECK_ERRNO(vde_addstack("null://", NULL) == NULL, ENOENT);
+	unsetenv("VDESTACK_LINK");
+	vde_delstack(b);
+	vde_delstack(a);
+	exit(0);
+}
+
+/* test_addstack_falls_back_to_veth_when_dev_net_tun_is_missing - the
+ * application runs where /dev/net/tun does not exist (hidden by a tmpfs
+ * in a mount namespace of its own, so that even root cannot open it). */
+static void test_addstack_falls_back_to_veth_when_dev_net_tun_is_missing(void)
+{
+	int status;
+	pid_t pid;
+
+	/* no stack in this process: the child must start its own helper,
+	 * in its namespaces, not use ours */
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0)
+		hidden_tun_child();
+	IT_CHECK(waitpid(pid, &status, 0) == pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == IT_SKIP)
+		it_skip("cannot hide /dev/net/tun (no user or mount namespace)");
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status 0x%x", status);
+}
+
+static const struct it_test tests[] = {
+#define T(name) { #name, test_##name }
+	T(addstack_with_null_url_has_only_lo_up),
+	T(addstack_with_empty_url_has_only_lo_up),
+	T(addstack_names_the_interface_vde0_by_default),
+	T(addstack_uses_the_given_interface_name),
+	T(addstack_rejects_a_16_byte_ifname_without_truncating),
+	T(addstack_rejects_bad_ifnames),
+	T(calls_with_null_arguments_fail_with_einval),
+	T(addstack_with_unknown_scheme_fails_with_eprotonosupport),
+	T(addstack_with_missing_switch_fails_with_enoent),
+	T(addstack_rejects_control_characters_in_url),
+	T(failed_addstack_leaves_no_descriptor),
+	T(many_stacks_coexist_and_each_has_its_own_lo),
+	T(addstack_makes_the_link_vdestack_link_and_dev_net_tun_allow),
+	T(addstack_rejects_an_unknown_vdestack_link),
+	T(addstack_falls_back_to_veth_when_dev_net_tun_is_missing),
+#undef T
+};
+
+int main(int argc, char **argv)
+{
+	return it_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_registry.c - unit tests of URL -> backend selection (registry.c). */
+#include <errno.h>
+
+#include "config.h"
+#include "internal.h"
+#include "unit.h"
+
+#if VDS_HAVE_VDEPLUG
+#define FALLBACK (&vds_backend_vdeplug)
+#define FALLBACK_ERR 0
+#else
+#define FALLBACK NULL
+#define FALLBACK_ERR (-EPROTONOSUPPORT)
+#endif
+
+#if defined(VDS_HAVE_SLIRP) && VDS_HAVE_SLIRP
+#define SLIRP(u) TO(u, &vds_backend_slirp)
+#else
+#define SLIRP(u) FB(u)
+#endif
+
+/* A URL served by backend b; by the fallback; refused. */
+#define TO(u, b) { .url = u, .want = b }
+#define FB(u) { .url = u, .want = FALLBACK, .err = FALLBACK_ERR }
+#define BAD(u) { .url = u, .err = -EINVAL }
+
+struct lookup_case {
+	const char *url;
+	const struct vds_backend_ops *want;
+	int err; /* when want is NULL */
+};
+
+/* test_registry_lookup_table - which backend serves which URL. */
+static void test_registry_lookup_table(void **state)
+{
+	const struct lookup_case cases[] = {
+		TO("=cmd", &vds_backend_stream),
+		TO("=/usr/bin/vde_plug vde:///tmp/x", &vds_backend_stream),
+		TO("=", &vds_backend_stream),
+		TO("= ssh host", &vds_backend_stream),
+		TO("=a://b", &vds_backend_stream),
+		TO("mem://seg", &vds_backend_mem),
+		TO("mem://", &vds_backend_mem),
+
+		FB("vde:///tmp/switch"),
+		FB("null://"),
+		FB("hub:///tmp/hub"),
+		SLIRP("slirp://"),
+		FB("/tmp/switch"),
+		FB("memory://x"),
+		FB("me://x"),
+		FB("mem:/x"),
+		FB("xmem://x"),
+		FB("nosuchscheme://x"),
+		FB("vde:///tmp/\xc3\xa9"),
+		FB("x=y"),
+
+		BAD("vde:///tmp/x\n"),
+		BAD("\tvde://"),
+		BAD("null://\x01"),
+		BAD("null://\x1f"),
+		BAD("null://\x7f"),
+		BAD("=cmd\narg"),
+		BAD("=cmd\r"),
+		BAD("mem://a\tb"),
+		BAD("\x1b[0m"),
+	};
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(cases); i++) {
+		int err = 12345;
+		const struct vds_backend_ops *ops =
+			vds_registry_lookup(cases[i].url, &err);
+
+		if (ops != cases[i].want)
+			fail_msg("case %zu: wrong backend %s", i,
+				 ops && ops->scheme ? ops->scheme : "(none)");
+		if (!ops && err != cases[i].err)
+			fail_msg("case %zu: err %d, want %d", i, err,
+				 cases[i].err);
+	}
+}
+
+/* test_registry_builtin_tables_are_complete - every table the registry
+ * hands out has all its operations. */
+static void test_registry_builtin_tables_are_complete(void **state)
+{
+	const struct vds_backend_ops *tables[] = {
+		&vds_backend_stream, &vds_backend_mem,
+#if VDS_HAVE_VDEPLUG
+		&vds_backend_vdeplug,
+#endif
+	};
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(tables); i++) {
+		const struct vds_backend_ops *o = tables[i];
+
+		assert_non_null(o->open);
+		assert_non_null(o->start);
+		assert_non_null(o->send);
+		assert_non_null(o->stop);
+		assert_non_null(o->close);
+	}
+	assert_null(vds_backend_stream.scheme);
+	assert_string_equal(vds_backend_mem.scheme, "mem");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_lookup_table),
+		cmocka_unit_test(test_registry_builtin_tables_are_complete),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
