@@ -2,15 +2,14 @@
 /*
  * demo.c - the main job: two private stacks on one network, talking TCP.
  *
- * Stack A opens a libvdeplug hub itself (hub://DIR/hub: no daemon), stack B
- * joins it (vde://DIR/hub).  A gets 10.0.0.1/24, B 10.0.0.2/24, both
+ * Both stacks join the in-process segment mem://demo: no daemon, no file,
+ * no socket.  A gets 10.0.0.1/24, B 10.0.0.2/24, both
  * through vde_stackcmd() and /bin/ip.  A runs an echo server, B runs three
  * clients at once; each sends a message and checks the echo.  Nothing
  * leaves the two namespaces.  Exit status 0 when every echo came back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -88,16 +87,6 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
-/* remove_entry - nftw callback: delete what the hub left in the demo's
- * directory (its control socket, the ports' sockets).  Return: 0. */
-static int remove_entry(const char *path, const struct stat *sb, int type,
-			struct FTW *ftw)
-{
-	(void)sb; (void)type; (void)ftw;
-	remove(path);
-	return 0;
-}
-
 /* make_stack - a stack on url with address cidr on vde0.
  * Return: the stack or NULL (message printed). */
 static struct vdestack *make_stack(const char *url, const char *cidr)
@@ -124,22 +113,16 @@ static struct vdestack *make_stack(const char *url, const char *cidr)
 
 int main(void)
 {
-	char dir[] = "/tmp/vdestack-demo-XXXXXX", hub[64], vde[64];
+	const char *url = "mem://demo";
 	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	struct client cl[CLIENTS];
 	pthread_t server, th[CLIENTS];
 	struct vdestack *a = NULL, *b = NULL;
 	int lfd = -1, ok = 0;
 
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(hub, sizeof(hub), "hub://%s/hub", dir);
-	snprintf(vde, sizeof(vde), "vde://%s/hub", dir);
-	a = make_stack(hub, "10.0.0.1/24");
+	a = make_stack(url, "10.0.0.1/24");
 	if (a)
-		b = make_stack(vde, "10.0.0.2/24");
+		b = make_stack(url, "10.0.0.2/24");
 	if (!a || !b)
 		goto out;
 	lfd = vde_msocket(a, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -166,6 +149,5 @@ out:
 		close(lfd);
 	vde_delstack(b);
 	vde_delstack(a);
-	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return ok == CLIENTS ? 0 : 1;
 }
