@@ -265,7 +265,8 @@ static double rr_fd(int fd, int count)
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			ssize_t n;
 
-			if (send(fd, buf, sizeof(buf), 0) < 0 && errno != ECONNREFUSED)
+			if (send(fd, buf, sizeof(buf), 0) < 0 &&
+			    errno != ECONNREFUSED)
 				die("send");
 			if (poll(&p, 1, 200) > 0 &&
 			    (n = recv(fd, in, sizeof(in), 0)) == sizeof(buf) &&
@@ -305,6 +306,8 @@ static struct vdestack *stack_new(char *url)
 }
 #endif
 
+/* main - run the mode of argv[1] (see the top of the file).
+ * Return: 0, 1 on a failure, 2 for a usage error. */
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -369,7 +372,8 @@ int main(int argc, char **argv)
 		echo_fd(listener(NULL, SOCK_DGRAM, argv[2], atoi(argv[3])),
 			atoi(argv[4]) * 1000, NULL);
 	} else if (!strcmp(mode, "udprr") && argc == 5) {
-		int fd = connect_retry(NULL, SOCK_DGRAM, argv[2], atoi(argv[3]));
+		int fd = connect_retry(NULL, SOCK_DGRAM, argv[2],
+				       atoi(argv[3]));
 
 		printf("rr_us %.1f\n", rr_fd(fd, atoi(argv[4])));
 	} else {

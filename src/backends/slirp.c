@@ -555,6 +555,22 @@ static const SlirpCb callbacks = {
 /* The backend                                                          */
 /* ------------------------------------------------------------------ */
 
+/* sa_text - the address of ss as text in buf.  Return: its port. */
+static int sa_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, buf, (socklen_t)size);
+		return ntohs(a->sin6_port);
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, buf, (socklen_t)size);
+		return ntohs(a->sin_port);
+	}
+}
+
 /* print_config - verbose: the configuration table, as libvdeplug_slirp
  * prints it, on stderr. */
 static void print_config(const struct vds_slirp_opts *o)
@@ -600,27 +616,11 @@ static void print_config(const struct vds_slirp_opts *o)
 	fprintf(stderr, "restricted    %d\n", o->restricted);
 	for (unsigned i = 0; i < o->nfwds; i++) {
 		const struct vds_fwdspec *f = &o->fwds[i];
-		const void *ha, *ga;
-		int hp, gp;
+		int hp = sa_text(&f->host, a, sizeof(a));
+		int gp = sa_text(&f->guest, g, sizeof(g));
 
-		if (f->host.ss_family == AF_INET6) {
-			ha = &((const struct sockaddr_in6 *)&f->host)->sin6_addr;
-			hp = ntohs(((const struct sockaddr_in6 *)&f->host)->sin6_port);
-		} else {
-			ha = &((const struct sockaddr_in *)&f->host)->sin_addr;
-			hp = ntohs(((const struct sockaddr_in *)&f->host)->sin_port);
-		}
-		if (f->guest.ss_family == AF_INET6) {
-			ga = &((const struct sockaddr_in6 *)&f->guest)->sin6_addr;
-			gp = ntohs(((const struct sockaddr_in6 *)&f->guest)->sin6_port);
-		} else {
-			ga = &((const struct sockaddr_in *)&f->guest)->sin_addr;
-			gp = ntohs(((const struct sockaddr_in *)&f->guest)->sin_port);
-		}
 		fprintf(stderr, "%sfwd host   %s %d -> guest %s %d\n",
-			f->proto == IPPROTO_UDP ? "udp" : "tcp",
-			inet_ntop(f->host.ss_family, ha, a, sizeof(a)), hp,
-			inet_ntop(f->guest.ss_family, ga, g, sizeof(g)), gp);
+			f->proto == IPPROTO_UDP ? "udp" : "tcp", a, hp, g, gp);
 	}
 	for (unsigned i = 0; i < o->ngfwds; i++)
 		fprintf(stderr, "%s       gw %s %d -> %s\n",
@@ -769,12 +769,13 @@ fail:
 	return err;
 }
 
-/* be16, be32 - Return: the big-endian number at p. */
+/* be16 - Return: the big-endian 16-bit number at p. */
 static uint32_t be16(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+/* be32 - Return: the big-endian 32-bit number at p. */
 static uint32_t be32(const unsigned char *p)
 {
 	return be16(p) << 16 | be16(p + 2);

@@ -400,12 +400,13 @@ static void close_reset(int fd)
 
 static void conn_event(struct conn *c, int side, uint32_t events);
 
-/* conn_event0, conn_event1 - watch callbacks of the two sockets. */
+/* conn_event0 - watch callback of the host side socket. */
 static void conn_event0(void *arg, uint32_t events)
 {
 	conn_event(arg, 0, events);
 }
 
+/* conn_event1 - watch callback of the socket in the stack. */
 static void conn_event1(void *arg, uint32_t events)
 {
 	conn_event(arg, 1, events);
@@ -734,7 +735,8 @@ static struct flow *flow_get(struct fwd *f, const struct sockaddr_storage *peer,
 	struct flow *fl, **p, *lru = NULL;
 
 	for (p = &f->flows; (fl = *p); p = &fl->next) {
-		if (fl->peerlen == peerlen && !memcmp(&fl->peer, peer, peerlen)) {
+		if (fl->peerlen == peerlen &&
+		    !memcmp(&fl->peer, peer, peerlen)) {
 			/* to the front: the busy clients are found first */
 			*p = fl->next;
 			fl->next = f->flows;
@@ -876,7 +878,8 @@ static int fwd_new(const struct vds_fwdspec *spec, struct fwd **ret)
 	if (tcp)
 		setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6)
-		setsockopt(f->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(f->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			   sizeof(one));
 	if (bind(f->lfd, (const struct sockaddr *)&spec->host,
 		 sa_len(&spec->host)) < 0 ||
 	    (tcp && listen(f->lfd, SOMAXCONN) < 0)) {

@@ -717,6 +717,7 @@ static const struct it_test tests[] = {
 #undef T
 };
 
+/* main - run the test named by argv[1], or all.  Return: it_main's. */
 int main(int argc, char **argv)
 {
 	return it_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));

@@ -153,6 +153,7 @@ static void test_fwd_public_calls_refuse_bad_arguments(void **state)
 	assert_int_equal(vds_fwd_del(NULL, NULL), -EINVAL);
 }
 
+/* main - run the tests.  Return: cmocka's count of failures. */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -355,6 +355,7 @@ static void test_slirp_parser_survives_every_allocation_failure(void **state)
 	}
 }
 
+/* main - run the tests.  Return: cmocka's count of failures. */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
