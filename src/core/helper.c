@@ -482,13 +482,15 @@ static int lift(int fd)
 	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
-/* runner - the process that runs one command sequence (never returns). */
-static void runner(int chan, int ns, const char *buf, size_t len,
-		   const int *stdio_in, unsigned mask, pid_t pgid)
+/* enter_stack - in a runner or spawner: tie its life to the helper's,
+ * drop the helper's descriptors, enter the stack's namespace and gather
+ * the standard descriptors the caller passed (mask: which of 0, 1, 2;
+ * /dev/null for the others), each moved above 2 into stdio.  Replies
+ * with the error and exits on failure. */
+static void enter_stack(int chan, int ns, const int *stdio_in, unsigned mask,
+			int stdio[3])
 {
-	char *argv[VDS_CMD_MAXARGS];
-	int stdio[3], null = -1, status = 0, n;
-	size_t pos = 0;
+	int null = -1;
 	unsigned k = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -511,6 +513,17 @@ static void runner(int chan, int ns, const char *buf, size_t len,
 			_exit(0);
 		}
 	}
+}
+
+/* runner - the process that runs one command sequence (never returns). */
+static void runner(int chan, int ns, const char *buf, size_t len,
+		   const int *stdio_in, unsigned mask, pid_t pgid)
+{
+	char *argv[VDS_CMD_MAXARGS];
+	int stdio[3], status = 0, n;
+	size_t pos = 0;
+
+	enter_stack(chan, ns, stdio_in, mask, stdio);
 	while ((n = vds_cmdline_next(buf, len, &pos, argv,
 				     VDS_ARRAY_SIZE(argv), 0)) > 0) {
 		status = run_one(argv, stdio, pgid);
@@ -571,26 +584,14 @@ static ssize_t unpack_words(const char *buf, size_t len, unsigned n,
 static void spawner(int chan, int ns, char **argv, char **envp,
 		    const int *stdio_in, unsigned mask, pid_t pgid)
 {
-	int stdio[3], null = -1, report[2], status, e = 0, pidfd;
-	unsigned k = 0;
+	int stdio[3], report[2], status, e = 0, pidfd;
 	ssize_t n;
 	pid_t pid;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	drop_helper_fds();
-	signal(SIGCHLD, SIG_DFL);
-	if (vds_sys_setns(ns, CLONE_NEWNET) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+	enter_stack(chan, ns, stdio_in, mask, stdio);
+	if (pipe2(report, O_CLOEXEC) < 0) {
 		reply(chan, -errno, 0, -1);
 		_exit(0);
-	}
-	for (int i = 0; i < 3; i++) {
-		if (mask & (1u << i)) {
-			stdio[i] = lift(stdio_in[k++]);
-		} else {
-			if (null < 0)
-				null = lift(open("/dev/null", O_RDWR | O_CLOEXEC));
-			stdio[i] = null;
-		}
 	}
 	pid = fork();
 	if (pid < 0) {
