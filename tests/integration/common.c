@@ -491,20 +491,20 @@ void it_gen_fill(struct it_gen *g, unsigned char *buf, size_t len)
 	}
 }
 
-/* set_timeouts - bound every blocking send/recv on fd to 30 s. */
-static void set_timeouts(int fd)
+/* it_set_timeouts - bound every blocking send/recv on fd to ms. */
+void it_set_timeouts(int fd, int ms)
 {
-	struct timeval tv = { .tv_sec = 30 };
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* send_stream - write bytes of generator seed to fd.
+/* it_send_stream - write bytes of generator seed to fd.
  * Return: 0 or -errno. */
-static int send_stream(int fd, size_t bytes, uint64_t seed)
+int it_send_stream(int fd, size_t bytes, uint64_t seed)
 {
-	unsigned char buf[16384];
+	unsigned char buf[65536];
 	struct it_gen g;
 
 	it_gen_init(&g, seed);
@@ -526,12 +526,14 @@ static int send_stream(int fd, size_t bytes, uint64_t seed)
 	return 0;
 }
 
-/* recv_stream - read exactly bytes from fd and compare with generator
- * seed.  Return: 0, -EBADMSG at the first differing byte (its offset in
- * *ret_off), or -errno / -ENODATA for an early end. */
-static int recv_stream(int fd, size_t bytes, uint64_t seed, size_t *ret_off)
+/* it_recv_stream - read exactly bytes from fd and compare with generator
+ * seed, then (when want_eof) the end of the stream.  Return: 0, -EBADMSG
+ * at the first differing byte (its offset in *ret_off), -ENODATA for an
+ * early end, -E2BIG for data after the end, or -errno. */
+int it_recv_stream(int fd, size_t bytes, uint64_t seed, bool want_eof,
+		   size_t *ret_off)
 {
-	unsigned char buf[16384], want[16384];
+	static __thread unsigned char buf[65536], want[65536];
 	struct it_gen g;
 	size_t done = 0;
 
@@ -555,6 +557,12 @@ static int recv_stream(int fd, size_t bytes, uint64_t seed, size_t *ret_off)
 		done += (size_t)r;
 	}
 	*ret_off = done;
+	if (want_eof) {
+		ssize_t r = recv(fd, buf, 1, 0);
+
+		if (r != 0)
+			return r < 0 ? -errno : -E2BIG;
+	}
 	return 0;
 }
 
@@ -585,12 +593,12 @@ static void *server_thread(void *arg)
 		a->err = -errno;
 		return NULL;
 	}
-	set_timeouts(c);
+	it_set_timeouts(c, 30000);
 	a->step = "receive and compare";
-	a->err = recv_stream(c, a->bytes, a->seed, &a->off);
+	a->err = it_recv_stream(c, a->bytes, a->seed, false, &a->off);
 	if (a->err == 0) {
 		a->step = "send back";
-		a->err = send_stream(c, a->bytes / 4, a->seed + 1);
+		a->err = it_send_stream(c, a->bytes / 4, a->seed + 1);
 	}
 	close(c);
 	return NULL;
@@ -613,10 +621,10 @@ void it_tcp_exchange(struct vdestack *srv, struct vdestack *cli,
 	IT_CHECK(fd >= 0);
 	err = it_tcp_connect(fd, srv_ip, port, 30000);
 	if (err == 0) {
-		set_timeouts(fd);
-		err = send_stream(fd, bytes, seed);
+		it_set_timeouts(fd, 30000);
+		err = it_send_stream(fd, bytes, seed);
 		if (err == 0)
-			err = recv_stream(fd, bytes / 4, seed + 1, &off);
+			err = it_recv_stream(fd, bytes / 4, seed + 1, false, &off);
 	}
 	if (err < 0) {
 		/* unblock the server before joining it */

@@ -182,4 +182,10 @@ void it_switch_stop(struct it_switch *sw);
 /* Two free UDP ports on 127.0.0.1 (free when asked). */
 void it_free_udp_ports(uint16_t *a, uint16_t *b);
 
+/* Byte streams of generator seed over a connected socket (common.c). */
+void it_set_timeouts(int fd, int ms);
+int it_send_stream(int fd, size_t bytes, uint64_t seed);
+int it_recv_stream(int fd, size_t bytes, uint64_t seed, bool want_eof,
+		   size_t *ret_off);
+
 #endif /* IT_COMMON_H */

@@ -163,81 +163,6 @@ int fu_connect(struct vdestack *s, int type, const char *ip, uint16_t port,
 	}
 }
 
-/* set_timeouts - bound every blocking send/recv on fd. */
-static void set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = FU_WAIT_MS / 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* send_stream - bytes of stream seed to fd.  Return: 0 or -errno. */
-static int send_stream(int fd, size_t bytes, uint64_t seed)
-{
-	unsigned char buf[65536];
-	struct it_gen g;
-
-	it_gen_init(&g, seed);
-	while (bytes) {
-		size_t n = bytes < sizeof(buf) ? bytes : sizeof(buf), off = 0;
-
-		it_gen_fill(&g, buf, n);
-		while (off < n) {
-			ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return w < 0 ? -errno : -EPIPE;
-			off += (size_t)w;
-		}
-		bytes -= n;
-	}
-	return 0;
-}
-
-/* recv_stream - read bytes of stream seed from fd, checked, and then
- * (when want_eof) the end of the stream.  Return: 0, -EBADMSG on a
- * difference (offset in *off), -ENODATA for an early end, -E2BIG for
- * data after the end, -errno. */
-static int recv_stream(int fd, size_t bytes, uint64_t seed, bool want_eof,
-		       size_t *off)
-{
-	unsigned char buf[65536], want[65536];
-	struct it_gen g;
-
-	it_gen_init(&g, seed);
-	*off = 0;
-	while (*off < bytes) {
-		size_t n = bytes - *off < sizeof(buf) ? bytes - *off
-						       : sizeof(buf);
-		ssize_t r = recv(fd, buf, n, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ENODATA;
-		it_gen_fill(&g, want, (size_t)r);
-		if (memcmp(buf, want, (size_t)r)) {
-			for (ssize_t i = 0; i < r; i++)
-				if (buf[i] != want[i]) {
-					*off += (size_t)i;
-					break;
-				}
-			return -EBADMSG;
-		}
-		*off += (size_t)r;
-	}
-	if (want_eof) {
-		ssize_t r = recv(fd, buf, 1, 0);
-
-		if (r != 0)
-			return r < 0 ? -errno : -E2BIG;
-	}
-	return 0;
-}
-
 struct fu_server {
 	pthread_t thread;
 	int lfd;
@@ -265,12 +190,12 @@ static void *server_thread(void *arg)
 		srv->err = -errno;
 		return NULL;
 	}
-	set_timeouts(c);
+	it_set_timeouts(c, FU_WAIT_MS);
 	srv->step = "receive and compare";
-	srv->err = recv_stream(c, srv->bytes, srv->seed, true, &srv->off);
+	srv->err = it_recv_stream(c, srv->bytes, srv->seed, true, &srv->off);
 	if (srv->err == 0) {
 		srv->step = "send back";
-		srv->err = send_stream(c, srv->bytes / 4, srv->seed + 1);
+		srv->err = it_send_stream(c, srv->bytes / 4, srv->seed + 1);
 	}
 	close(c);
 	return NULL;
@@ -302,11 +227,11 @@ void fu_client_exchange(int fd, size_t bytes, uint64_t seed)
 	size_t off = 0;
 	int err;
 
-	set_timeouts(fd);
-	err = send_stream(fd, bytes, seed);
+	it_set_timeouts(fd, FU_WAIT_MS);
+	err = it_send_stream(fd, bytes, seed);
 	IT_CHECKF(err == 0, "client: send: %s", strerror(-err));
 	IT_CHECK(shutdown(fd, SHUT_WR) == 0);
-	err = recv_stream(fd, bytes / 4, seed + 1, true, &off);
+	err = it_recv_stream(fd, bytes / 4, seed + 1, true, &off);
 	IT_CHECKF(err == 0, "client: receive: error %d (%s) at byte %zu", err,
 		  strerror(-err), off);
 	close(fd);
