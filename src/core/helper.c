@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -67,6 +68,13 @@ static char *const cmd_env[] = {
 	"LC_ALL=C",
 	NULL,
 };
+
+/* The capabilities a command keeps by default: documented in
+ * vde_stackcmd(3) (VDESTACK_CMD_CAPS). */
+#define CMD_NET_CAPS ((1ULL << CAP_NET_BIND_SERVICE) |                    \
+		      (1ULL << CAP_NET_BROADCAST) | (1ULL << CAP_NET_ADMIN) | \
+		      (1ULL << CAP_NET_RAW))
+#define CMD_ALL_CAPS (~0ULL)
 
 struct vds_helper {
 	int refs;          /* protected by helper_lock */
@@ -339,6 +347,8 @@ static struct slot *slots;
 static unsigned nslots;
 static int base_ns = -1;
 static int helper_ctl = -1, app_pidfd = -1;
+static struct rlimit app_nofile = { RLIM_INFINITY, RLIM_INFINITY };
+static bool app_nofile_saved;
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
  * socket and pidfd, so that the application sees the helper's end close
@@ -435,21 +445,77 @@ static int exit_code(int status)
 	return 255;
 }
 
+/* cmd_caps - the capabilities commands keep, from VDESTACK_CMD_CAPS in
+ * the environment the helper inherited: unset, empty or "net" for
+ * CMD_NET_CAPS, "all" for every one.
+ * Return: 0 with *ret, or -EINVAL for any other value. */
+static int cmd_caps(uint64_t *ret)
+{
+	const char *v = getenv("VDESTACK_CMD_CAPS");
+
+	if (!v || !*v || !strcmp(v, "net"))
+		*ret = CMD_NET_CAPS;
+	else if (!strcmp(v, "all"))
+		*ret = CMD_ALL_CAPS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* limit_caps - before execve(): keep only the capabilities in keep, in
+ * the bounding set (which caps what the exec of a root-owned program can
+ * give), the inheritable set and the ambient set; the permitted and
+ * effective sets after the exec follow from those.
+ * Return: 0 or -errno. */
+static int limit_caps(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (keep == CMD_ALL_CAPS)
+		return 0;
+	for (unsigned cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+			break; /* past the kernel's last capability */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	data[0].inheritable &= (uint32_t)keep;
+	data[1].inheritable &= (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
+}
+
 /* command_setup - in the child about to exec a command: the default
- * signal dispositions the helper changed, and the caller's process group
- * (so that a Ctrl-C for the application reaches its commands too, as for
- * a child of its own; ignored when that group is gone). */
-static void command_setup(pid_t pgid)
+ * signal dispositions the helper changed, the caller's process group
+ * (so that a Ctrl-C for the application reaches its commands too,
+ * ignored when that group is gone), the application's descriptor limit,
+ * and only the capabilities in caps.  Return: 0 or -errno. */
+static int command_setup(pid_t pgid, uint64_t caps)
 {
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	if (pgid > 0)
 		setpgid(0, pgid);
+	if (app_nofile_saved)
+		setrlimit(RLIMIT_NOFILE, &app_nofile);
+	return limit_caps(caps);
 }
 
-/* run_one - fork, exec one command with stdio as 0/1/2 and nothing else,
- * wait.  Return: its exit code (127/126 when it cannot be executed). */
-static int run_one(char **argv, const int stdio[3], pid_t pgid)
+/* run_one - fork, exec one command with stdio as 0/1/2 and nothing else
+ * and only the capabilities in caps, wait.  Return: its exit code (127/126 when it cannot be executed). */
+static int run_one(char **argv, const int stdio[3], pid_t pgid,
+		   uint64_t caps)
 {
 	int status;
 	pid_t pid = fork();
@@ -457,7 +523,8 @@ static int run_one(char **argv, const int stdio[3], pid_t pgid)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		command_setup(pgid);
+		if (command_setup(pgid, caps) < 0)
+			_exit(126);
 		for (int i = 0; i < 3; i++) {
 			/* move our descriptors above 2 first, then into place */
 			if (dup2(stdio[i], i) < 0)
@@ -485,17 +552,23 @@ static int lift(int fd)
 /* enter_stack - in a runner or spawner: tie its life to the helper's,
  * drop the helper's descriptors, enter the stack's namespace and gather
  * the standard descriptors the caller passed (mask: which of 0, 1, 2;
- * /dev/null for the others), each moved above 2 into stdio.  Replies
- * with the error and exits on failure. */
+ * /dev/null for the others), each moved above 2 into stdio, and the
+ * capabilities its commands keep into *ret_caps.  Replies with the error
+ * and exits on failure. */
 static void enter_stack(int chan, int ns, const int *stdio_in, unsigned mask,
-			int stdio[3])
+			int stdio[3], uint64_t *ret_caps)
 {
-	int null = -1;
+	int null = -1, err;
 	unsigned k = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	drop_helper_fds();
 	signal(SIGCHLD, SIG_DFL);
+	err = cmd_caps(ret_caps);
+	if (err < 0) {
+		reply(chan, err, 0, -1);
+		_exit(0);
+	}
 	if (vds_sys_setns(ns, CLONE_NEWNET) < 0) {
 		reply(chan, -errno, 0, -1);
 		_exit(0);
@@ -522,11 +595,12 @@ static void runner(int chan, int ns, const char *buf, size_t len,
 	char *argv[VDS_CMD_MAXARGS];
 	int stdio[3], status = 0, n;
 	size_t pos = 0;
+	uint64_t caps;
 
-	enter_stack(chan, ns, stdio_in, mask, stdio);
+	enter_stack(chan, ns, stdio_in, mask, stdio, &caps);
 	while ((n = vds_cmdline_next(buf, len, &pos, argv,
 				     VDS_ARRAY_SIZE(argv), 0)) > 0) {
-		status = run_one(argv, stdio, pgid);
+		status = run_one(argv, stdio, pgid, caps);
 		if (status != 0)
 			break;
 	}
@@ -585,10 +659,11 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 		    const int *stdio_in, unsigned mask, pid_t pgid)
 {
 	int stdio[3], report[2], status, e = 0, pidfd;
+	uint64_t caps;
 	ssize_t n;
 	pid_t pid;
 
-	enter_stack(chan, ns, stdio_in, mask, stdio);
+	enter_stack(chan, ns, stdio_in, mask, stdio, &caps);
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		reply(chan, -errno, 0, -1);
 		_exit(0);
@@ -599,7 +674,6 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 		_exit(0);
 	}
 	if (pid == 0) {
-		command_setup(pgid);
 		for (int i = 0; i < 3; i++)
 			if (dup2(stdio[i], i) < 0)
 				_exit(127);
@@ -607,8 +681,11 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 			_exit(127);
 		syscall(SYS_close_range, 4U, ~0U, 0U);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execve(argv[0], argv, envp);
-		e = errno;
+		e = -command_setup(pgid, caps);
+		if (e == 0) {
+			execve(argv[0], argv, envp);
+			e = errno;
+		}
 		if (write(3, &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
@@ -808,6 +885,8 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* runners are reaped by the kernel */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		app_nofile = rl; /* commands get it back */
+		app_nofile_saved = true;
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
