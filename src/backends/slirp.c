@@ -652,6 +652,9 @@ static int slirp_open(const char *url, struct vds_port *port,
 		vds_free(b);
 		return err;
 	}
+	for (unsigned i = 0; i < b->opts.ngfwds; i++)
+		if (b->opts.gfwds[i].is_cmd)
+			b->hdr.execs = true; /* libslirp forks and execs */
 	err = vds_fwd_port_request(port, b->opts.fwds, b->opts.nfwds);
 	if (err < 0) {
 		vds_slirp_opts_free(&b->opts);

@@ -112,6 +112,15 @@ struct vds_source_ops {
 /* Take a loop from the pool for one more user (starts its thread when
  * needed).  Return: 0 or -errno. */
 int vds_loop_acquire(struct vds_loop **ret);
+/* The same from the pool of loops without the seccomp filter, for a
+ * backend that starts programs on its loop.  Return: 0 or -errno. */
+int vds_loop_acquire_exec(struct vds_loop **ret);
+/* Return: true when the loop's thread runs under the seccomp filter. */
+bool vds_loop_sandboxed(const struct vds_loop *loop);
+
+/* sandbox.c: install the frame pump's seccomp filter on the calling
+ * thread.  Return: 0, -ENOSYS (unknown architecture) or -errno. */
+int vds_sandbox_thread(void);
 /* Give the loop back; its thread ends when nobody uses it. */
 void vds_loop_release(struct vds_loop *loop);
 /* Run fn(arg) on the loop's thread and wait for it (runs inline when
@@ -205,6 +214,9 @@ struct vds_backend {
 	/* MTU for the stack's interface, set by open(); 0 = the kernel's
 	 * default (1500). */
 	unsigned mtu;
+	/* set by open() when the backend starts programs from its loop
+	 * thread (libslirp's cmdfwd=): its loop gets no seccomp filter */
+	bool execs;
 };
 
 /* Frames arriving from the network, to write to the stack's interface.

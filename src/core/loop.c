@@ -35,6 +35,15 @@
  * VDS_LOOP_FILL users, and only then starts another: starting and joining
  * a thread per stack is what made a lone vde_addstack/vde_delstack slow,
  * and two stacks of one segment on one loop switch context less.
+ *
+ * Seccomp: every loop thread installs the pump's filter (sandbox.c) when
+ * it starts, unless VDESTACK_PUMP_SECCOMP=0 was in the environment then.
+ * The few stacks whose backend starts programs from its loop (libslirp's
+ * cmdfwd=) take their loops from a second pool, of the same size, whose
+ * threads have no filter; no stack of the first pool ever shares a thread
+ * with them.  A filter that cannot be installed (an architecture the
+ * filter does not know, a kernel without seccomp) leaves the loop as it
+ * was: the filter is a second line, the pump works without it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -97,6 +106,8 @@ struct vds_loop {
 	int epfd, wakefd;
 	atomic_bool stop;
 	pid_t pid;         /* process that started the thread */
+	bool execs;        /* of the pool without the filter (pool_lock) */
+	atomic_bool sandboxed; /* the thread's filter is in place */
 
 	pthread_mutex_t lock; /* calls */
 	pthread_cond_t cond;
@@ -108,7 +119,8 @@ struct vds_loop {
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vds_loop pool[VDS_LOOP_MAX];
+/* [0, VDS_LOOP_MAX): loops with the filter; the rest: loops without */
+static struct vds_loop pool[2 * VDS_LOOP_MAX];
 static unsigned pool_size;
 
 /* vds_now_us - the monotonic clock in microseconds. */
@@ -222,6 +234,22 @@ static void fire_timers(struct vds_loop *loop)
 	}
 }
 
+/* sandbox_wanted - whether loop threads get the seccomp filter: unless
+ * VDESTACK_PUMP_SECCOMP is "0". */
+static bool sandbox_wanted(void)
+{
+	const char *v = getenv("VDESTACK_PUMP_SECCOMP");
+
+	return !v || strcmp(v, "0") != 0;
+}
+
+/* vds_loop_sandboxed - Return: true when the loop's thread runs under the
+ * pump's seccomp filter. */
+bool vds_loop_sandboxed(const struct vds_loop *loop)
+{
+	return atomic_load(&loop->sandboxed);
+}
+
 /* loop_thread - the loop's thread body. */
 static void *loop_thread(void *arg)
 {
@@ -233,6 +261,8 @@ static void *loop_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	vds_bypass_default = 1;
+	if (!loop->execs && sandbox_wanted())
+		atomic_store(&loop->sandboxed, vds_sandbox_thread() == 0);
 
 	int64_t busy_until = 0;
 	const char *bp = getenv("VDESTACK_BUSY_POLL");
@@ -306,6 +336,7 @@ static int loop_start(struct vds_loop *loop)
 	loop->sources = NULL;
 	loop->dead_watches = NULL;
 	atomic_store(&loop->stop, false);
+	atomic_store(&loop->sandboxed, false);
 	loop->pid = getpid();
 	err = -pthread_create(&loop->thread, NULL, loop_thread, loop);
 	if (err < 0)
@@ -353,7 +384,7 @@ static void loop_stop(struct vds_loop *loop)
  * never touch their loops, see vds_port_forget). */
 static void pool_reset_in_child(void)
 {
-	for (unsigned i = 0; i < VDS_LOOP_MAX; i++) {
+	for (unsigned i = 0; i < VDS_ARRAY_SIZE(pool); i++) {
 		if (pool[i].running) {
 			close(pool[i].wakefd);
 			close(pool[i].epfd);
@@ -369,12 +400,12 @@ static void pool_atfork_init(void)
 	pthread_atfork(NULL, NULL, pool_reset_in_child);
 }
 
-/* vds_loop_acquire - the least used loop of the pool, for one more user.
- * Return: 0 or -errno. */
-int vds_loop_acquire(struct vds_loop **ret)
+/* acquire - the least used loop of one pool (execs: the one without the
+ * filter), for one more user.  Return: 0 or -errno. */
+static int acquire(bool execs, struct vds_loop **ret)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct vds_loop *best = NULL;
+	struct vds_loop *best = NULL, *loops;
 	int err = 0;
 
 	pthread_once(&once, pool_atfork_init);
@@ -384,23 +415,40 @@ int vds_loop_acquire(struct vds_loop **ret)
 
 		pool_size = n < 1 ? 1 : (n > VDS_LOOP_MAX ? VDS_LOOP_MAX : (unsigned)n);
 	}
+	loops = pool + (execs ? VDS_LOOP_MAX : 0);
 	for (unsigned i = 0; i < pool_size; i++)
-		if (pool[i].running && pool[i].users < VDS_LOOP_FILL &&
-		    (!best || pool[i].users < best->users))
-			best = &pool[i];
+		if (loops[i].running && loops[i].users < VDS_LOOP_FILL &&
+		    (!best || loops[i].users < best->users))
+			best = &loops[i];
 	if (!best) {
 		for (unsigned i = 0; i < pool_size; i++)
-			if (!best || pool[i].users < best->users)
-				best = &pool[i];
+			if (!best || loops[i].users < best->users)
+				best = &loops[i];
 	}
-	if (best->users == 0 && !best->running)
+	if (best->users == 0 && !best->running) {
+		best->execs = execs;
 		err = loop_start(best);
+	}
 	if (err == 0) {
 		best->users++;
 		*ret = best;
 	}
 	pthread_mutex_unlock(&pool_lock);
 	return err;
+}
+
+/* vds_loop_acquire - the least used loop of the pool with the seccomp
+ * filter, for one more user.  Return: 0 or -errno. */
+int vds_loop_acquire(struct vds_loop **ret)
+{
+	return acquire(false, ret);
+}
+
+/* vds_loop_acquire_exec - the least used loop of the pool without the
+ * filter, for a backend that starts programs.  Return: 0 or -errno. */
+int vds_loop_acquire_exec(struct vds_loop **ret)
+{
+	return acquire(true, ret);
 }
 
 /* vds_loop_release - one user fewer; the last one stops the thread. */

@@ -194,7 +194,8 @@ int vds_port_start(struct vds_port *port, int ifd)
 	int err;
 
 	port->fd = ifd;
-	err = vds_loop_acquire(&port->loop);
+	err = port->be && port->be->execs ? vds_loop_acquire_exec(&port->loop) :
+				vds_loop_acquire(&port->loop);
 
 	if (err < 0)
 		return err;
