@@ -403,6 +403,75 @@ static void test_command_gets_the_applications_descriptor_limit(void)
 	vde_delstack(s);
 }
 
+/* seccomp_threads - threads of this process in seccomp filter mode, and
+ * how many threads in all (*ret_all). */
+static int seccomp_threads(int *ret_all)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0, all = 0;
+
+	IT_CHECK(d);
+	while ((e = readdir(d))) {
+		char path[300], text[4096];
+		ssize_t len;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* the thread ended meanwhile */
+		len = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		text[len > 0 ? len : 0] = '\0';
+		all++;
+		if (strstr(text, "\nSeccomp:\t2\n"))
+			n++;
+	}
+	closedir(d);
+	*ret_all = all;
+	return n;
+}
+
+/* test_pump_threads_run_under_seccomp - the thread that pumps a mem://
+ * stack is in seccomp filter mode, the application's are not; and the
+ * stacks still carry traffic. */
+static void test_pump_threads_run_under_seccomp(void)
+{
+	struct vdestack *a, *b;
+	int all, before;
+
+	unsetenv("VDESTACK_PUMP_SECCOMP");
+	it_require_network();
+	before = seccomp_threads(&all);
+	IT_CHECKF(before == 0, "%d filtered threads before any stack", before);
+	a = it_addstack("mem://sec-pump", NULL);
+	b = it_addstack("mem://sec-pump", NULL);
+	IT_CHECKF(seccomp_threads(&all) >= 1 && seccomp_threads(&all) < all,
+		  "%d of %d threads filtered", seccomp_threads(&all), all);
+	it_config_addr(a, "vde0", "10.91.0.1/24");
+	it_config_addr(b, "vde0", "10.91.0.2/24");
+	it_tcp_exchange(a, b, "10.91.0.1", 256 * 1024, 5);
+	vde_delstack(b);
+	vde_delstack(a);
+}
+
+/* test_pump_seccomp_off_with_the_variable - VDESTACK_PUMP_SECCOMP=0. */
+static void test_pump_seccomp_off_with_the_variable(void)
+{
+	struct vdestack *a;
+	int all;
+
+	setenv("VDESTACK_PUMP_SECCOMP", "0", 1);
+	it_require_network();
+	a = it_addstack("mem://sec-off", NULL);
+	IT_CHECKF(seccomp_threads(&all) == 0, "%d of %d threads filtered",
+		  seccomp_threads(&all), all);
+	vde_delstack(a);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(command_keeps_only_the_network_capabilities),
@@ -414,6 +483,8 @@ static const struct it_test tests[] = {
 	T(spawned_process_sees_no_descriptor_of_the_application),
 	T(spawned_process_gets_exactly_its_environment),
 	T(command_gets_the_applications_descriptor_limit),
+	T(pump_threads_run_under_seccomp),
+	T(pump_seccomp_off_with_the_variable),
 #undef T
 };
 
