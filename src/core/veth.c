@@ -148,15 +148,17 @@ static int make_veth(const struct pair_spec *p)
 	return err;
 }
 
-/* make_pair - create the veth pair ifname (here) / peer (in base_ns),
- * both with the given MTU (0: default).
+/* make_pair - create the veth pair ifname (here, with the given MTU, 0:
+ * default) / peer (in base_ns, with the largest MTU: a frame the pump
+ * writes there is limited only by the stack's own MTU, which the stack
+ * may raise up to 65520 later).
  * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST). */
 static int make_pair(const char *ifname, const char *peer, int base_ns,
 		     unsigned mtu)
 {
 	const struct pair_spec p = {
 		.name = ifname, .mtu = mtu,
-		.peer = peer, .peer_ns = base_ns, .peer_mtu = mtu,
+		.peer = peer, .peer_ns = base_ns, .peer_mtu = BASE_END_MTU,
 	};
 
 	return make_veth(&p);

@@ -344,26 +344,29 @@ static void test_mem_bridges_go_with_their_last_member(void)
 }
 
 /* test_mem_jumbo_frames_cross_both_kinds_of_member - MTU 65520 on every
- * member: a 65000-byte datagram crosses bridge, uplink and switch whole. */
+ * member: a 65000-byte datagram crosses bridge, uplink, switch and the
+ * veth link's packet socket whole. */
 static void test_mem_jumbo_frames_cross_both_kinds_of_member(void)
 {
 	const char *u = url("jumbo");
-	struct vdestack *a, *b, *c;
+	struct vdestack *s[4];
 
 	it_require_stacks();
-	a = add(u, KERNEL, "10.0.0.1/24");
-	b = add(u, KERNEL, "10.0.0.2/24");
-	c = add(u, SWITCH, "10.0.0.3/24");
-	it_stackcmd_ok(a, "/bin/ip link set vde0 mtu 65520");
-	it_stackcmd_ok(b, "/bin/ip link set vde0 mtu 65520");
-	it_stackcmd_ok(c, "/bin/ip link set vde0 mtu 65520");
-	udp_jumbo(a, b, "10.0.0.2", 65000);
-	udp_jumbo(a, c, "10.0.0.3", 65000);
-	udp_jumbo(c, b, "10.0.0.2", 65000);
-	it_tcp_exchange(c, a, "10.0.0.3", 4u << 20, 51);
-	vde_delstack(a);
-	vde_delstack(b);
-	vde_delstack(c);
+	s[0] = add(u, KERNEL, "10.0.0.1/24");
+	s[1] = add(u, KERNEL, "10.0.0.2/24");
+	s[2] = add(u, SWITCH, "10.0.0.3/24");
+	s[3] = add(u, VETH_PUMP, "10.0.0.4/24");
+	for (int i = 0; i < 4; i++)
+		it_stackcmd_ok(s[i], "/bin/ip link set vde0 mtu 65520");
+	udp_jumbo(s[0], s[1], "10.0.0.2", 65000);
+	udp_jumbo(s[0], s[2], "10.0.0.3", 65000);
+	udp_jumbo(s[2], s[1], "10.0.0.2", 65000);
+	udp_jumbo(s[1], s[3], "10.0.0.4", 65000);
+	udp_jumbo(s[3], s[2], "10.0.0.3", 65000);
+	it_tcp_exchange(s[2], s[0], "10.0.0.3", 4u << 20, 51);
+	it_tcp_exchange(s[3], s[1], "10.0.0.4", 4u << 20, 52);
+	for (int i = 0; i < 4; i++)
+		vde_delstack(s[i]);
 }
 
 #define T(name) { #name, test_##name }
