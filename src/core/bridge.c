@@ -30,9 +30,10 @@
  * after it has answered the request that left the bridge empty
  * (vds_bridge_reap, called after each reply).
  *
- * A bridge takes at most 1024 ports; one is kept for the uplink, the port
- * by which the backend's own switch reaches the bridge when the segment
- * also has members it pumps itself (taps, or stacks beyond the limit).
+ * A bridge takes at most 1023 ports (numbered 1 to 1023); one is kept for
+ * the uplink, the port by which the backend's own switch reaches the
+ * bridge when the segment also has members it pumps itself (taps, or
+ * stacks beyond the limit).
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>

@@ -382,7 +382,7 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 int vds_veth_uplink(int base_ns, unsigned master, bool vnet);
 
 /* bridge.c: the helper's bridges, one per segment key (handles >= 0). */
-#define VDS_BRIDGE_MAX_MEMBERS 1023 /* the kernel's 1024 ports, less one */
+#define VDS_BRIDGE_MAX_MEMBERS 1022 /* the kernel's 1023 ports, less one */
 int vds_bridge_find(const char *key);
 int vds_bridge_get(const char *key);
 unsigned vds_bridge_ifindex(int br);

@@ -9,6 +9,8 @@
 
 #include "common.h"
 
+#define VDS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The kinds of member a test makes; each sets the environment that
  * vde_addstack reads at every call. */
 enum member {
@@ -369,6 +371,55 @@ static void test_mem_jumbo_frames_cross_both_kinds_of_member(void)
 		vde_delstack(s[i]);
 }
 
+/* test_mem_stacks_beyond_a_full_bridge_still_share_the_segment - a bridge
+ * takes 1022 stacks (vdestack(3)), with no descriptor in the application;
+ * the next ones go on the switch, with one each and one for the uplink,
+ * and reach the others. */
+static void test_mem_stacks_beyond_a_full_bridge_still_share_the_segment(void)
+{
+	enum { N = 1030, FULL = 1022 };
+	static struct vdestack *s[N];
+	static const int pick[] = { 0, FULL - 1, FULL, N - 1 };
+	const char *u = url("full");
+	int fds;
+
+	it_require_stacks();
+	vde_delstack(it_addstack("", NULL));
+	fds = it_count_fds();
+	setenv("VDESTACK_LINK", "veth", 1);
+	unsetenv("VDESTACK_BRIDGE");
+	for (int i = 0; i < FULL; i++)
+		s[i] = it_addstack(u, NULL);
+	IT_CHECKF(it_count_fds() == fds, "fds %d -> %d", fds, it_count_fds());
+	for (int i = FULL; i < N; i++)
+		s[i] = it_addstack(u, NULL);
+	/* one per stack on the switch, one for the uplink (and the loop's) */
+	IT_CHECKF(it_count_fds() >= fds + (N - FULL) + 1, "fds %d -> %d", fds,
+		  it_count_fds());
+	for (unsigned k = 0; k < VDS_ARRAY_LEN(pick); k++) {
+		char cidr[32];
+
+		snprintf(cidr, sizeof(cidr), "10.0.%d.%d/16", pick[k] / 250,
+			 pick[k] % 250 + 1);
+		it_config_addr(s[pick[k]], "vde0", cidr);
+	}
+	for (unsigned a = 0; a < VDS_ARRAY_LEN(pick); a++) {
+		for (unsigned b = 0; b < VDS_ARRAY_LEN(pick); b++) {
+			char ip[32];
+
+			if (a == b)
+				continue;
+			snprintf(ip, sizeof(ip), "10.0.%d.%d", pick[b] / 250,
+				 pick[b] % 250 + 1);
+			IT_CHECKF(reaches(s[pick[a]], ip), "%d -> %d", pick[a],
+				  pick[b]);
+		}
+	}
+	for (int i = 0; i < N; i++)
+		vde_delstack(s[i]);
+	IT_CHECK(helper_links("vdsbr") == 0);
+}
+
 #define T(name) { #name, test_##name }
 static const struct it_test tests[] = {
 	T(mem_veth_members_are_joined_in_the_kernel),
@@ -378,6 +429,7 @@ static const struct it_test tests[] = {
 	T(mem_segment_outlives_some_of_its_members),
 	T(mem_bridges_go_with_their_last_member),
 	T(mem_jumbo_frames_cross_both_kinds_of_member),
+	T(mem_stacks_beyond_a_full_bridge_still_share_the_segment),
 #undef T
 };
 
