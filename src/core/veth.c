@@ -24,6 +24,17 @@
  * The base namespace has IPv6 disabled (helper.c), so the peers send
  * nothing of their own (no DAD, no router solicitation) into a stack.
  * Deleting a stack's namespace deletes both ends of its pair.
+ *
+ * For a segment joined in the kernel (bridge.c) the pair is made the other
+ * way round, from the base namespace: the peer is the first end, born up
+ * as a port of the segment's bridge (IFLA_MASTER in the same request), and
+ * the stack's end is sent to the stack's namespace.  No socket is needed.
+ * The uplink between such a bridge and a backend's own switch is one more
+ * pair, from the bridge to a namespace of its own where the pump's
+ * AF_PACKET socket sits; that socket is all that keeps the namespace, so
+ * closing it removes the pair with no netlink request.  Every end in the
+ * base namespace has the largest MTU a veth takes: only the stacks' MTUs
+ * limit a frame.
  */
 #include <arpa/inet.h>
 #include <errno.h>
