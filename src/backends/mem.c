@@ -20,6 +20,14 @@
  * TCP segment with its checksum still to do crosses as one frame and the
  * receiving kernel accepts it as it is, as veth does.
  *
+ * The core may keep most members off this switch: mem_kernel_segment()
+ * says that the stacks of a segment may be joined in the kernel, and the
+ * core then links those on the veth link to one bridge of its own (see
+ * bridge.c and kseg.c), where their frames never reach this file.  The
+ * switch then serves the other members (taps), and reaches the bridge
+ * through one more port, the uplink, which the core opens on the same URL
+ * like any member: nothing here needs to know.
+ *
  * Locking: the member list is under a writer-preferring rwlock, read-held
  * while forwarding, so a port that leaves (on its own loop thread, in
  * stop) waits until no other thread is writing into its interface.  The
@@ -183,6 +191,14 @@ static void mem_close(struct vds_backend *be)
 	vds_free(b);
 }
 
+/* mem_kernel_segment - the key under which the core may join this
+ * segment's stacks in the kernel: the segment's name (unique in the
+ * process, as the segment is).  Return: the name. */
+static const char *mem_kernel_segment(struct vds_backend *be)
+{
+	return ((struct mem_backend *)be)->seg->name;
+}
+
 const struct vds_backend_ops vds_backend_mem = {
 	.scheme = "mem",
 	.open = mem_open,
@@ -192,4 +208,5 @@ const struct vds_backend_ops vds_backend_mem = {
 	.close = mem_close,
 	.max_frame = 0,
 	.flags = VDS_BACKEND_VNET_HDR,
+	.kernel_segment = mem_kernel_segment,
 };

@@ -340,7 +340,8 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 
 /* The helper's table of stacks: slot i holds the namespace of id i + 1. */
 struct slot {
-	int ns; /* -1 when free */
+	int ns;     /* -1 when free */
+	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
 };
 
 static struct slot *slots;
@@ -377,6 +378,31 @@ static struct slot *slot_of(uint32_t id)
 	return &slots[id - 1];
 }
 
+/* newstack_joined - a stack namespace whose interface's peer joins the
+ * bridge of the key that follows the name in the payload (made now when
+ * it is the first member).  Return: the bridge's handle with *ret_ns, or
+ * -errno (-EBADMSG for a bad key, -EXFULL for a full bridge). */
+static int newstack_joined(const struct vds_req *req, const char *payload,
+			   int *ret_ns)
+{
+	size_t at = strlen(payload) + 1;
+	int br, err;
+
+	if (at >= req->len)
+		return -EBADMSG; /* no key, or an empty one */
+	br = vds_bridge_get(payload + at);
+	if (br < 0)
+		return br;
+	if (vds_bridge_full(br))
+		return -EXFULL;
+	err = vds_ns_new_joined(base_ns, payload, vds_bridge_ifindex(br),
+				(unsigned)req->arg[1], ret_ns);
+	if (err < 0)
+		return err; /* an empty new bridge goes after the reply */
+	vds_bridge_hold(br);
+	return br;
+}
+
 /* do_newstack - NEWSTACK: make a namespace (and tap).
  * Return: the new id or -errno; *ret_tap set. */
 static int do_newstack(const struct vds_req *req, const char *payload,
@@ -400,16 +426,43 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		if (!s)
 			return -ENOMEM;
 		for (unsigned j = nslots; j < n; j++)
-			s[j].ns = -1;
+			s[j] = (struct slot){ .ns = -1, .bridge = -1 };
 		slots = s;
 		nslots = n;
+	}
+	if ((flags & VDS_NEWSTACK_BRIDGE) && (flags & VDS_NEWSTACK_LINK_VETH)) {
+		int br = newstack_joined(req, payload, &ns);
+
+		if (br >= 0) {
+			slots[i] = (struct slot){ .ns = ns, .bridge = br };
+			return (int)(i + 1);
+		}
+		if (br == -EBADMSG)
+			return br;
+		/* no bridge here, or a full one: a link of the usual kinds */
 	}
 	err = vds_ns_new_stack(base_ns, payload, flags, (unsigned)req->arg[1],
 			       &ns, ret_tap);
 	if (err < 0)
 		return err;
-	slots[i].ns = ns;
+	slots[i] = (struct slot){ .ns = ns, .bridge = -1 };
 	return (int)(i + 1);
+}
+
+/* do_uplink - UPLINK: the AF_PACKET end of a new uplink to the bridge of
+ * the key in the payload.  Return: its descriptor, or -errno (-ENOENT
+ * when that segment has no bridge). */
+static int do_uplink(const struct vds_req *req, const char *payload)
+{
+	int br;
+
+	if (req->len == 0 || payload[req->len - 1] != '\0')
+		return -EBADMSG;
+	br = vds_bridge_find(payload);
+	if (br < 0)
+		return br;
+	return vds_veth_uplink(base_ns, vds_bridge_ifindex(br),
+			       (unsigned)req->arg[0] & VDS_NEWSTACK_VNET);
 }
 
 /* do_socket - SOCKET: a socket made inside the stack's namespace.
@@ -797,11 +850,18 @@ static bool serve(int ctl, char *buf, size_t size)
 		if (s) {
 			close(s->ns);
 			s->ns = -1;
+			if (s->bridge >= 0)
+				vds_bridge_put(s->bridge);
+			s->bridge = -1;
 		} else {
 			status = -EBADF;
 		}
 		break;
 	}
+	case VDS_OP_UPLINK:
+		out_fd = do_uplink(&req, payload);
+		status = out_fd < 0 ? out_fd : 0;
+		break;
 	case VDS_OP_SOCKET:
 		out_fd = do_socket(&req);
 		status = out_fd < 0 ? out_fd : 0;
@@ -831,6 +891,8 @@ close_fds:
 		close(out_fd);
 	for (unsigned i = 0; i < nfds; i++)
 		close(fds[i]);
+	/* a bridge left empty goes now, the caller already answered */
+	vds_bridge_reap();
 	return true;
 }
 

@@ -198,6 +198,20 @@ struct vds_backend_ops {
 
 	/* VDS_BACKEND_* */
 	unsigned flags;
+
+	/* Optional (NULL: never).  After open(): the key of the segment
+	 * this backend's stack is on, when the members of that segment may
+	 * be joined in the kernel instead of through send() and
+	 * vds_port_deliver(): every stack of the process whose backend has
+	 * these ops and returns the same key is on one Ethernet segment.
+	 * The core then links such stacks with veth pairs to one bridge in
+	 * the helper (bridge.c) and never starts their ports; a member it
+	 * cannot join there (a tap, a full bridge) is pumped as usual, and
+	 * the core adds one more port of the backend (opened on the same URL)
+	 * as the uplink between the two.  The string lives as long as the
+	 * backend.  Return: the key, or NULL for a stack that must not be
+	 * joined in the kernel. */
+	const char *(*kernel_segment)(struct vds_backend *be);
 };
 
 /* The backend takes and gives frames that start with a struct
@@ -253,6 +267,8 @@ int vds_port_open(const char *url, struct vds_port **ret);
 int vds_port_start(struct vds_port *port, int ifd);
 /* VDS_BACKEND_* flags of the port's backend. */
 unsigned vds_port_flags(const struct vds_port *port);
+/* The backend's kernel_segment key (see struct vds_backend_ops), or NULL. */
+const char *vds_port_kernel_segment(const struct vds_port *port);
 /* The MTU the port's backend asks for (0: kernel default). */
 unsigned vds_port_mtu(const struct vds_port *port);
 /* In a forked child: release the child's copies only (the parent still
@@ -272,6 +288,7 @@ enum vds_op {
 	VDS_OP_SOCKET,     /* id, domain, type, protocol -> [fd] */
 	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
 	VDS_OP_SPAWN,      /* id, argv, envp, [stdio] -> pid; later status */
+	VDS_OP_UPLINK,     /* flags (VNET), segment key -> [AF_PACKET fd] */
 };
 
 #define VDS_SPAWN_MAXENV 4096
@@ -280,6 +297,10 @@ enum vds_op {
 #define VDS_NEWSTACK_VNET 0x2u /* ... with IFF_VNET_HDR and offloads */
 #define VDS_NEWSTACK_LINK_TAP 0x4u  /* the interface may be a tap */
 #define VDS_NEWSTACK_LINK_VETH 0x8u /* ... or a veth (tap tried first) */
+/* The payload is "ifname\0key\0": with LINK_VETH, first try a veth
+ * whose peer joins the bridge of key (bridge.c).  A reply without a
+ * descriptor says it did: the stack's frames never reach the application. */
+#define VDS_NEWSTACK_BRIDGE 0x10u
 
 /* The kinds of link vde_addstack may make, from VDESTACK_LINK ("tap",
  * "veth", "auto" or unset).  Return: VDS_NEWSTACK_LINK_* or -EINVAL. */
@@ -352,6 +373,57 @@ int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
  * through an AF_PACKET socket.  Return: that socket, or -errno. */
 int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 		 unsigned mtu);
+
+/* nsops.c: as vds_ns_new_stack, the interface a veth whose peer is a port
+ * of bridge master in base_ns (no descriptor for it).  Return: 0/-errno. */
+int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
+		      unsigned mtu, int *ret_ns);
+
+struct nlmsghdr;
+/* veth.c: one rtnetlink request in the current namespace, acknowledged.
+ * Return: 0 or -errno. */
+int vds_rtnl_call(struct nlmsghdr *nlh);
+/* veth.c: the stack's interface ifname in stack_ns as a veth whose peer
+ * is born up, in the current (base) namespace, as a port of bridge
+ * master.  Return: 0 or -errno. */
+int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
+		  unsigned mtu);
+/* veth.c: an uplink from bridge master (in base_ns) to an AF_PACKET
+ * socket in a namespace of its own, which the socket keeps alive.
+ * Return: the socket or -errno. */
+int vds_veth_uplink(int base_ns, unsigned master, bool vnet);
+
+/* bridge.c: the helper's bridges, one per segment key (handles >= 0). */
+#define VDS_BRIDGE_MAX_MEMBERS 1022 /* the kernel's 1023 ports, less one */
+int vds_bridge_find(const char *key);
+int vds_bridge_get(const char *key);
+unsigned vds_bridge_ifindex(int br);
+bool vds_bridge_full(int br);
+void vds_bridge_hold(int br);
+void vds_bridge_put(int br);
+void vds_bridge_reap(void);
+
+/* kseg.c (application side): stacks of kernel-joined segments.  A
+ * struct vds_kseg is one segment key of one helper. */
+struct vds_kseg;
+/* The NEWSTACK request req (flags set, VDS_NEWSTACK_BRIDGE among them when
+ * the stack may be joined in the kernel) for a stack whose backend gave
+ * the kernel-segment key key (every such stack comes here), and
+ * the accounting that keeps the segment's uplink present exactly while
+ * it has members of both kinds.  *ret_fd: the interface descriptor, or
+ * -1 when the stack was joined in the kernel (nothing to pump).
+ * Return: 0 with *ret_seg, or -errno (nothing of the stack stays). */
+int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
+		      const char *ifname, const char *url, const char *key,
+		      struct vds_rep *rep, int *ret_fd,
+		      struct vds_kseg **ret_seg);
+/* The DELSTACK of stack id, which vds_kseg_newstack made as kernel (joined)
+ * or not, and its accounting; the stack's port is closed already. */
+void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
+		       struct vds_helper *h, uint32_t id);
+/* VDESTACK_BRIDGE: whether stacks may be joined in the kernel at all.
+ * Return: true or false, -EINVAL for another value than on/off/auto. */
+int vds_kseg_allowed(const char *env);
 
 /* Validate an interface name.  Return: 0 or -EINVAL. */
 int vds_ifname_check(const char *name);

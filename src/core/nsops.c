@@ -13,8 +13,11 @@
  * up, make the interface, and setns() back to the base.  The interface is
  * a tap (which belongs to the namespace it is opened in), or, where
  * /dev/net/tun cannot be opened, a veth whose peer sits in the base
- * namespace (veth.c); VDESTACK_LINK can ask for one kind only.  Both moves are allowed because the helper is
- * root in the user namespace that owns all of these namespaces.
+ * namespace (veth.c); VDESTACK_LINK can ask for one kind only.  For a
+ * backend whose segment may be joined in the kernel, the veth comes first
+ * and its peer is a port of the segment's bridge (vds_ns_new_joined,
+ * bridge.c).  All of these moves are allowed because the helper is root
+ * in the user namespace that owns all of these namespaces.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,5 +216,38 @@ out:
 	}
 	*ret_ns = ns;
 	*ret_tap = tapfd;
+	return 0;
+}
+
+/* vds_ns_new_joined - make the network namespace of a new stack whose
+ * interface ifname is a veth with its peer a port of bridge master in
+ * base_ns (veth.c), where the helper is on return.
+ * Return: 0 with *ret_ns set, or -errno; nothing stays on failure. */
+int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
+		      unsigned mtu, int *ret_ns)
+{
+	int ns = -1, err, back;
+
+	err = vds_sys_unshare(CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
+	if (ns < 0) {
+		err = ns;
+		goto out;
+	}
+	err = lo_up();
+out:
+	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err == 0 && back < 0)
+		err = back;
+	if (err == 0)
+		err = vds_veth_join(ns, ifname, master, mtu);
+	if (err < 0) {
+		if (ns >= 0)
+			close(ns);
+		return err;
+	}
+	*ret_ns = ns;
 	return 0;
 }

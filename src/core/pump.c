@@ -232,6 +232,15 @@ unsigned vds_port_flags(const struct vds_port *port)
 	return port->be->ops->flags;
 }
 
+/* vds_port_kernel_segment - the key under which the port's stack may be
+ * joined in the kernel.  Return: it, or NULL when the backend has none. */
+const char *vds_port_kernel_segment(const struct vds_port *port)
+{
+	const struct vds_backend_ops *ops = port->be->ops;
+
+	return ops->kernel_segment ? ops->kernel_segment(port->be) : NULL;
+}
+
 /* vds_port_mtu - the interface MTU the port's backend asks for. */
 unsigned vds_port_mtu(const struct vds_port *port)
 {

@@ -35,6 +35,8 @@ struct vdestack {
 	pid_t owner;              /* process that made the stack */
 	char *url;                /* as given ("" none): vde_stackconf's auto */
 	struct vds_dns *dns;      /* vde_stackconf's DNS data (conf.c) */
+	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
+	bool joined;              /* ... joined there: the port never runs */
 };
 
 __thread int vds_bypass_default;
@@ -67,7 +69,9 @@ static void stack_destroy(struct vdestack *s)
 		return;
 	}
 	vds_port_close(s->port);
-	if (s->id) {
+	if (s->id && s->kseg) {
+		vds_kseg_delstack(s->kseg, s->joined, s->helper, s->id);
+	} else if (s->id) {
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
 		struct vds_rep rep;
 
@@ -93,6 +97,7 @@ static int stack_create(const char *url, const char *ifname,
 	struct vds_req req = { .op = VDS_OP_NEWSTACK };
 	struct vds_rep rep;
 	bool net = url && url[0];
+	const char *key = NULL;
 	int err, tap = -1;
 
 	if (!ifname)
@@ -124,23 +129,39 @@ static int stack_create(const char *url, const char *ifname,
 		if (err < 0)
 			goto fail;
 		req.arg[0] = VDS_NEWSTACK_TAP | (unsigned)err;
+		/* a segment that may be joined in the kernel: the veth link
+		 * first, whatever /dev/net/tun allows (kseg.c) */
+		key = vds_port_kernel_segment(s->port);
+		err = vds_kseg_allowed(getenv("VDESTACK_BRIDGE"));
+		if (err < 0)
+			goto fail;
+		if (key && err && (req.arg[0] & VDS_NEWSTACK_LINK_VETH))
+			req.arg[0] |= VDS_NEWSTACK_BRIDGE;
 	}
 	if (net && (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR))
 		req.arg[0] |= VDS_NEWSTACK_VNET;
 	req.arg[1] = net ? (int32_t)vds_port_mtu(s->port) : 0;
 	req.len = (uint32_t)strlen(ifname) + 1;
-	err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep, &tap);
+	if (key)
+		err = vds_kseg_newstack(s->helper, &req, ifname, url, key, &rep,
+					&tap, &s->kseg);
+	else
+		err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep,
+				      &tap);
 	if (err < 0)
 		goto fail;
 	s->id = rep.id;
+	s->joined = s->kseg && tap < 0;
 	if (net) {
-		if (tap < 0) {
+		if (tap < 0 && !s->joined) {
 			err = -EBADMSG;
 			goto fail;
 		}
-		err = vds_port_start(s->port, tap);
-		if (err < 0)
-			goto fail;
+		if (!s->joined) {
+			err = vds_port_start(s->port, tap);
+			if (err < 0)
+				goto fail;
+		}
 		/* the forwards the URL named (slirp's tcpfwd=) serve now */
 		err = vds_fwd_stack_ready(s, s->port);
 		if (err < 0)

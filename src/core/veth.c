@@ -24,9 +24,21 @@
  * The base namespace has IPv6 disabled (helper.c), so the peers send
  * nothing of their own (no DAD, no router solicitation) into a stack.
  * Deleting a stack's namespace deletes both ends of its pair.
+ *
+ * For a segment joined in the kernel (bridge.c) the pair is made the other
+ * way round, from the base namespace: the peer is the first end, born up
+ * as a port of the segment's bridge (IFLA_MASTER in the same request), and
+ * the stack's end is sent to the stack's namespace.  No socket is needed.
+ * The uplink between such a bridge and a backend's own switch is one more
+ * pair, from the bridge to a namespace of its own where the pump's
+ * AF_PACKET socket sits; that socket is all that keeps the namespace, so
+ * closing it removes the pair with no netlink request.  Every end in the
+ * base namespace has the largest MTU a veth takes: only the stacks' MTUs
+ * limit a frame.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
@@ -46,44 +58,25 @@
 
 #include "internal.h"
 
-/* make_pair - create the veth pair ifname (here) / peer (in base_ns) over
- * rtnetlink, both with the given MTU (0: default).
- * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST). */
-static int make_pair(const char *ifname, const char *peer, int base_ns,
-		     unsigned mtu)
+/* MTU of every end in the base namespace, and of an uplink's: the largest
+ * a veth takes, so that only the stacks' own MTUs limit a frame. */
+#define BASE_END_MTU 65535
+
+static unsigned peer_counter; /* names the peers: vdsp0, vdsp1... */
+
+/* vds_rtnl_call - send one rtnetlink request (NLM_F_ACK set here) on a
+ * new socket of the current namespace and wait for its answer.
+ * Return: 0 or the kernel's -errno. */
+int vds_rtnl_call(struct nlmsghdr *nlh)
 {
-	char buf[8192] = { 0 }; /* libmnl leaves attribute padding as is */
+	char buf[8192];
 	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	struct nlattr *linkinfo, *data, *peerinfo;
-	unsigned seq = (unsigned)time(NULL), portid;
+	unsigned portid;
 	ssize_t n;
 	int err;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peerinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)base_ns);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	mnl_attr_nest_end(nlh, peerinfo);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, linkinfo);
-
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
 	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl)
 		return -errno;
@@ -101,12 +94,85 @@ static int make_pair(const char *ifname, const char *peer, int base_ns,
 		err = -errno;
 		goto out;
 	}
-	err = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
-	if (err == -ENOENT || err == -EINVAL)
-		err = -EOPNOTSUPP; /* no "veth" link kind in this kernel */
+	err = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL) < 0 ?
+	      -errno : 0;
 out:
 	mnl_socket_close(nl);
 	return err;
+}
+
+/* Where a new pair goes: the first end in the current namespace, its peer
+ * in peer_ns; an end's mtu 0 is the kernel's default. */
+struct pair_spec {
+	const char *name;  /* first end, here */
+	unsigned mtu;
+	unsigned master;   /* ifindex of a bridge to join here, or 0 */
+	bool up;           /* bring the first end up at once */
+	const char *peer;  /* second end, in peer_ns */
+	int peer_ns;
+	unsigned peer_mtu;
+};
+
+/* make_veth - create a veth pair over rtnetlink, in one request (so that
+ * a failure to join the master leaves nothing behind).
+ * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST, and the
+ * bridge's own error, e.g. -EXFULL, when it takes no more ports). */
+static int make_veth(const struct pair_spec *p)
+{
+	char buf[8192] = { 0 }; /* libmnl leaves attribute padding as is */
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct nlattr *linkinfo, *data, *peerinfo;
+	int err;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	if (p->up) {
+		ifm->ifi_flags = IFF_UP;
+		ifm->ifi_change = IFF_UP;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, p->name);
+	if (p->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, p->mtu);
+	if (p->master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, p->master);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peerinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, p->peer);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)p->peer_ns);
+	if (p->peer_mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, p->peer_mtu);
+	mnl_attr_nest_end(nlh, peerinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+
+	err = vds_rtnl_call(nlh);
+	if (!p->master && (err == -ENOENT || err == -EINVAL))
+		err = -EOPNOTSUPP; /* no "veth" link kind in this kernel */
+	return err;
+}
+
+/* make_pair - create the veth pair ifname (here, with the given MTU, 0:
+ * default) / peer (in base_ns, with the largest MTU: a frame the pump
+ * writes there is limited only by the stack's own MTU, which the stack
+ * may raise up to 65520 later).
+ * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST). */
+static int make_pair(const char *ifname, const char *peer, int base_ns,
+		     unsigned mtu)
+{
+	const struct pair_spec p = {
+		.name = ifname, .mtu = mtu,
+		.peer = peer, .peer_ns = base_ns, .peer_mtu = BASE_END_MTU,
+	};
+
+	return make_veth(&p);
 }
 
 /* ifreq_ioctl - an interface ioctl on a throwaway socket of the current
@@ -187,13 +253,12 @@ static int packet_socket(unsigned ifindex, bool vnet)
 int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 		 unsigned mtu)
 {
-	static unsigned counter;
 	char peer[IFNAMSIZ];
 	bool vnet = flags & VDS_NEWSTACK_VNET;
 	unsigned ifindex;
 	int err;
 
-	snprintf(peer, sizeof(peer), "vdsp%u", counter++);
+	snprintf(peer, sizeof(peer), "vdsp%u", peer_counter++);
 	err = make_pair(ifname, peer, base_ns, mtu);
 	if (err == 0 && !vnet)
 		err = no_tx_offload(ifname);
@@ -209,4 +274,84 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 	if (err < 0)
 		return err;
 	return packet_socket(ifindex, vnet);
+}
+
+/* vds_veth_join - make the stack's interface ifname (in stack_ns) as a
+ * veth whose peer is born in base_ns as a port of the bridge master, up:
+ * frames between the stack and the bridge stay in the kernel, and nothing
+ * of the pair needs a descriptor.  Called in base_ns (and stays there).
+ * Return: 0 or -errno (-EXFULL from a bridge with no free port). */
+int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
+		  unsigned mtu)
+{
+	char peer[IFNAMSIZ];
+	struct pair_spec p = {
+		.name = peer, .mtu = BASE_END_MTU, .master = master, .up = true,
+		.peer = ifname, .peer_ns = stack_ns, .peer_mtu = mtu,
+	};
+
+	snprintf(peer, sizeof(peer), "vdsp%u", peer_counter++);
+	return make_veth(&p);
+}
+
+/* vds_veth_uplink - a veth pair from the bridge master (in base_ns, where
+ * the helper is) to a namespace of its own, and an AF_PACKET socket on
+ * the far end: the port by which a backend's own switch reaches the
+ * bridge.  The socket alone keeps that namespace alive, so closing it
+ * takes the pair away too, in the kernel's own time (no synchronous
+ * deletion).  vnet: PACKET_VNET_HDR.  Returns in base_ns.
+ * Return: the socket (non-blocking, close-on-exec) or -errno. */
+int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
+{
+	char name[IFNAMSIZ];
+	struct pair_spec p = {
+		.name = name, .mtu = BASE_END_MTU, .master = master, .up = true,
+		.peer = "uplink0", .peer_mtu = BASE_END_MTU,
+	};
+	unsigned ifindex;
+	int ns = -1, fd = -1, err, back;
+
+	err = vds_sys_unshare(CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	/* the far end must not speak IPv6 (DAD, solicitations) into the
+	 * segment: off before it exists */
+	err = vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	if (err == 0 || err == -ENOENT) /* ENOENT: no IPv6 at all */
+		err = vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	if (err == -ENOENT)
+		err = 0;
+	if (err == 0) {
+		ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
+		err = ns < 0 ? ns : 0;
+	}
+	if (err == 0)
+		err = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err < 0)
+		goto out;
+	snprintf(name, sizeof(name), "vdsu%u", peer_counter++);
+	p.peer_ns = ns;
+	err = make_veth(&p);
+	if (err == 0)
+		err = vds_sys_setns(ns, CLONE_NEWNET);
+	if (err < 0)
+		goto out;
+	ifindex = if_nametoindex(p.peer);
+	err = ifindex ? up(p.peer) : -errno;
+	if (err == 0) {
+		fd = packet_socket(ifindex, vnet);
+		err = fd < 0 ? fd : 0;
+	}
+out:
+	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err == 0 && back < 0)
+		err = back;
+	if (ns >= 0)
+		close(ns);
+	if (err < 0) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
 }

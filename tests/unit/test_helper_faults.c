@@ -205,6 +205,8 @@ struct hcase {
 	enum op op;
 	const char *url;  /* OP_ADDSTACK's URL (NULL: no network) */
 	const char *link; /* VDESTACK_LINK, NULL: unset */
+	bool bridge;      /* mem:// on the veth link joins a bridge (else
+			   * VDESTACK_BRIDGE=off: the tap/veth choice alone) */
 	bool warm;        /* a helper runs before the fault is armed */
 	enum seam seam;
 	long match;
@@ -306,6 +308,14 @@ static const struct hcase cases[] = {
 	{ .name = "veth: AF_PACKET socket fails", .url = "mem://faults",
 	  .link = "veth", .warm = true, .seam = SEAM_SOCKET, .match = AF_PACKET,
 	  .err = EMFILE, .want = EMFILE },
+	/* a mem:// stack joined to its segment's bridge */
+	{ .name = "bridged veth: no namespace for it, a plain veth instead",
+	  .url = "mem://faults", .link = "veth", .bridge = true, .warm = true,
+	  .seam = SEAM_UNSHARE, .match = CLONE_NEWNET, .err = ENOSPC,
+	  .want = 0 },
+	{ .name = "bridged veth: lo cannot come up, a plain veth instead",
+	  .url = "mem://faults", .bridge = true, .warm = true,
+	  .seam = SEAM_IOCTL, .match = SIOCSIFFLAGS, .err = EPERM, .want = 0 },
 	/* commands, processes and sockets in a stack */
 	{ .name = "socketpair for a command's reply fails", .op = OP_STACKCMD,
 	  .seam = SEAM_SOCKETPAIR, .err = EMFILE, .want = EMFILE },
@@ -363,6 +373,10 @@ static void run_case(void *arg)
 		setenv("VDESTACK_LINK", c->link, 1);
 	else
 		unsetenv("VDESTACK_LINK");
+	if (c->bridge)
+		unsetenv("VDESTACK_BRIDGE");
+	else
+		setenv("VDESTACK_BRIDGE", "off", 1);
 	if (c->warm || c->op != OP_ADDSTACK) {
 		base = vde_addstack(NULL, NULL);
 		CHILD_CHECK_MSG(base, "warm-up: %s", strerror(errno));

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * kseg.c - the application's side of segments joined in the kernel: which
+ * stacks of a segment are on its bridge and which on the backend's own
+ * switch, and the uplink between the two.
+ *
+ * Theory of operation
+ *
+ * When a backend gives a kernel_segment key (mem:// gives its segment's
+ * name), vde_addstack asks the helper for a veth whose peer joins the
+ * bridge of that key (bridge.c).  Such a member has no descriptor in the
+ * application: the port of its stack is opened (the backend keeps the
+ * segment) but never started.  Any other member of the same segment (a
+ * tap, forced by VDESTACK_LINK=tap or where veth is not allowed, a stack
+ * beyond the bridge's port limit, or one made with VDESTACK_BRIDGE=off)
+ * is pumped through the backend as before.  While a segment has members
+ * of both kinds, one more port of the backend, opened on the same URL as
+ * any member, carries frames between the backend's switch and the bridge:
+ * the uplink, whose interface is an AF_PACKET socket on a veth pair from
+ * the bridge (VDS_OP_UPLINK).  Closing that socket removes the pair.
+ *
+ * One entry per (helper, backend, key) counts the two kinds.  A global
+ * mutex is held across each NEWSTACK and DELSTACK request of such a stack
+ * and its accounting, so that what the application counts is what the
+ * helper has (a bridge that the helper deletes with its last member is
+ * never taken for the one a later member joins).  The helper serves one
+ * request at a time anyway.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct vds_kseg {
+	struct vds_helper *helper; /* the stacks' (each holds a reference) */
+	char *key;                 /* as sent to the helper: "scheme:key" */
+	char *url;                 /* to open the uplink's backend */
+	unsigned kernel;           /* members joined to the bridge */
+	unsigned user;             /* members pumped by the backend */
+	struct vds_port *uplink;   /* while both counts are non-zero */
+	struct vds_kseg *next;
+};
+
+static pthread_mutex_t kseg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vds_kseg *ksegs;
+
+/* vds_kseg_allowed - read VDESTACK_BRIDGE.
+ * Return: 1 (unset, empty, "auto" or "on"), 0 ("off"), or -EINVAL. */
+int vds_kseg_allowed(const char *env)
+{
+	if (!env || !*env || !strcmp(env, "auto") || !strcmp(env, "on"))
+		return 1;
+	if (!strcmp(env, "off"))
+		return 0;
+	return -EINVAL;
+}
+
+/* kseg_get - the entry of key on helper h, made when missing (lock held).
+ * Return: 0 with *ret, or -ENOMEM. */
+static int kseg_get(struct vds_helper *h, const char *key, const char *url,
+		    struct vds_kseg **ret)
+{
+	struct vds_kseg *k;
+
+	for (k = ksegs; k; k = k->next) {
+		if (k->helper == h && !strcmp(k->key, key)) {
+			*ret = k;
+			return 0;
+		}
+	}
+	k = vds_calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->helper = h;
+	k->key = vds_strdup(key);
+	k->url = vds_strdup(url);
+	if (!k->key || !k->url) {
+		vds_free(k->key);
+		vds_free(k->url);
+		vds_free(k);
+		return -ENOMEM;
+	}
+	k->next = ksegs;
+	ksegs = k;
+	*ret = k;
+	return 0;
+}
+
+/* kseg_drop_if_unused - free an entry with no member (lock held). */
+static void kseg_drop_if_unused(struct vds_kseg *k)
+{
+	struct vds_kseg **p;
+
+	if (k->kernel || k->user)
+		return;
+	for (p = &ksegs; *p != k; p = &(*p)->next)
+		;
+	*p = k->next;
+	vds_free(k->key);
+	vds_free(k->url);
+	vds_free(k);
+}
+
+/* uplink_open - the uplink of k: a port of the backend on k's URL, pumped
+ * on the AF_PACKET socket the helper makes on the bridge (lock held).
+ * Return: 0 or -errno. */
+static int uplink_open(struct vds_kseg *k)
+{
+	struct vds_req req = { .op = VDS_OP_UPLINK };
+	struct vds_port *port = NULL;
+	struct vds_rep rep;
+	int err, fd = -1;
+
+	err = vds_port_open(k->url, &port);
+	if (err < 0)
+		return err;
+	if (vds_port_flags(port) & VDS_BACKEND_VNET_HDR)
+		req.arg[0] = VDS_NEWSTACK_VNET;
+	req.len = (uint32_t)strlen(k->key) + 1;
+	err = vds_helper_call(k->helper, &req, k->key, NULL, 0, &rep, &fd);
+	if (err >= 0 && fd < 0)
+		err = -EBADMSG;
+	if (err < 0) {
+		vds_port_close(port);
+		return err;
+	}
+	err = vds_port_start(port, fd); /* the port owns fd now */
+	if (err < 0) {
+		vds_port_close(port);
+		return err;
+	}
+	k->uplink = port;
+	return 0;
+}
+
+/* uplink_check - open or close k's uplink as its counts now say (lock
+ * held).  Return: 0 or -errno (opening failed). */
+static int uplink_check(struct vds_kseg *k)
+{
+	if (k->kernel && k->user && !k->uplink)
+		return uplink_open(k);
+	if ((!k->kernel || !k->user) && k->uplink) {
+		vds_port_close(k->uplink);
+		k->uplink = NULL;
+	}
+	return 0;
+}
+
+/* delstack - the DELSTACK request of stack id (lock held). */
+static void delstack(struct vds_helper *h, uint32_t id)
+{
+	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
+	struct vds_rep rep;
+
+	vds_helper_call(h, &req, NULL, NULL, 0, &rep, NULL);
+}
+
+/* vds_kseg_newstack - NEWSTACK for a stack whose backend gave key, with
+ * the key after the name in the payload; VDS_NEWSTACK_BRIDGE in req's
+ * flags (the caller's choice) lets the helper join it in the kernel.
+ * Return: 0 with *ret_fd (-1: joined in the kernel) and *ret_seg, or
+ * -errno; then no stack of this call stays in the helper. */
+int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
+		      const char *ifname, const char *url, const char *key,
+		      struct vds_rep *rep, int *ret_fd,
+		      struct vds_kseg **ret_seg)
+{
+	const char *scheme_end = strstr(url, "://");
+	size_t nlen = strlen(ifname) + 1, slen, klen = strlen(key) + 1;
+	struct vds_kseg *k = NULL;
+	char *payload;
+	bool kernel;
+	int err, fd = -1;
+
+	*ret_fd = -1;
+	slen = scheme_end ? (size_t)(scheme_end - url) : 0;
+	payload = vds_malloc(nlen + slen + 1 + klen);
+	if (!payload)
+		return -ENOMEM;
+	memcpy(payload, ifname, nlen);
+	memcpy(payload + nlen, url, slen);
+	payload[nlen + slen] = ':';
+	memcpy(payload + nlen + slen + 1, key, klen);
+	req->len = (uint32_t)(nlen + slen + 1 + klen);
+
+	pthread_mutex_lock(&kseg_lock);
+	err = kseg_get(h, payload + nlen, url, &k);
+	if (err < 0)
+		goto out;
+	err = vds_helper_call(h, req, payload, NULL, 0, rep, &fd);
+	if (err < 0) {
+		kseg_drop_if_unused(k);
+		goto out;
+	}
+	kernel = fd < 0;
+	if (kernel && !(req->arg[0] & (int32_t)VDS_NEWSTACK_BRIDGE)) {
+		err = -EBADMSG;
+		delstack(h, rep->id);
+		kseg_drop_if_unused(k);
+		goto out;
+	}
+	if (kernel)
+		k->kernel++;
+	else
+		k->user++;
+	err = uplink_check(k);
+	if (err < 0) {
+		/* without the uplink the segment would be split in two */
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		delstack(h, rep->id);
+		if (kernel)
+			k->kernel--;
+		else
+			k->user--;
+		uplink_check(k);
+		kseg_drop_if_unused(k);
+		goto out;
+	}
+	*ret_fd = fd;
+	*ret_seg = k;
+out:
+	pthread_mutex_unlock(&kseg_lock);
+	vds_free(payload);
+	return err;
+}
+
+/* vds_kseg_delstack - DELSTACK for a stack made by vds_kseg_newstack
+ * (kernel: it was joined to the bridge), then the uplink as the counts
+ * now say and the entry when it was the segment's last member. */
+void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
+		       struct vds_helper *h, uint32_t id)
+{
+	pthread_mutex_lock(&kseg_lock);
+	delstack(h, id);
+	if (kernel)
+		seg->kernel--;
+	else
+		seg->user--;
+	uplink_check(seg);
+	kseg_drop_if_unused(seg);
+	pthread_mutex_unlock(&kseg_lock);
+}
