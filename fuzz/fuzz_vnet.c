@@ -15,7 +15,9 @@
  * check.  After the fuzzed frames each port sends a broadcast marker;
  * when every port has the markers of the two others, every frame sent
  * before them has been dealt with (a port's frames are switched in order,
- * and written to the other interfaces before the next one is read).
+ * and written to the other interfaces before the next one is read).  A
+ * marker carries a random nonce of its input, so that no fuzzed frame
+ * can pass for the marker of the input it is in.
  *
  * Input: records of an op byte (bits 0-1: the port, mod 3; bit 2: a large
  * frame), a 2-byte length, then the frame.  A large frame is its first
@@ -56,6 +58,8 @@ struct sent {
 
 static struct side sides[NPORTS];
 static uint64_t nonce;               /* this input's markers */
+#define OLD_NONCES 8
+static uint64_t old[OLD_NONCES];     /* the last inputs' */
 static unsigned char rbuf[2 * VNET_MAX];
 
 /* fail - report what went wrong and abort. */
@@ -110,18 +114,17 @@ static void marker(unsigned from, uint64_t g, unsigned char m[MARKER_LEN])
 	memcpy(m + 48, &g, sizeof(g));
 }
 
-/* is_marker - whether a received frame is a marker; its sender and
- * nonce in *from, *g.  Return: true if so. */
-static bool is_marker(const unsigned char *f, size_t len, unsigned *from,
-		      uint64_t *g)
+/* is_marker - whether a received frame is a marker of port *from with
+ * nonce g.  Return: true if so. */
+static bool is_marker(const unsigned char *f, size_t len, uint64_t g,
+		      unsigned *from)
 {
 	unsigned char m[MARKER_LEN];
 
 	if (len != MARKER_LEN || f[40] >= NPORTS)
 		return false;
-	memcpy(g, f + 48, sizeof(*g));
 	*from = f[40];
-	marker(*from, *g, m);
+	marker(*from, g, m);
 	return memcmp(f, m, MARKER_LEN) == 0;
 }
 
@@ -133,7 +136,6 @@ static void drain(unsigned r, const struct sent *s, unsigned n)
 		ssize_t len = recv(sides[r].fd, rbuf, sizeof(rbuf),
 				   MSG_DONTWAIT | MSG_TRUNC);
 		unsigned from;
-		uint64_t g;
 		bool found = false;
 
 		if (len < 0) {
@@ -143,13 +145,15 @@ static void drain(unsigned r, const struct sent *s, unsigned n)
 		}
 		if ((size_t)len > VNET_MAX || (size_t)len < VNET_MIN)
 			fail("a frame out of bounds reached an interface");
-		if (is_marker(rbuf, (size_t)len, &from, &g)) {
+		if (is_marker(rbuf, (size_t)len, nonce, &from)) {
 			if (from == r)
 				fail("a port got its own marker back");
-			if (g == nonce)
-				sides[r].seen[from] = true;
+			sides[r].seen[from] = true;
 			continue;
 		}
+		/* a marker sent again for an earlier input, late */
+		for (unsigned i = 0; i < OLD_NONCES && !found; i++)
+			found = is_marker(rbuf, (size_t)len, old[i], &from);
 		for (unsigned i = 0; i < n && !found; i++)
 			found = s[i].from != r && s[i].len == (size_t)len &&
 				!memcmp(s[i].data, rbuf, (size_t)len);
@@ -255,6 +259,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(s[i].from, s[i].data, s[i].len, s, n, deadline);
 	/* then the markers, again until they are through (a full
 	 * interface drops, as a wire would) */
+	memmove(old + 1, old, sizeof(old) - sizeof(old[0]));
+	old[0] = nonce;
 	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
 		nonce++;
 	for (unsigned r = 0; r < NPORTS; r++)
