@@ -11,12 +11,13 @@
  * from the first bytes) and then records, each a segment of it with
  * checksums computed here, maybe spoiled (bad checksum, a gap, another
  * window, another connection, Ethernet padding), or a raw frame of the
- * record's bytes (a long segment repeats 16 of them).  What must hold: every frame comes out once, in order,
- * untouched, or as part of a merge; a merged frame has the first part's
- * headers, the parts' data one after the other, the lengths of the whole,
- * a valid IPv4 header checksum, a valid TCP checksum when every part had
- * one and a bad one when exactly one part had a bad one, and it stays
- * within 64 KiB (IPv4) or the MTU (IPv6).
+ * record's bytes (a long segment repeats 16 of them).  What must hold:
+ * every frame comes out once, in order, untouched, or as part of a merge;
+ * a merged frame has the first part's headers, the parts' data one after
+ * the other, the lengths of the whole, a valid IPv4 header checksum, a
+ * valid TCP checksum when every part had one and a bad one when exactly
+ * one part had a bad one, and it stays within 64 KiB (IPv4) or the MTU
+ * (IPv6).
  */
 #include <stdint.h>
 #include <stdio.h>
