@@ -82,21 +82,20 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "slirp_gro.h"
 #include "slirp_opts.h"
 
 #define SLIRP_EVENTS 256 /* readiness collected per epoll_wait */
 #define ACKQ_MAX 32       /* pure ACKs held back during one batch */
-#define ACK_FRAME_MAX 128 /* the longest frame that can be a pure ACK */
-#define GRO_BUF (14 + 40 + 20 + 65535) /* a merged segment, headers first */
 
 /* A pure TCP acknowledgement held back until the end of a batch: key
  * (addresses and ports), cumulative ack number, the frame itself. */
 struct held_ack {
-	unsigned char key[36];
+	unsigned char key[VDS_SLIRP_ACK_KEY];
 	unsigned keylen;
 	uint32_t ack;
 	unsigned len;
-	unsigned char frame[ACK_FRAME_MAX];
+	unsigned char frame[VDS_SLIRP_ACK_FRAME_MAX];
 };
 
 /* A socket libslirp polls. */
@@ -131,7 +130,7 @@ struct slirp_backend {
 	unsigned npos;
 	unsigned gen;              /* fills so far */
 	bool filled;
-	unsigned char *gro;        /* a merged segment (GRO_BUF bytes) */
+	unsigned char *gro;        /* a merged segment (VDS_SLIRP_GRO_BUF) */
 	bool batching;             /* in slirp_send: ACKs may be held */
 	unsigned nheld;
 	struct held_ack held[ACKQ_MAX];
@@ -369,7 +368,7 @@ static bool pure_ack(const unsigned char *f, size_t len, unsigned char *key,
 	const unsigned char *ip = f + 14, *tcp;
 	size_t iplen, hl;
 
-	if (len < 14 + 20 || len > ACK_FRAME_MAX)
+	if (len < 14 + 20 || len > VDS_SLIRP_ACK_FRAME_MAX)
 		return false;
 	if (f[12] == 0x08 && f[13] == 0x00) {
 		hl = (size_t)(ip[0] & 0x0f) * 4;
@@ -641,7 +640,7 @@ static int slirp_open(const char *url, struct vds_port *port,
 	if (!b)
 		return -ENOMEM;
 	b->epfd = -1;
-	b->gro = vds_malloc(GRO_BUF);
+	b->gro = vds_malloc(VDS_SLIRP_GRO_BUF);
 	if (!b->gro) {
 		vds_free(b);
 		return -ENOMEM;
@@ -889,13 +888,12 @@ static uint32_t payload_sum(const struct seg *s)
 }
 
 /* gro_merge - merge the data segments s[0..n) of one connection into one
- * frame in b->gro (headers of the first, PSH if any had it, lengths and
- * checksums recomputed from the parts' checksums).
+ * frame in out (VDS_SLIRP_GRO_BUF bytes): headers of the first, PSH if
+ * any had it, lengths and checksums recomputed from the parts' checksums.
  * Return: the merged frame's length. */
-static size_t gro_merge(struct slirp_backend *b, const struct seg *s,
-			unsigned n)
+static size_t gro_merge(unsigned char *out, const struct seg *s, unsigned n)
 {
-	unsigned char *out = b->gro, *ip = out + 14, *tcp = ip + s[0].hl;
+	unsigned char *ip = out + 14, *tcp = ip + s[0].hl;
 	size_t off = 14 + s[0].hl + 20, plen = 0;
 	uint32_t dsum = 0, csum;
 	unsigned char flags = 0;
@@ -939,27 +937,28 @@ static size_t gro_merge(struct slirp_backend *b, const struct seg *s,
 	return off + plen;
 }
 
-/* slirp_send - frames from the interface into libslirp.
- * Return: n (libslirp drops what it cannot use). */
-static unsigned slirp_send(struct vds_backend *be, const struct vds_frame *f,
-			   unsigned n)
+/* vds_slirp_merge - hand frames f[0..n) from the interface to input(),
+ * consecutive data segments of one connection merged into one frame in
+ * gro (VDS_SLIRP_GRO_BUF bytes; IPv6 merges within mtu).
+ * Return: nothing. */
+void vds_slirp_merge(unsigned char *gro, unsigned mtu,
+		     const struct vds_frame *f, unsigned n,
+		     void (*input)(void *arg, const void *buf, size_t len),
+		     void *arg)
 {
-	struct slirp_backend *b = (struct slirp_backend *)be;
-
 	struct seg segs[64];
 
-	b->batching = true;
 	for (unsigned i = 0; i < n;) {
 		unsigned k = 1, max;
 		uint32_t next;
 
 		if (!seg_parse(&f[i], &segs[0])) {
-			slirp_input(b->slirp, f[i].data, (int)f[i].len);
+			input(arg, f[i].data, f[i].len);
 			i++;
 			continue;
 		}
 		/* IPv4: an IP packet's 64 KiB; IPv6: libslirp's MTU */
-		max = segs[0].v6 ? b->opts.mtu - 60 : 65535 - 40;
+		max = segs[0].v6 ? mtu - 60 : 65535 - 40;
 		next = segs[0].seq + segs[0].plen;
 		for (unsigned total = segs[0].plen;
 		     i + k < n && k < VDS_ARRAY_SIZE(segs) &&
@@ -970,12 +969,39 @@ static unsigned slirp_send(struct vds_backend *be, const struct vds_frame *f,
 			next += segs[k].plen;
 		}
 		if (k == 1)
-			slirp_input(b->slirp, f[i].data, (int)f[i].len);
+			input(arg, f[i].data, f[i].len);
 		else
-			slirp_input(b->slirp, b->gro,
-				    (int)gro_merge(b, segs, k));
+			input(arg, gro, gro_merge(gro, segs, k));
 		i += k;
 	}
+}
+
+/* vds_slirp_pure_ack - see pure_ack (for the fuzz target).
+ * Return: true for a pure ACK. */
+bool vds_slirp_pure_ack(const unsigned char *f, size_t len,
+			unsigned char key[VDS_SLIRP_ACK_KEY], unsigned *keylen,
+			uint32_t *ack)
+{
+	return pure_ack(f, len, key, keylen, ack);
+}
+
+/* to_slirp_input - vds_slirp_merge's input: one frame into libslirp. */
+static void to_slirp_input(void *arg, const void *buf, size_t len)
+{
+	struct slirp_backend *b = arg;
+
+	slirp_input(b->slirp, buf, (int)len);
+}
+
+/* slirp_send - frames from the interface into libslirp.
+ * Return: n (libslirp drops what it cannot use). */
+static unsigned slirp_send(struct vds_backend *be, const struct vds_frame *f,
+			   unsigned n)
+{
+	struct slirp_backend *b = (struct slirp_backend *)be;
+
+	b->batching = true;
+	vds_slirp_merge(b->gro, b->opts.mtu, f, n, to_slirp_input, b);
 	b->batching = false;
 	return n; /* the ACKs held go out in check(), after the pump's burst */
 }

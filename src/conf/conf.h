@@ -77,7 +77,8 @@ int vds_conf_parse_ip(const char *text, size_t len, bool allow_prefix,
 		      struct vds_ipaddr *ret);
 
 /* Check a domain name (letters, digits, '-', '_', dots; labels of 1..63
- * bytes; a final dot allowed).  Return: 0 or -EINVAL. */
+ * bytes; a final dot allowed; VDS_CONF_DOMAIN_MAX bytes in all, that dot
+ * included).  Return: 0 or -EINVAL. */
 int vds_conf_check_domain(const char *name, size_t len);
 
 /* Append a domain to dns, unless it is there already.

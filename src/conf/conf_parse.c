@@ -362,14 +362,18 @@ int vds_conf_parse_ip(const char *text, size_t len, bool allow_prefix,
 }
 
 /* vds_conf_check_domain - a domain name of len bytes, host-name rules
- * (plus '_').  Return: 0 or -EINVAL. */
+ * (plus '_'), at most VDS_CONF_DOMAIN_MAX bytes with its final dot if it
+ * has one: what a struct vds_dns keeps, as it was given.
+ * Return: 0 or -EINVAL. */
 int vds_conf_check_domain(const char *name, size_t len)
 {
 	size_t label = 0;
 
+	if (len > VDS_CONF_DOMAIN_MAX)
+		return -EINVAL;
 	if (len && name[len - 1] == '.')
 		len--; /* a final dot is allowed */
-	if (len == 0 || len > VDS_CONF_DOMAIN_MAX)
+	if (len == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		char ch = name[i];

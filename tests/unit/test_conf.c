@@ -269,6 +269,33 @@ static void test_conf_domain_names(void **state)
 			 -EINVAL);
 }
 
+/* test_conf_longest_domain_with_final_dot_is_einval - 253 characters and
+ * a final dot do not fit what a struct vds_dns keeps: EINVAL, not a
+ * copy past the end of domain='s buffer (found by fuzz_conf). */
+static void test_conf_longest_domain_with_final_dot_is_einval(void **state)
+{
+	char text[sizeof("domain=") + VDS_CONF_DOMAIN_MAX + 1];
+	char *name = text + strlen("domain=");
+	struct vds_conf c;
+
+	memcpy(text, "domain=", strlen("domain="));
+	memset(name, 'a', VDS_CONF_DOMAIN_MAX);
+	for (size_t i = 63; i < VDS_CONF_DOMAIN_MAX; i += 64)
+		name[i] = '.';
+	name[VDS_CONF_DOMAIN_MAX] = '\0';
+	assert_int_equal(vds_conf_parse(text, &c), 0);
+	assert_int_equal(strlen(c.dns.domains[0]), VDS_CONF_DOMAIN_MAX);
+	name[VDS_CONF_DOMAIN_MAX] = '.';
+	name[VDS_CONF_DOMAIN_MAX + 1] = '\0';
+	assert_int_equal(vds_conf_check_domain(name, VDS_CONF_DOMAIN_MAX + 1),
+			 -EINVAL);
+	assert_int_equal(vds_conf_parse(text, &c), -EINVAL);
+	/* shorter, with its final dot: kept as given */
+	memcpy(name + VDS_CONF_DOMAIN_MAX - 2, ".", 2);
+	assert_int_equal(vds_conf_parse(text, &c), 0);
+	assert_int_equal(strlen(c.dns.domains[0]), VDS_CONF_DOMAIN_MAX - 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* resolv.conf text                                                    */
 /* ------------------------------------------------------------------ */
@@ -760,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_conf_dhcp6_is_known_but_unsupported),
 		cmocka_unit_test(test_conf_limits_are_einval_beyond),
 		cmocka_unit_test(test_conf_domain_names),
+		cmocka_unit_test(test_conf_longest_domain_with_final_dot_is_einval),
 		cmocka_unit_test(test_dns_format_is_resolv_conf_text),
 		cmocka_unit_test(test_dns_format_truncates_like_snprintf),
 		cmocka_unit_test(test_dhcp_discover_is_a_valid_broadcast_packet),
