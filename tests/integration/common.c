@@ -4,12 +4,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -781,4 +784,41 @@ int it_main(int argc, char **argv, const struct it_test *tests, size_t n)
 	if (failed)
 		return 1;
 	return skipped == (int)n ? IT_SKIP : 0;
+}
+
+/* write_proc - write text to a /proc file.  Return: true on success. */
+static bool write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
+}
+
+/* it_isolate_host_network - see common.h. */
+void it_isolate_host_network(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int fd;
+
+	IT_CHECKF(it_count_threads() == 1, "%d threads", it_count_threads());
+	IT_CHECKF(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0, "unshare");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	IT_CHECK(write_proc("/proc/self/uid_map", map));
+	IT_CHECK(write_proc("/proc/self/setgroups", "deny"));
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	IT_CHECK(write_proc("/proc/self/gid_map", map));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(fd >= 0);
+	IT_CHECK(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	IT_CHECKF(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0, "lo up");
+	close(fd);
 }

@@ -91,6 +91,12 @@ void it_require_network(void);
 /* Skip unless the program is found in PATH. */
 void it_require_program(const char *name);
 
+/* Move this process (it must still be single-threaded) into a user and
+ * network namespace of its own with only lo, up: what a backend on the
+ * host side sends anywhere but the loopback then goes nowhere.  For tests
+ * that check that traffic does NOT get out; fails the test on error. */
+void it_isolate_host_network(void);
+
 /* Return: the number of open descriptors of this process. */
 int it_count_fds(void);
 

@@ -235,10 +235,16 @@ static void refused(struct vdestack *s)
 	close(lfd);
 }
 
-/* test_slirp_disable_host_loopback_refuses_the_host */
+/* test_slirp_disable_host_loopback_refuses_the_host - without the
+ * rewrite of 10.0.2.2 to the host's loopback, libslirp would send the
+ * connection to 10.0.2.2 out by the host's routes: the test first moves
+ * itself into a network namespace with only lo, so nothing leaves. */
 static void test_slirp_disable_host_loopback_refuses_the_host(void)
 {
-	struct vdestack *s = slirp_stack("slirp:///disable_host_loopback");
+	struct vdestack *s;
+
+	it_isolate_host_network();
+	s = slirp_stack("slirp:///disable_host_loopback");
 
 	refused(s);
 	vde_delstack(s);
