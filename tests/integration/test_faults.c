@@ -431,15 +431,17 @@ static struct sockaddr_in loopback(uint16_t port)
  * wakes them), the sockets still talk over the namespace's lo (a
  * datagram, a connection, a reader each complete a blocked call), what
  * a socket sends to the stack's old network no longer reaches it (a
- * stack on the same segment got it before the delete), and shutdown(2)
- * ends a blocked recv; nothing is left once closed. */
+ * stack on the same segment got it before the delete) nor comes from
+ * it, a receive timeout ends a call, and shutdown(2) ends a blocked
+ * recv; nothing is left once closed. */
 static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 {
 	struct vdestack *s, *t;
 	struct counts before;
 	struct sockaddr_in peer;
 	struct pollfd pfd;
-	int peer_rx;
+	int peer_rx, udp_in;
+	struct sockaddr_in in_addr;
 	struct blocked ur = { 0 }, ac = { 0 }, sn = { 0 }, sh = { 0 };
 	pthread_t t_ur, t_ac, t_sn, t_sh;
 	struct sockaddr_in a;
@@ -467,7 +469,9 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 	udp_tx = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	udp_sh = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	udp_out = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	IT_CHECK(udp_rx >= 0 && udp_tx >= 0 && udp_sh >= 0 && udp_out >= 0);
+	udp_in = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(udp_rx >= 0 && udp_tx >= 0 && udp_sh >= 0 && udp_out >= 0 &&
+		 udp_in >= 0);
 	a = loopback(0);
 	IT_CHECK(bind(udp_rx, (struct sockaddr *)&a, sizeof(a)) == 0);
 	IT_CHECK(getsockname(udp_rx, (struct sockaddr *)&a, &len) == 0);
@@ -496,6 +500,19 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 	it_set_timeouts(peer_rx, 10000);
 	IT_CHECKF(recv(peer_rx, buf, sizeof(buf), 0) == 6, "the other stack "
 		  "got nothing before the delete: %s", strerror(errno));
+	/* and the other way */
+	a = (struct sockaddr_in){ .sin_family = AF_INET,
+				  .sin_port = htons(7001) };
+	IT_CHECK(bind(udp_in, (struct sockaddr *)&a, sizeof(a)) == 0);
+	inet_pton(AF_INET, "10.8.0.1", &a.sin_addr);
+	IT_CHECK(sendto(peer_rx, "before", 6, 0, (struct sockaddr *)&a,
+			sizeof(a)) == 6);
+	it_set_timeouts(udp_in, 10000);
+	IT_CHECKF(recv(udp_in, buf, sizeof(buf), 0) == 6, "the stack got "
+		  "nothing from the other one before the delete: %s",
+		  strerror(errno));
+	in_addr = a;
+	a = loopback(6001);
 
 	ur.fd = udp_rx;
 	ac.fd = lst;
@@ -543,6 +560,13 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 	pfd = (struct pollfd){ .fd = peer_rx, .events = POLLIN };
 	IT_CHECKF(poll(&pfd, 1, 1000) == 0, "a datagram from the deleted "
 		  "stack reached its old network");
+	for (int i = 0; i < 5; i++)
+		IT_CHECK(sendto(peer_rx, "after", 5, 0,
+				(struct sockaddr *)&in_addr,
+				sizeof(in_addr)) == 5);
+	/* a receive timeout still ends a call, with nothing from outside */
+	it_set_timeouts(udp_in, 1000);
+	IT_CHECK_ERRNO(recv(udp_in, buf, sizeof(buf), 0) == -1, EAGAIN);
 	/* shutdown(2) ends a blocked call */
 	IT_CHECK(shutdown(udp_sh, SHUT_RDWR) == 0);
 	IT_CHECKF(wait_done(&sh, 10000), "recv not ended by shutdown");
@@ -562,6 +586,7 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 	close(tcp_a);
 	close(tcp_b);
 	close(peer_rx);
+	close(udp_in);
 	vde_delstack(t);
 	check_counts(&before, "deleted stack's sockets closed");
 }

@@ -95,8 +95,8 @@ static int64_t cycles(const char *url, long n)
 	return it_now_ms() - t0;
 }
 
-/* test_ten_thousand_create_delete_cycles_leave_nothing_behind - without a
- * network and 10,000 on mem:// (an interface and an event-loop
+/* test_ten_thousand_create_delete_cycles_leave_nothing_behind - 10,000
+ * without a network and 10,000 on mem:// (an interface and an event-loop
  * thread each time); the descriptor, child and thread counts are the
  * same at the end as after the warm-up. */
 static void test_ten_thousand_create_delete_cycles_leave_nothing_behind(void)
