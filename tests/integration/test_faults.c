@@ -69,12 +69,15 @@ static void kill_switch(struct it_switch *sw)
 /* test_restarted_vde_switch_on_the_same_path_gets_its_stacks_back - two
  * stacks on vde://PATH exchange TCP data; the switch is killed (the
  * stacks keep working otherwise), started again on the same path, and
- * the stacks exchange data again through it, twice over. */
+ * the stacks exchange data again through it, on new connections and on
+ * one that was open all along (with data written during the outage),
+ * twice over. */
 static void test_restarted_vde_switch_on_the_same_path_gets_its_stacks_back(void)
 {
 	struct it_switch sw;
 	struct vdestack *a, *b;
 	char url[600];
+	int lfd, cfd, sfd;
 
 	it_require_network();
 	it_require_program("vde_switch");
@@ -85,11 +88,25 @@ static void test_restarted_vde_switch_on_the_same_path_gets_its_stacks_back(void
 	it_config_addr(a, "vde0", "10.7.0.1/24");
 	it_config_addr(b, "vde0", "10.7.0.2/24");
 	it_tcp_exchange(a, b, "10.7.0.1", 256 * 1024, 1);
+	/* a connection that lives through the outages */
+	lfd = it_tcp_listen(a, "10.7.0.1", 5002);
+	cfd = vde_msocket(b, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(cfd >= 0);
+	IT_CHECK(it_tcp_connect(cfd, "10.7.0.1", 5002, 30000) == 0);
+	sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	IT_CHECK(sfd >= 0);
+	it_set_timeouts(cfd, 30000);
+	it_set_timeouts(sfd, 30000);
 
 	for (int round = 0; round < 2; round++) {
-		int fd;
+		size_t off;
+		int fd, err;
 
 		kill_switch(&sw);
+		/* written during the outage (less than the initial send
+		 * buffer, so that it does not block): TCP keeps it and
+		 * retries */
+		IT_CHECK(it_send_stream(cfd, 8 * 1024, 30 + round) == 0);
 		/* cut off, the stacks still answer */
 		IT_CHECK(vde_stackcmd(a, "/bin/true") == 0);
 		fd = vde_msocket(b, AF_INET, SOCK_DGRAM, 0);
@@ -101,7 +118,13 @@ static void test_restarted_vde_switch_on_the_same_path_gets_its_stacks_back(void
 		 * the stacks reconnect (bounded by it_tcp_exchange) */
 		it_tcp_exchange(a, b, "10.7.0.1", 256 * 1024, 10 + round);
 		it_tcp_exchange(b, a, "10.7.0.2", 64 * 1024, 20 + round);
+		err = it_recv_stream(sfd, 8 * 1024, 30 + round, false, &off);
+		IT_CHECKF(err == 0, "the connection across the outage: %s at "
+			  "byte %zu", strerror(-err), off);
 	}
+	close(sfd);
+	close(cfd);
+	close(lfd);
 	vde_delstack(a);
 	vde_delstack(b);
 	it_switch_stop(&sw);
