@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,6 +158,68 @@ static void test_stacks_of_a_switch_gone_for_good_delete_cleanly(void)
 	IT_CHECK(vde_stackcmd(a, "/bin/true") == 0);
 	vde_delstack(a);
 	check_counts(&before, "stack of a dead switch");
+}
+
+/* last_pid - Return: the last pid written in file, or -1. */
+static pid_t last_pid(const char *file)
+{
+	FILE *f = fopen(file, "re");
+	int pid = -1, n;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%d", &n) == 1)
+		pid = n;
+	fclose(f);
+	return pid;
+}
+
+/* test_command_of_a_cmd_url_is_started_again_when_it_exits - a stack on
+ * cmd:// running vde_plug to a vde_switch, another stack on the switch
+ * itself: they exchange data; the vde_plug is killed (the data
+ * descriptor hangs up), the library starts the command again, and the
+ * stacks exchange data again. */
+static void test_command_of_a_cmd_url_is_started_again_when_it_exits(void)
+{
+	struct it_switch sw;
+	struct vdestack *a, *b;
+	char url[1200], script[600], pids[600];
+	pid_t first, second = -1;
+	int64_t end;
+	FILE *f;
+
+	it_require_network();
+	it_require_program("vde_switch");
+	it_require_program("vde_plug");
+	it_switch_start(&sw, it_tmpdir(), "sw");
+	snprintf(script, sizeof(script), "%s/plug.sh", it_tmpdir());
+	snprintf(pids, sizeof(pids), "%s/pids", it_tmpdir());
+	f = fopen(script, "we");
+	IT_CHECK(f);
+	fprintf(f, "#!/bin/sh\necho $$ >> '%s'\nexec vde_plug vde://%s\n",
+		pids, sw.path);
+	IT_CHECK(fclose(f) == 0);
+	IT_CHECK(chmod(script, 0755) == 0);
+	snprintf(url, sizeof(url), "cmd://%s", script);
+	snprintf(script, sizeof(script), "vde://%s", sw.path);
+	a = it_addstack(script, NULL);
+	b = it_addstack(url, NULL);
+	it_config_addr(a, "vde0", "10.7.1.1/24");
+	it_config_addr(b, "vde0", "10.7.1.2/24");
+	it_tcp_exchange(a, b, "10.7.1.1", 128 * 1024, 1);
+	first = last_pid(pids);
+	IT_CHECK(first > 0);
+	IT_CHECK(kill(first, SIGKILL) == 0);
+	end = it_now_ms() + 20000;
+	while ((second = last_pid(pids)) == first && it_now_ms() < end)
+		it_sleep_ms(20);
+	IT_CHECKF(second != first, "the command was not started again");
+	it_tcp_exchange(a, b, "10.7.1.1", 128 * 1024, 2);
+	vde_delstack(b);
+	vde_delstack(a);
+	IT_CHECKF(it_wait_gone(second, 10000), "the command %d outlives its "
+		  "stack", (int)second);
+	it_switch_stop(&sw);
 }
 
 struct caller {
@@ -639,6 +702,7 @@ static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(restarted_vde_switch_on_the_same_path_gets_its_stacks_back),
 	T(stacks_of_a_switch_gone_for_good_delete_cleanly),
+	T(command_of_a_cmd_url_is_started_again_when_it_exits),
 	T(helper_killed_under_calls_from_many_threads_fails_each_promptly),
 	T(descriptor_limit_gives_emfile_at_each_step_and_leaks_nothing),
 	T(deleted_stack_keeps_its_sockets_as_documented),
