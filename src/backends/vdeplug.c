@@ -22,12 +22,17 @@
  * frames are dropped, as on an unplugged cable.  Nothing sleeps on the
  * loop thread: an attempt is one vde_open(), which for a local switch
  * connects or fails at once.  A restarted switch on the same path thus
- * gets its stacks back without the application doing anything.
+ * gets its stacks back without the application doing anything.  A
+ * plugin that forks in vde_open() (cmd://) would give its command the
+ * loop thread's mask, every signal blocked: a fork handler clears the
+ * mask in a child forked during a reconnection.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -48,6 +53,30 @@ struct vdeplug_backend {
 	int retry_ms;              /* delay before the next attempt */
 	unsigned char buf[VDE_ETHBUFSIZE];
 };
+
+/* Set while this thread reopens a URL (see reopen_child). */
+static __thread bool reopening;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* reopen_child - fork handler: a process forked by a plugin during a
+ * reconnection on a loop thread starts with no signal blocked, as the
+ * application's own would, not with the loop thread's mask. */
+static void reopen_child(void)
+{
+	sigset_t none;
+
+	if (!reopening)
+		return;
+	reopening = false;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+}
+
+/* atfork_init - register reopen_child once per process. */
+static void atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, reopen_child);
+}
 
 /* conn_open - vde_open() url, data descriptor non-blocking, both
  * descriptors close-on-exec.
@@ -198,10 +227,14 @@ static int watch(struct vdeplug_backend *b)
 static void retry_open(void *arg)
 {
 	struct vdeplug_backend *b = arg;
+	int err;
 
 	if (b->conn)
 		return;
-	if (conn_open(b->url, &b->conn) == 0 && watch(b) == 0) {
+	reopening = true;
+	err = conn_open(b->url, &b->conn);
+	reopening = false;
+	if (err == 0 && watch(b) == 0) {
 		b->retry_ms = VDEPLUG_RETRY_MIN_MS;
 		return;
 	}
@@ -222,6 +255,7 @@ static int vdeplug_start(struct vds_backend *be, struct vds_loop *loop)
 	int err;
 
 	b->loop = loop;
+	pthread_once(&atfork_once, atfork_init);
 	err = vds_loop_timer_add(loop, retry_open, b, &b->retry);
 	if (err < 0)
 		return err;

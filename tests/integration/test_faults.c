@@ -174,11 +174,31 @@ static pid_t last_pid(const char *file)
 	return pid;
 }
 
+/* blocked_signals - Return: the SigBlk mask of process pid (~0 when it
+ * cannot be read). */
+static unsigned long long blocked_signals(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long mask = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return mask;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return mask;
+}
+
 /* test_command_of_a_cmd_url_is_started_again_when_it_exits - a stack on
  * cmd:// running vde_plug to a vde_switch, another stack on the switch
  * itself: they exchange data; the vde_plug is killed (the data
- * descriptor hangs up), the library starts the command again, and the
- * stacks exchange data again. */
+ * descriptor hangs up), the library starts the command again (with no
+ * signal blocked, although from an event-loop thread), and the stacks
+ * exchange data again. */
 static void test_command_of_a_cmd_url_is_started_again_when_it_exits(void)
 {
 	struct it_switch sw;
@@ -214,6 +234,9 @@ static void test_command_of_a_cmd_url_is_started_again_when_it_exits(void)
 	while ((second = last_pid(pids)) == first && it_now_ms() < end)
 		it_sleep_ms(20);
 	IT_CHECKF(second != first, "the command was not started again");
+	IT_CHECKF(blocked_signals(second) == 0, "the command "
+		  "started again blocks signals %#llx",
+		  blocked_signals(second));
 	it_tcp_exchange(a, b, "10.7.1.1", 128 * 1024, 2);
 	vde_delstack(b);
 	vde_delstack(a);
