@@ -473,13 +473,15 @@ static void exhaust(const char *url)
  * RLIMIT_NOFILE lowered to just what is open, then raised one by one:
  * vde_addstack, vde_msocket and vde_stackcmd each fail with EMFILE at
  * every limit too low for them (for vde_addstack, at several points:
- * the reply channel, the tap, the event loop), leave nothing behind, and
- * work again once it is raised. */
+ * the reply channel, the tap, the command of a = URL), leave nothing
+ * behind, and work again once it is raised.  Without network, on mem://
+ * and on a = command. */
 static void test_descriptor_limit_gives_emfile_at_each_step_and_leaks_nothing(void)
 {
 	it_require_network();
 	exhaust("");
 	exhaust("mem://emfile");
+	exhaust("=/bin/cat");
 }
 
 struct blocked {
