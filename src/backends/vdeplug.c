@@ -3,19 +3,36 @@
  * vdeplug.c - backend for every URL libvdeplug understands (vde://, hub://,
  * switch://, ptp://, udp://, vxvde://, null://, cmd://, plugins).
  *
- * libvdeplug gives one data descriptor per connection and a control
- * descriptor that reads end-of-file when the switch goes away.  A plugin's
- * vde_recv() may block whatever the descriptor's flags (the hub and switch
- * plugins wait in their own epoll set), so it is called only while the
- * data descriptor polls readable: once per frame a zero-timeout poll(),
- * bounded per wake-up.  Some calls consume an internal event (a new
- * connection to an in-process hub) and return no frame.  A frame that
- * vde_send() cannot take now is dropped like on a congested wire.
+ * Theory of operation: libvdeplug gives one data descriptor per connection
+ * and a control descriptor that reads end-of-file when the switch goes
+ * away.  A plugin's vde_recv() may block whatever the descriptor's flags
+ * (the hub and switch plugins wait in their own epoll set), so it is called
+ * only while the data descriptor polls readable: once per frame a
+ * zero-timeout poll(), bounded per wake-up.  Some calls consume an internal
+ * event (a new connection to an in-process hub) and return no frame.  A
+ * frame that vde_send() cannot take now is dropped like on a congested
+ * wire.
+ *
+ * Reconnection: when the connection is lost (end-of-file or an error on
+ * the control descriptor, a hang-up or a connection error on the data
+ * descriptor) the backend closes it and opens the URL again from a loop
+ * timer: the first attempt after VDEPLUG_RETRY_MIN_MS, then twice as long
+ * after every failure, never more than VDEPLUG_RETRY_MAX_MS apart, for as
+ * long as the stack exists.  Meanwhile the interface stays up and its
+ * frames are dropped, as on an unplugged cable.  Nothing sleeps on the
+ * loop thread: an attempt is one vde_open(), which for a local switch
+ * connects or fails at once.  A restarted switch on the same path thus
+ * gets its stacks back without the application doing anything.  A
+ * plugin that forks in vde_open() (cmd://) would give its command the
+ * loop thread's mask, every signal blocked: a fork handler clears the
+ * mask in a child forked during a reconnection.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -23,51 +40,134 @@
 #include "internal.h"
 
 #define VDEPLUG_RECV_BATCH 64
+#define VDEPLUG_RETRY_MIN_MS 100
+#define VDEPLUG_RETRY_MAX_MS 2000
 
 struct vdeplug_backend {
 	struct vds_backend hdr;
-	VDECONN *conn;
+	VDECONN *conn;             /* NULL while disconnected */
+	char *url;                 /* to open it again */
+	struct vds_loop *loop;     /* set by start */
 	struct vds_watch *data_w, *ctl_w;
+	struct vds_timer *retry;   /* reconnection attempts */
+	int retry_ms;              /* delay before the next attempt */
 	unsigned char buf[VDE_ETHBUFSIZE];
 };
 
-/* vdeplug_open - vde_open() the URL.
+/* Set while this thread reopens a URL (see reopen_child). */
+static __thread bool reopening;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* reopen_child - fork handler: a process forked by a plugin during a
+ * reconnection on a loop thread starts with no signal blocked, as the
+ * application's own would, not with the loop thread's mask. */
+static void reopen_child(void)
+{
+	sigset_t none;
+
+	if (!reopening)
+		return;
+	reopening = false;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+}
+
+/* atfork_init - register reopen_child once per process. */
+static void atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, reopen_child);
+}
+
+/* conn_open - vde_open() url, data descriptor non-blocking, both
+ * descriptors close-on-exec.
  * Return: 0, or -errno: libvdeplug's (EPROTONOSUPPORT for an unknown
  * scheme, ENOENT for a missing switch), EINVAL when it gives none. */
-static int vdeplug_open(const char *url, struct vds_port *port,
-			struct vds_backend **ret)
+static int conn_open(const char *url, VDECONN **ret)
 {
-	struct vdeplug_backend *b = vds_calloc(1, sizeof(*b));
+	VDECONN *conn;
 	int fd, fl;
 
-	if (!b)
-		return -ENOMEM;
 	errno = 0;
-	b->conn = vde_open((char *)url, "vdestack", NULL);
-	if (!b->conn) {
-		int err = errno ? -errno : -EINVAL;
-
-		vds_free(b);
-		return err;
-	}
-	fd = vde_datafd(b->conn);
+	conn = vde_open((char *)url, "vdestack", NULL);
+	if (!conn)
+		return errno ? -errno : -EINVAL;
+	fd = vde_datafd(conn);
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (vde_ctlfd(b->conn) >= 0)
-		fcntl(vde_ctlfd(b->conn), F_SETFD, FD_CLOEXEC);
+	if (vde_ctlfd(conn) >= 0)
+		fcntl(vde_ctlfd(conn), F_SETFD, FD_CLOEXEC);
+	*ret = conn;
+	return 0;
+}
+
+/* vdeplug_open - open the URL and keep a copy of it for reconnections.
+ * Return: 0, or -errno (see conn_open; ENOMEM). */
+static int vdeplug_open(const char *url, struct vds_port *port,
+			struct vds_backend **ret)
+{
+	struct vdeplug_backend *b = vds_calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->url = vds_strdup(url);
+	if (!b->url) {
+		vds_free(b);
+		return -ENOMEM;
+	}
+	err = conn_open(url, &b->conn);
+	if (err < 0) {
+		vds_free(b->url);
+		vds_free(b);
+		return err;
+	}
+	b->retry_ms = VDEPLUG_RETRY_MIN_MS;
 	*ret = &b->hdr;
 	return 0;
 }
 
-/* data_readable - frames from the network to the interface. */
+/* unwatch - stop watching the connection's descriptors (loop thread). */
+static void unwatch(struct vdeplug_backend *b)
+{
+	vds_loop_watch_del(b->data_w);
+	vds_loop_watch_del(b->ctl_w);
+	b->data_w = b->ctl_w = NULL;
+}
+
+/* connection_lost - close the connection and schedule an attempt to open
+ * it again (loop thread). */
+static void connection_lost(struct vdeplug_backend *b)
+{
+	unwatch(b);
+	if (b->conn)
+		vde_close(b->conn);
+	b->conn = NULL;
+	if (b->retry)
+		vds_loop_timer_arm(b->retry, b->retry_ms);
+}
+
+/* recv_lost - whether vde_recv()'s errno means the connection is gone
+ * (rather than nothing to read now, or a datagram refused on the way).
+ * Return: true when it is gone. */
+static bool recv_lost(int err)
+{
+	return err == ECONNRESET || err == ENOTCONN || err == EPIPE ||
+	       err == ESHUTDOWN || err == EBADF;
+}
+
+/* data_readable - frames from the network to the interface; a hang-up or
+ * a connection error loses the connection. */
 static void data_readable(void *arg, uint32_t events)
 {
 	struct vdeplug_backend *b = arg;
-
 	struct pollfd p = { .fd = vde_datafd(b->conn), .events = POLLIN };
 
+	if ((events & (EPOLLHUP | EPOLLRDHUP)) && !(events & EPOLLIN)) {
+		connection_lost(b);
+		return;
+	}
 	for (int i = 0; i < VDEPLUG_RECV_BATCH; i++) {
 		ssize_t n;
 		struct vds_frame f = { .data = b->buf };
@@ -75,16 +175,21 @@ static void data_readable(void *arg, uint32_t events)
 		if (i > 0 && (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)))
 			break;
 		n = vde_recv(b->conn, b->buf, sizeof(b->buf), 0);
-		if (n < 0)
-			break;
+		if (n < 0) {
+			if (recv_lost(errno))
+				connection_lost(b);
+			return;
+		}
 		f.len = (size_t)n;
 		if (n >= 14)
 			vds_port_deliver(b->hdr.port, &f, 1);
 	}
+	if (events & (EPOLLHUP | EPOLLRDHUP))
+		connection_lost(b);
 }
 
-/* ctl_event - the switch closed the connection: stop listening to it (the
- * stack stays, with its interface cut off, until it is deleted). */
+/* ctl_event - the control descriptor: end-of-file or an error means the
+ * switch closed the connection. */
 static void ctl_event(void *arg, uint32_t events)
 {
 	struct vdeplug_backend *b = arg;
@@ -92,66 +197,109 @@ static void ctl_event(void *arg, uint32_t events)
 
 	ssize_t n = read(vde_ctlfd(b->conn), &c, 1);
 
+	(void)events;
 	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
-	vds_loop_watch_del(b->ctl_w);
-	b->ctl_w = NULL;
-	vds_loop_watch_del(b->data_w);
-	b->data_w = NULL;
+	connection_lost(b);
 }
 
-/* vdeplug_start - watch the data and control descriptors.
- * Return: 0 or -errno. */
-static int vdeplug_start(struct vds_backend *be, struct vds_loop *loop)
+/* watch - watch the connection's data and control descriptors (loop
+ * thread).  Return: 0 or -errno (nothing watched then). */
+static int watch(struct vdeplug_backend *b)
 {
-	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
-	int err, ctl = vde_ctlfd(b->conn);
+	int err, data = vde_datafd(b->conn), ctl = vde_ctlfd(b->conn);
 
-	err = vds_loop_watch_add(loop, vde_datafd(b->conn), EPOLLIN,
+	err = vds_loop_watch_add(b->loop, data, EPOLLIN | EPOLLRDHUP,
 				 data_readable, b, &b->data_w);
 	if (err < 0)
 		return err;
-	if (ctl >= 0 && ctl != vde_datafd(b->conn)) {
-		err = vds_loop_watch_add(loop, ctl, EPOLLIN, ctl_event, b,
+	if (ctl >= 0 && ctl != data) {
+		err = vds_loop_watch_add(b->loop, ctl, EPOLLIN, ctl_event, b,
 					 &b->ctl_w);
-		if (err < 0) {
-			vds_loop_watch_del(b->data_w);
-			b->data_w = NULL;
-		}
+		if (err < 0)
+			unwatch(b);
 	}
 	return err;
 }
 
-/* vdeplug_send - frames from the interface to the network.
+/* retry_open - timer: open the URL again; on failure, try again later,
+ * waiting twice as long (bounded). */
+static void retry_open(void *arg)
+{
+	struct vdeplug_backend *b = arg;
+	int err;
+
+	if (b->conn)
+		return;
+	reopening = true;
+	err = conn_open(b->url, &b->conn);
+	reopening = false;
+	if (err == 0 && watch(b) == 0) {
+		b->retry_ms = VDEPLUG_RETRY_MIN_MS;
+		return;
+	}
+	if (b->conn)
+		vde_close(b->conn);
+	b->conn = NULL;
+	b->retry_ms *= 2;
+	if (b->retry_ms > VDEPLUG_RETRY_MAX_MS)
+		b->retry_ms = VDEPLUG_RETRY_MAX_MS;
+	vds_loop_timer_arm(b->retry, b->retry_ms);
+}
+
+/* vdeplug_start - the reconnection timer, and watches on the data and
+ * control descriptors.  Return: 0 or -errno. */
+static int vdeplug_start(struct vds_backend *be, struct vds_loop *loop)
+{
+	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
+	int err;
+
+	b->loop = loop;
+	pthread_once(&atfork_once, atfork_init);
+	err = vds_loop_timer_add(loop, retry_open, b, &b->retry);
+	if (err < 0)
+		return err;
+	err = watch(b);
+	if (err < 0) {
+		vds_loop_timer_del(b->retry);
+		b->retry = NULL;
+	}
+	return err;
+}
+
+/* vdeplug_send - frames from the interface to the network (dropped while
+ * disconnected).
  * Return: the number of frames consumed (all: unsent ones are dropped). */
 static unsigned vdeplug_send(struct vds_backend *be, const struct vds_frame *f,
 			     unsigned n)
 {
 	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n && b->conn; i++)
 		vde_send(b->conn, f[i].data, f[i].len, 0);
 	return n;
 }
 
-/* vdeplug_stop - stop watching (loop thread). */
+/* vdeplug_stop - stop watching and reconnecting (loop thread). */
 static void vdeplug_stop(struct vds_backend *be)
 {
 	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
 
-	vds_loop_watch_del(b->data_w);
-	vds_loop_watch_del(b->ctl_w);
-	b->data_w = b->ctl_w = NULL;
+	unwatch(b);
+	vds_loop_timer_del(b->retry);
+	b->retry = NULL;
 }
 
-/* vdeplug_close - vde_close() and free. */
+/* vdeplug_close - vde_close() and free; accepts NULL. */
 static void vdeplug_close(struct vds_backend *be)
 {
 	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
 
 	if (!b)
 		return;
-	vde_close(b->conn);
+	if (b->conn)
+		vde_close(b->conn);
+	vds_free(b->url);
 	vds_free(b);
 }
 

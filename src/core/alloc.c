@@ -11,6 +11,8 @@
  * (1-based) that must fail; 0 means none. */
 static atomic_ulong alloc_count;
 static atomic_ulong alloc_fail_at;
+/* Blocks handed out and not yet given back to vds_free(). */
+static atomic_long alloc_live;
 
 /* should_fail - count one allocation and tell whether it must fail.
  * Return: true when fault injection selected this allocation. */
@@ -32,6 +34,22 @@ unsigned long vds_alloc_fail_at(unsigned long n)
 	return made;
 }
 
+/* vds_alloc_live - for leak tests: blocks allocated through this file
+ * and not freed yet (every allocation of the library goes through it).
+ * Return: the count. */
+long vds_alloc_live(void)
+{
+	return atomic_load(&alloc_live);
+}
+
+/* counted - count a block handed out.  Return: p. */
+static void *counted(void *p)
+{
+	if (p)
+		atomic_fetch_add(&alloc_live, 1);
+	return p;
+}
+
 /* vds_malloc - malloc(3) through the fault-injection point.
  * Return: memory, or NULL with errno ENOMEM. */
 void *vds_malloc(size_t size)
@@ -40,7 +58,7 @@ void *vds_malloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return malloc(size ? size : 1);
+	return counted(malloc(size ? size : 1));
 }
 
 /* vds_calloc - calloc(3) through the fault-injection point.
@@ -51,7 +69,7 @@ void *vds_calloc(size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return calloc(n ? n : 1, size ? size : 1);
+	return counted(calloc(n ? n : 1, size ? size : 1));
 }
 
 /* vds_realloc - realloc(3) through the fault-injection point.
@@ -62,6 +80,8 @@ void *vds_realloc(void *ptr, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (!ptr)
+		return counted(realloc(NULL, size ? size : 1));
 	return realloc(ptr, size ? size : 1);
 }
 
@@ -80,5 +100,7 @@ char *vds_strdup(const char *s)
 /* vds_free - free(3); accepts NULL. */
 void vds_free(void *ptr)
 {
+	if (ptr)
+		atomic_fetch_sub(&alloc_live, 1);
 	free(ptr);
 }

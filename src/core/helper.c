@@ -129,6 +129,30 @@ static bool helper_gone(struct vds_helper *h)
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
+/* helper_gone_after_eof - a reply channel read end-of-file: tell whether
+ * the helper died, or only the process that was to answer.  The helper's
+ * death kills its runners (PR_SET_PDEATHSIG) during its exit, so a
+ * runner's channel may close before the control socket shows the hang-up
+ * (a runner just forked still holds the helper's end) and before the
+ * helper is a zombie: look again for a short bounded while, in this rare
+ * path only.  Return: true when the helper is gone. */
+static bool helper_gone_after_eof(struct vds_helper *h)
+{
+	for (int i = 0; i < 100; i++) {
+		siginfo_t si = { .si_pid = 0 };
+
+		if (atomic_load(&h->dead) || helper_gone(h))
+			return true;
+		if (h->owner == getpid() &&
+		    waitid(P_PID, (id_t)h->pid, &si,
+			   WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == h->pid)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 /* helper_start - fork and set up a new helper.
  * Return: 0 with *ret (one reference), or -errno: the helper's own error
  * (EPERM/ENOSPC when user namespaces are off), or fork/socketpair's. */
@@ -278,7 +302,7 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	if (n == 0 || n == -ECONNRESET) {
 		/* the helper died, or only the process that was to answer
 		 * (a command runner killed from outside) */
-		if (helper_gone(h)) {
+		if (helper_gone_after_eof(h)) {
 			helper_mark_dead(h);
 			err = -ESRCH;
 		} else {

@@ -33,6 +33,8 @@ void vds_free(void *ptr);
 /* Make the Nth allocation from now fail (1 = the next one); 0 disables.
  * Return: the number of allocations made since the last call. */
 unsigned long vds_alloc_fail_at(unsigned long n);
+/* Blocks allocated and not freed yet (leak tests).  Return: the count. */
+long vds_alloc_live(void);
 
 /* ------------------------------------------------------------------ */
 /* sys.c: the system-call seam (unit tests --wrap these)               */

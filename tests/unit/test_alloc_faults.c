@@ -3,7 +3,7 @@
  * test_alloc_faults.c - every allocation failing in turn over the public
  * life cycle: vde_addstack(NULL, NULL), vde_stackcmd, vde_msocket,
  * vde_stackspawn/vde_stackwait, vde_delstack.  Each failure must be a clean ENOMEM and leave no
- * descriptor or process behind (memory leaks are left to valgrind/ASan).
+ * descriptor, process or allocated block behind (vds_alloc_live).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,10 +82,12 @@ static void warm_cycle(void *arg)
 	const char *url = arg;
 	char what[128] = "";
 	int fds, kids;
+	long live;
 	unsigned long n;
 	bool done = false;
 
 	CHILD_CHECK(life_cycle(NULL, what, sizeof(what)) == RAN_OK);
+	live = vds_alloc_live();
 	fds = unit_count_fds();
 	kids = unit_count_children(NULL);
 	CHILD_CHECK(kids == 1);
@@ -109,6 +111,9 @@ static void warm_cycle(void *arg)
 		CHILD_CHECK_MSG(unit_count_children(NULL) == kids,
 				"allocation %lu: %d children", n,
 				unit_count_children(NULL));
+		CHILD_CHECK_MSG(vds_alloc_live() == live,
+				"allocation %lu: %ld blocks allocated, had %ld",
+				n, vds_alloc_live(), live);
 	}
 	CHILD_CHECK(done);
 	CHILD_CHECK_MSG(n > 3, "only %lu allocations", n - 2);
