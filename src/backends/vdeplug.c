@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -102,6 +103,29 @@ static int conn_open(const char *url, VDECONN **ret)
 	return 0;
 }
 
+/* plugin_may_exec - whether the plugin serving url may start a program
+ * when it is opened, which a reconnection does on the loop thread: true
+ * for cmd:// and for any plugin not known to use sockets only.  Such a
+ * stack goes to a loop without the seccomp filter (loop.c). */
+static bool plugin_may_exec(const char *url)
+{
+	static const char *const sockets_only[] = {
+		"vde", "hub", "switch", "ptp", "udp", "vxvde", "vxlan", "null",
+		"tap", "seqpacket",
+	};
+	const char *sep = strstr(url, "://");
+	size_t n;
+
+	if (!sep)
+		return false; /* a plain path: vde:// */
+	n = (size_t)(sep - url);
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(sockets_only); i++)
+		if (strlen(sockets_only[i]) == n &&
+		    strncasecmp(url, sockets_only[i], n) == 0)
+			return false;
+	return true;
+}
+
 /* vdeplug_open - open the URL and keep a copy of it for reconnections.
  * Return: 0, or -errno (see conn_open; ENOMEM). */
 static int vdeplug_open(const char *url, struct vds_port *port,
@@ -124,6 +148,7 @@ static int vdeplug_open(const char *url, struct vds_port *port,
 		return err;
 	}
 	b->retry_ms = VDEPLUG_RETRY_MIN_MS;
+	b->hdr.execs = plugin_may_exec(url);
 	*ret = &b->hdr;
 	return 0;
 }

@@ -366,6 +366,7 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 struct slot {
 	int ns;     /* -1 when free */
 	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
+	unsigned peer; /* that peer (vds_veth_cut), when bridge >= 0 */
 };
 
 static struct slot *slots;
@@ -407,7 +408,7 @@ static struct slot *slot_of(uint32_t id)
  * it is the first member).  Return: the bridge's handle with *ret_ns, or
  * -errno (-EBADMSG for a bad key, -EXFULL for a full bridge). */
 static int newstack_joined(const struct vds_req *req, const char *payload,
-			   int *ret_ns)
+			   int *ret_ns, unsigned *ret_peer)
 {
 	size_t at = strlen(payload) + 1;
 	int br, err;
@@ -420,7 +421,7 @@ static int newstack_joined(const struct vds_req *req, const char *payload,
 	if (vds_bridge_full(br))
 		return -EXFULL;
 	err = vds_ns_new_joined(base_ns, payload, vds_bridge_ifindex(br),
-				(unsigned)req->arg[1], ret_ns);
+				(unsigned)req->arg[1], ret_ns, ret_peer);
 	if (err < 0)
 		return err; /* an empty new bridge goes after the reply */
 	vds_bridge_hold(br);
@@ -455,10 +456,12 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		nslots = n;
 	}
 	if ((flags & VDS_NEWSTACK_BRIDGE) && (flags & VDS_NEWSTACK_LINK_VETH)) {
-		int br = newstack_joined(req, payload, &ns);
+		unsigned peer = 0;
+		int br = newstack_joined(req, payload, &ns, &peer);
 
 		if (br >= 0) {
-			slots[i] = (struct slot){ .ns = ns, .bridge = br };
+			slots[i] = (struct slot){ .ns = ns, .bridge = br,
+						  .peer = peer };
 			return (int)(i + 1);
 		}
 		if (br == -EBADMSG)
@@ -872,6 +875,10 @@ static bool serve(int ctl, char *buf, size_t size)
 		struct slot *s = slot_of(req.id);
 
 		if (s) {
+			/* sockets may keep the namespace, and so the pair,
+			 * alive: cut the peer off the bridge first */
+			if (s->bridge >= 0)
+				vds_veth_cut(s->peer);
 			close(s->ns);
 			s->ns = -1;
 			if (s->bridge >= 0)

@@ -379,7 +379,7 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 /* nsops.c: as vds_ns_new_stack, the interface a veth whose peer is a port
  * of bridge master in base_ns (no descriptor for it).  Return: 0/-errno. */
 int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
-		      unsigned mtu, int *ret_ns);
+		      unsigned mtu, int *ret_ns, unsigned *ret_peer);
 
 struct nlmsghdr;
 /* veth.c: one rtnetlink request in the current namespace, acknowledged.
@@ -387,9 +387,14 @@ struct nlmsghdr;
 int vds_rtnl_call(struct nlmsghdr *nlh);
 /* veth.c: the stack's interface ifname in stack_ns as a veth whose peer
  * is born up, in the current (base) namespace, as a port of bridge
- * master.  Return: 0 or -errno. */
+ * master; *ret_peer names the peer for vds_veth_cut().
+ * Return: 0 or -errno. */
 int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
-		  unsigned mtu);
+		  unsigned mtu, unsigned *ret_peer);
+/* veth.c: take the peer of a joined stack down (its namespace may live
+ * on, held by sockets): the stack is cut off from the bridge both ways.
+ * Return: 0 or -errno. */
+int vds_veth_cut(unsigned peer);
 /* veth.c: an uplink from bridge master (in base_ns) to an AF_PACKET
  * socket in a namespace of its own, which the socket keeps alive.
  * Return: the socket or -errno. */

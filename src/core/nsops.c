@@ -224,7 +224,7 @@ out:
  * base_ns (veth.c), where the helper is on return.
  * Return: 0 with *ret_ns set, or -errno; nothing stays on failure. */
 int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
-		      unsigned mtu, int *ret_ns)
+		      unsigned mtu, int *ret_ns, unsigned *ret_peer)
 {
 	int ns = -1, err, back;
 
@@ -242,7 +242,7 @@ out:
 	if (err == 0 && back < 0)
 		err = back;
 	if (err == 0)
-		err = vds_veth_join(ns, ifname, master, mtu);
+		err = vds_veth_join(ns, ifname, master, mtu, ret_peer);
 	if (err < 0) {
 		if (ns >= 0)
 			close(ns);

@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <linux/rtnetlink.h>
@@ -282,7 +283,7 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
  * of the pair needs a descriptor.  Called in base_ns (and stays there).
  * Return: 0 or -errno (-EXFULL from a bridge with no free port). */
 int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
-		  unsigned mtu)
+		  unsigned mtu, unsigned *ret_peer)
 {
 	char peer[IFNAMSIZ];
 	struct pair_spec p = {
@@ -290,8 +291,35 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 		.peer = ifname, .peer_ns = stack_ns, .peer_mtu = mtu,
 	};
 
-	snprintf(peer, sizeof(peer), "vdsp%u", peer_counter++);
+	*ret_peer = peer_counter++;
+	snprintf(peer, sizeof(peer), "vdsp%u", *ret_peer);
 	return make_veth(&p);
+}
+
+/* vds_veth_cut - see internal.h: the peer's bridge port is disabled
+ * (RTM_SETLINK, AF_BRIDGE, IFLA_BRPORT_STATE), which the bridge honours at
+ * once in both directions; cheaper than taking the link down, which waits
+ * for the network stack to quiesce.  Called in the base namespace. */
+int vds_veth_cut(unsigned peer)
+{
+	char name[IFNAMSIZ], buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+	struct nlattr *info;
+	unsigned ifindex;
+
+	snprintf(name, sizeof(name), "vdsp%u", peer);
+	ifindex = if_nametoindex(name);
+	if (ifindex == 0)
+		return -errno;
+	nlh->nlmsg_type = RTM_SETLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = (int)ifindex;
+	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_nest_end(nlh, info);
+	return vds_rtnl_call(nlh);
 }
 
 /* vds_veth_uplink - a veth pair from the bridge master (in base_ns, where
