@@ -46,6 +46,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -75,10 +76,13 @@ struct vds_helper {
 	pid_t owner;       /* the process that forked it */
 	atomic_bool dead;
 	atomic_flag reaped;
+	uint64_t serial;   /* unique in the process: names it for the
+			    * threads' cached channels */
 };
 
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vds_helper *current; /* holds one reference */
+static atomic_uint_fast64_t helper_serial; /* the last one given */
 
 /* ------------------------------------------------------------------ */
 /* Application side                                                    */
@@ -158,6 +162,7 @@ static int helper_start(struct vds_helper **ret)
 	h->owner = parent;
 	h->ctl = sv[0];
 	h->refs = 1;
+	h->serial = atomic_fetch_add(&helper_serial, 1) + 1;
 	n = vds_proto_recv(h->ctl, &rep, sizeof(rep), NULL, 0, &nfds);
 	if (n != (ssize_t)sizeof(rep) || rep.status < 0) {
 		err = n < 0 ? (int)n : (n == sizeof(rep) ? rep.status : -ECHILD);
@@ -221,17 +226,201 @@ void vds_helper_put(struct vds_helper *h)
 		helper_free(h);
 }
 
-/* call - one request and its reply, over a private channel, which is
- * closed, or kept in *ret_chan when ret_chan is not NULL.
+/* A thread's cached reply channel (see "How a request travels" in
+ * docs/ARCHITECTURE.md): registered with one helper by the first request
+ * that asks VDS_OP_KEEP, then used for every cacheable request of the
+ * thread.  Every channel of the process is on a list, so that a forked
+ * child closes them all (it must never talk on its parent's channels),
+ * and a thread's exit closes its own (pthread key destructor). */
+struct chan {
+	int fd;             /* -1: none */
+	uint64_t serial;    /* the helper it is registered with */
+	volatile bool busy; /* a call is using it (a signal handler's call
+			     * made meanwhile takes a private channel) */
+	struct chan *next, *prev;
+};
+
+static __thread struct chan tls_chan = { .fd = -1 };
+static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct chan *chan_list;      /* under chan_lock */
+static pthread_key_t chan_key;
+static pthread_once_t chan_once = PTHREAD_ONCE_INIT;
+static bool chan_key_ok;
+
+/* chan_unlink - take c off the list; chan_lock held. */
+static void chan_unlink(struct chan *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (chan_list == c)
+		chan_list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+/* chan_drop - close the calling thread's channel c and forget it. */
+static void chan_drop(struct chan *c)
+{
+	pthread_mutex_lock(&chan_lock);
+	chan_unlink(c);
+	pthread_mutex_unlock(&chan_lock);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* chan_thread_exit - pthread key destructor: an exiting thread closes its
+ * channel (the helper sees it hang up and closes its end). */
+static void chan_thread_exit(void *arg)
+{
+	chan_drop(arg);
+}
+
+/* chan_atfork_prepare - before fork(): no thread is changing the list. */
+static void chan_atfork_prepare(void)
+{
+	pthread_mutex_lock(&chan_lock);
+}
+
+/* chan_atfork_parent - after fork(), in the parent. */
+static void chan_atfork_parent(void)
+{
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/* chan_atfork_child - after fork(), in the child: close every inherited
+ * channel, so that the child's requests never share the parent's
+ * channels, and the helper sees a parent's thread exit as before. */
+static void chan_atfork_child(void)
+{
+	for (struct chan *c = chan_list, *next; c; c = next) {
+		next = c->next;
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->next = c->prev = NULL;
+	}
+	chan_list = NULL;
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/* chan_init - once per process: the key and the fork handlers. */
+static void chan_init(void)
+{
+	if (pthread_key_create(&chan_key, chan_thread_exit) != 0)
+		return;
+	if (pthread_atfork(chan_atfork_prepare, chan_atfork_parent,
+			   chan_atfork_child) != 0)
+		return; /* the key stays unused: private channels only */
+	chan_key_ok = true;
+}
+
+/* chan_keep - make sv0, a channel the helper h has just registered, the
+ * calling thread's cached one.  Return: 0, or -ENOMEM when it cannot be
+ * registered for the thread's exit (the caller closes it then). */
+static int chan_keep(struct chan *c, struct vds_helper *h, int sv0)
+{
+	if (pthread_setspecific(chan_key, c) != 0)
+		return -ENOMEM;
+	pthread_mutex_lock(&chan_lock);
+	c->fd = sv0;
+	c->serial = h->serial;
+	c->prev = NULL;
+	c->next = chan_list;
+	if (chan_list)
+		chan_list->prev = c;
+	chan_list = c;
+	pthread_mutex_unlock(&chan_lock);
+	return 0;
+}
+
+/* reply_error - the error of a reply channel that read end-of-file or
+ * was reset: the helper died (ESRCH), or only the process that was to
+ * answer (a command runner killed from outside: EIO).
+ * Return: -ESRCH or -EIO. */
+static int reply_error(struct vds_helper *h)
+{
+	if (helper_gone(h)) {
+		helper_mark_dead(h);
+		return -ESRCH;
+	}
+	return -EIO;
+}
+
+/* recv_reply - receive the reply to a request on chan.
+ * Return: the reply's status, or -errno as vds_helper_call; *ret_fd gets
+ * its descriptor (when ret_fd is not NULL and the status is >= 0), and
+ * *ret_replied whether a well-formed reply came. */
+static int recv_reply(struct vds_helper *h, int chan, struct vds_rep *rep,
+		      int *ret_fd, int flags, bool *ret_replied)
+{
+	unsigned ngot = 0;
+	int got[1], err;
+	ssize_t n;
+
+	*ret_replied = false;
+	n = vds_proto_recv_flags(chan, rep, sizeof(*rep), got, ret_fd ? 1 : 0,
+				 flags, &ngot);
+	if (n == 0 || n == -ECONNRESET)
+		return reply_error(h);
+	if (n < 0)
+		return (int)n;
+	if (n != sizeof(*rep)) {
+		if (ngot)
+			close(got[0]);
+		return -EBADMSG;
+	}
+	*ret_replied = true;
+	err = rep->status;
+	if (ret_fd && ngot == 1) {
+		if (err >= 0)
+			*ret_fd = got[0];
+		else
+			close(got[0]);
+	}
+	return err;
+}
+
+/* call_cached - a cacheable request on the thread's channel c, which is
+ * registered with h.  Return: as vds_helper_call; the channel is dropped
+ * when it cannot be trusted any more (the helper closed it, or a reply
+ * went missing). */
+static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
+		       size_t len, const int *fds, unsigned nfds,
+		       struct vds_rep *rep, int *ret_fd, int flags)
+{
+	int err = vds_proto_send(c->fd, buf, len, fds, nfds);
+	bool replied;
+
+	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
+		chan_drop(c);
+		return reply_error(h);
+	}
+	if (err < 0)
+		return err;
+	err = recv_reply(h, c->fd, rep, ret_fd, flags, &replied);
+	if (!replied)
+		chan_drop(c);
+	return err;
+}
+
+/* call - one request and its reply: on the calling thread's cached
+ * channel when the request allows it (registering one when the thread
+ * has none for h yet), else over a private channel, which is closed, or
+ * kept in *ret_chan when ret_chan is not NULL.
  * Return: as vds_helper_call. */
 static int call(struct vds_helper *h, const struct vds_req *req,
 		const void *payload, const int *fds, unsigned nfds,
-		struct vds_rep *rep, int *ret_fd, int *ret_chan)
+		struct vds_rep *rep, int *ret_fd, int *ret_chan, unsigned opts)
 {
+	int flags = (opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
 	char small[256], *buf = small;
-	int sv[2] = { -1, -1 }, pass[4], got[1];
-	unsigned ngot = 0;
-	ssize_t len, n;
+	struct chan *c = NULL;
+	int sv[2] = { -1, -1 }, pass[4];
+	struct vds_req keep;
+	bool replied;
+	ssize_t len;
 	int err;
 
 	if (ret_fd)
@@ -240,14 +429,37 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 		return -ESRCH;
 	if (nfds > 3)
 		return -EINVAL;
+	if (!ret_chan && vds_proto_op_cached(req->op)) {
+		pthread_once(&chan_once, chan_init);
+		if (chan_key_ok && !tls_chan.busy) {
+			c = &tls_chan;
+			c->busy = true;
+			if (c->fd >= 0 && c->serial != h->serial)
+				chan_drop(c); /* another (or a dead) helper's */
+		}
+	}
 	if (sizeof(*req) + req->len > sizeof(small)) {
 		buf = vds_malloc(sizeof(*req) + req->len);
-		if (!buf)
-			return -ENOMEM;
+		if (!buf) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	if (c && c->fd < 0) {
+		/* the first request of this thread: ask the helper to keep
+		 * its reply channel */
+		keep = *req;
+		keep.op |= VDS_OP_KEEP;
+		req = &keep;
 	}
 	len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
 	if (len < 0) {
 		err = (int)len;
+		goto out;
+	}
+	if (c && c->fd >= 0) {
+		err = call_cached(h, c, buf, (size_t)len, fds, nfds, rep,
+				  ret_fd, flags);
 		goto out;
 	}
 	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
@@ -265,39 +477,20 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	}
 	if (err < 0)
 		goto out;
-	n = vds_proto_recv(sv[0], rep, sizeof(*rep), got, ret_fd ? 1 : 0,
-			   &ngot);
-	if (n == 0 || n == -ECONNRESET) {
-		/* the helper died, or only the process that was to answer
-		 * (a command runner killed from outside) */
-		if (helper_gone(h)) {
-			helper_mark_dead(h);
-			err = -ESRCH;
-		} else {
-			err = -EIO;
-		}
+	err = recv_reply(h, sv[0], rep, ret_fd, flags, &replied);
+	if (!replied)
 		goto out;
-	}
-	if (n < 0) {
-		err = (int)n;
-		goto out;
-	}
-	if (n != sizeof(*rep)) {
-		err = -EBADMSG;
-		goto out;
-	}
-	err = rep->status;
-	if (ret_fd && ngot == 1) {
-		if (err >= 0)
-			*ret_fd = got[0];
-		else
-			close(got[0]);
-	}
-	if (ret_chan && err >= 0) {
+	if (c) {
+		/* a reply came: the helper keeps the other end */
+		if (chan_keep(c, h, sv[0]) == 0)
+			sv[0] = -1;
+	} else if (ret_chan && err >= 0) {
 		*ret_chan = sv[0];
 		sv[0] = -1;
 	}
 out:
+	if (c)
+		c->busy = false;
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (buf != small)
@@ -305,14 +498,30 @@ out:
 	return err;
 }
 
-/* vds_helper_call - one request and its reply, over a private channel.
+/* vds_helper_thread_chan - the calling thread's cached reply channel.
+ * Return: its descriptor, or -1 when the thread has none. */
+int vds_helper_thread_chan(void)
+{
+	return tls_chan.fd;
+}
+
+/* vds_helper_call - one request and its reply.
  * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
  * gone.  *ret_fd gets the descriptor of the reply, or -1. */
 int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		    const void *payload, const int *fds, unsigned nfds,
 		    struct vds_rep *rep, int *ret_fd)
 {
-	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL);
+	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, 0);
+}
+
+/* vds_helper_call_opt - vds_helper_call with VDS_CALL_* options.
+ * Return: as vds_helper_call. */
+int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
+			const void *payload, const int *fds, unsigned nfds,
+			struct vds_rep *rep, int *ret_fd, unsigned opts)
+{
+	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, opts);
 }
 
 /* vds_helper_call_chan - a request whose channel stays open after the
@@ -323,7 +532,7 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 			 struct vds_rep *rep, int *ret_chan)
 {
 	*ret_chan = -1;
-	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan);
+	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -338,16 +547,91 @@ struct slot {
 static struct slot *slots;
 static unsigned nslots;
 static int base_ns = -1;
-static int helper_ctl = -1, app_pidfd = -1;
+static int helper_ctl = -1, app_pidfd = -1, helper_ep = -1;
+static int cur_ns = -1; /* the stack namespace the helper is in; -1: base */
+
+/* The reply channels the helper keeps (the application's threads' cached
+ * channels), each watched by helper_ep. */
+static int *chans;
+static unsigned nchans, chans_size;
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
- * socket and pidfd, so that the application sees the helper's end close
- * exactly when the helper dies, whatever its children do. */
+ * socket, pidfd, epoll set and kept channels, so that the application
+ * sees the helper's ends close exactly when the helper dies, whatever
+ * its children do. */
 static void drop_helper_fds(void)
 {
 	close(helper_ctl);
 	if (app_pidfd >= 0)
 		close(app_pidfd);
+	if (helper_ep >= 0)
+		close(helper_ep);
+	for (unsigned i = 0; i < nchans; i++)
+		close(chans[i]);
+	nchans = 0;
+}
+
+/* chan_add - keep fd as a channel on which requests arrive.
+ * Return: 0 or -errno (fd is not kept then). */
+static int chan_add(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (nchans == chans_size) {
+		unsigned n = chans_size ? chans_size * 2 : 16;
+		int *c = vds_realloc(chans, n * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		chans = c;
+		chans_size = n;
+	}
+	if (epoll_ctl(helper_ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	chans[nchans++] = fd;
+	return 0;
+}
+
+/* chan_del - stop serving the kept channel fd (its thread exited, or the
+ * application closed it) and close it. */
+static void chan_del(int fd)
+{
+	for (unsigned i = 0; i < nchans; i++) {
+		if (chans[i] == fd) {
+			chans[i] = chans[--nchans];
+			break;
+		}
+	}
+	epoll_ctl(helper_ep, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
+
+/* enter_ns - move the helper into the network namespace ns, unless it is
+ * there already (sockets made one after the other in a stack need no
+ * setns() at all).  Return: 0 or -errno. */
+static int enter_ns(int ns)
+{
+	int err;
+
+	if (cur_ns == ns)
+		return 0;
+	err = vds_sys_setns(ns, CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	cur_ns = ns;
+	return 0;
+}
+
+/* go_home - back to the base namespace, where every request but SOCKET
+ * starts (and from where no deleted stack's namespace is kept alive).
+ * Exits if that fails: nothing else could be trusted. */
+static void go_home(void)
+{
+	if (cur_ns < 0)
+		return;
+	if (vds_sys_setns(base_ns, CLONE_NEWNET) < 0)
+		_exit(1);
+	cur_ns = -1;
 }
 
 /* reply - answer a request on its private channel, with one descriptor
@@ -402,26 +686,21 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 	return (int)(i + 1);
 }
 
-/* do_socket - SOCKET: a socket made inside the stack's namespace.
+/* do_socket - SOCKET: a socket made inside the stack's namespace; the
+ * helper stays there until a request for another namespace.
  * Return: its descriptor or -errno. */
 static int do_socket(const struct vds_req *req)
 {
 	struct slot *s = slot_of(req->id);
-	int fd, err;
+	int err;
 
 	if (!s)
 		return -EBADF;
-	err = vds_sys_setns(s->ns, CLONE_NEWNET);
+	err = enter_ns(s->ns);
 	if (err < 0)
 		return err;
-	fd = vds_sys_socket(req->arg[0], req->arg[1] | SOCK_CLOEXEC,
-			    req->arg[2]);
-	err = vds_sys_setns(base_ns, CLONE_NEWNET);
-	if (err < 0) {
-		/* cannot go home: nothing else can be trusted */
-		_exit(1);
-	}
-	return fd;
+	return vds_sys_socket(req->arg[0], req->arg[1] | SOCK_CLOEXEC,
+			      req->arg[2]);
 }
 
 /* exit_code - vde_stackcmd's value for a wait status: the exit status, or
@@ -684,29 +963,60 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
 	return pid < 0 ? -errno : 0;
 }
 
-/* serve - handle one request from the control socket.
+/* serve - handle one request, from the control socket (from_ctl: its
+ * first descriptor is the reply channel, kept when the op asks
+ * VDS_OP_KEEP) or from a kept channel sock (answered there).
  * Return: false when the control socket is closed. */
-static bool serve(int ctl, char *buf, size_t size)
+static bool serve(int sock, bool from_ctl, char *buf, size_t size)
 {
-	int fds[4], status = 0, out_fd = -1;
+	int fds[4], status = 0, out_fd = -1, chan;
+	const int *in;
 	struct vds_req req;
 	const void *payload;
-	unsigned nfds = 0;
+	unsigned nfds = 0, nin, op;
 	uint32_t id = 0;
+	bool keep = false;
 	ssize_t n;
 
-	n = vds_proto_recv(ctl, buf, size, fds, 4, &nfds);
-	if (n < 0)
-		return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR;
-	if (n == 0)
-		return false;
-	if (nfds == 0)
-		return true; /* nowhere to reply */
-	if (vds_proto_unpack(buf, (size_t)n, &req, &payload) < 0) {
+	n = vds_proto_recv_flags(sock, buf, size, fds, 4,
+				 MSG_CMSG_CLOEXEC | MSG_DONTWAIT, &nfds);
+	if (from_ctl) {
+		if (n < 0)
+			return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR;
+		if (n == 0)
+			return false;
+		if (nfds == 0)
+			return true; /* nowhere to reply */
+		chan = fds[0];
+		in = fds + 1;
+		nin = nfds - 1;
+	} else {
+		if (n == -EAGAIN || n == -EINTR)
+			return true;
+		if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
+			chan_del(sock); /* the thread is gone */
+			return true;
+		}
+		chan = sock;
+		in = fds;
+		nin = nfds;
+	}
+	if (n < 0 || vds_proto_unpack(buf, (size_t)n, &req, &payload) < 0) {
 		status = -EBADMSG;
 		goto out;
 	}
-	switch (req.op) {
+	op = req.op & ~VDS_OP_KEEP;
+	if ((req.op & VDS_OP_KEEP) || !from_ctl) {
+		/* only what the helper answers itself goes on a kept channel */
+		if (!vds_proto_op_cached(op)) {
+			status = -EBADMSG;
+			goto out;
+		}
+		keep = from_ctl;
+	}
+	if (op != VDS_OP_SOCKET)
+		go_home();
+	switch (op) {
 	case VDS_OP_NEWSTACK:
 		status = do_newstack(&req, payload, &out_fd);
 		if (status > 0) {
@@ -730,7 +1040,7 @@ static bool serve(int ctl, char *buf, size_t size)
 		status = out_fd < 0 ? out_fd : 0;
 		break;
 	case VDS_OP_SPAWN:
-		status = do_spawn(&req, payload, fds[0], fds + 1, nfds - 1);
+		status = do_spawn(&req, payload, chan, in, nin);
 		if (status == 0)
 			goto close_fds; /* the spawner answers */
 		break;
@@ -739,7 +1049,7 @@ static bool serve(int ctl, char *buf, size_t size)
 			status = -EBADMSG;
 			break;
 		}
-		status = do_cmd(&req, payload, fds[0], fds + 1, nfds - 1);
+		status = do_cmd(&req, payload, chan, in, nin);
 		if (status == 0)
 			goto close_fds; /* the runner answers */
 		break;
@@ -748,12 +1058,14 @@ static bool serve(int ctl, char *buf, size_t size)
 		break;
 	}
 out:
-	reply(fds[0], status, id, out_fd);
+	reply(chan, status, id, out_fd);
 close_fds:
 	if (out_fd >= 0)
 		close(out_fd);
-	for (unsigned i = 0; i < nfds; i++)
-		close(fds[i]);
+	for (unsigned i = 0; i < nin; i++)
+		close(in[i]);
+	if (from_ctl && !(keep && chan_add(chan) == 0))
+		close(chan);
 	return true;
 }
 
@@ -783,6 +1095,14 @@ static int detach_from_app(int ctl)
 	if (null > 2)
 		close(null);
 	return ctl;
+}
+
+/* watch - add fd to the helper's epoll set.  Return: 0 or -errno. */
+static int watch(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(helper_ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 /* vds_helper_main - the helper process: set up, report, serve until the
@@ -829,22 +1149,35 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 	if (err < 0)
 		_exit(0);
 
+	helper_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (helper_ep < 0 || watch(ctl) < 0 || (pidfd >= 0 && watch(pidfd) < 0))
+		_exit(1);
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = ctl, .events = POLLIN },
-			{ .fd = pidfd, .events = POLLIN },
-		};
-		int timeout = pidfd < 0 ? 500 : -1;
+		struct epoll_event ev[16];
+		int n = epoll_wait(helper_ep, ev, VDS_ARRAY_SIZE(ev),
+				   pidfd < 0 ? 500 : -1);
 
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR)
 			_exit(1);
-		if (pfd[1].revents || getppid() != parent)
+		if (pidfd < 0 && getppid() != parent)
 			_exit(0); /* the application is gone */
-		if (pfd[0].revents & POLLIN) {
-			if (!serve(ctl, buf, sizeof(buf)))
-				_exit(0);
-		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
-			_exit(0);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == pidfd)
+				_exit(0); /* the application is gone */
+			if (fd == ctl) {
+				if (ev[i].events & EPOLLIN) {
+					if (!serve(ctl, true, buf, sizeof(buf)))
+						_exit(0);
+				} else {
+					_exit(0); /* hung up */
+				}
+			} else if (ev[i].events & EPOLLIN) {
+				serve(fd, false, buf, sizeof(buf));
+			} else {
+				chan_del(fd);
+			}
 		}
 	}
 }

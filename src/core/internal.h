@@ -262,6 +262,17 @@ enum vds_op {
 	VDS_OP_SPAWN,      /* id, argv, envp, [stdio] -> pid; later status */
 };
 
+/* Or'ed into the op of a request sent on the control socket: the helper
+ * keeps its reply channel after replying and serves the requests that
+ * later arrive on it (a thread's cached channel, helper.c).  Only the
+ * requests the helper answers itself may use it (vds_proto_op_cached). */
+#define VDS_OP_KEEP 0x100u
+#define VDS_OP_MASK 0xffu
+
+/* Whether requests of op may travel on a cached reply channel: those the
+ * helper answers itself, never those a runner or spawner answers. */
+bool vds_proto_op_cached(uint32_t op);
+
 #define VDS_SPAWN_MAXENV 4096
 
 #define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
@@ -304,6 +315,10 @@ int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
  * Return: bytes (0 = peer gone) or -errno; *ret_nfds set. */
 ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 		       unsigned max, unsigned *ret_nfds);
+/* As vds_proto_recv, with recvmsg flags MSG_CMSG_CLOEXEC (without it the
+ * descriptors received are inheritable) and MSG_DONTWAIT. */
+ssize_t vds_proto_recv_flags(int sock, void *buf, size_t len, int *fds,
+			     unsigned max, int flags, unsigned *ret_nfds);
 
 struct vds_helper;
 
@@ -319,6 +334,16 @@ void vds_helper_put(struct vds_helper *h);
 int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		    const void *payload, const int *fds, unsigned nfds,
 		    struct vds_rep *rep, int *ret_fd);
+
+/* As vds_helper_call; with VDS_CALL_INHERIT the reply's descriptor is
+ * received without close-on-exec (vde_msocket without SOCK_CLOEXEC). */
+#define VDS_CALL_INHERIT 0x1u
+int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
+			const void *payload, const int *fds, unsigned nfds,
+			struct vds_rep *rep, int *ret_fd, unsigned opts);
+
+/* The calling thread's cached reply channel, or -1 (for tests). */
+int vds_helper_thread_chan(void);
 
 /* As vds_helper_call, keeping the reply channel open in *ret_chan. */
 int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,

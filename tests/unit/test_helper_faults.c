@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sched.h>
@@ -213,6 +214,8 @@ struct hcase {
 	int err;
 	bool kill;        /* the process making the call dies instead */
 	bool fake_tun;
+	bool thread;      /* the operation runs in a new thread (which has no
+			   * cached reply channel yet) */
 	int want;         /* errno of the operation; 0: it succeeds; -1: it
 			   * fails (returns, and the helper stays usable) */
 };
@@ -251,7 +254,11 @@ static const struct hcase cases[] = {
 	  .seam = SEAM_OPEN, .path = NS_PATH, .err = EMFILE, .want = EMFILE },
 	/* a new stack, asked of a running helper */
 	{ .name = "socketpair for a reply channel fails", .warm = true,
-	  .seam = SEAM_SOCKETPAIR, .err = ENFILE, .want = ENFILE },
+	  .thread = true, .seam = SEAM_SOCKETPAIR, .err = ENFILE,
+	  .want = ENFILE },
+	{ .name = "socketpair for a new thread's socket channel fails",
+	  .op = OP_MSOCKET, .thread = true, .seam = SEAM_SOCKETPAIR,
+	  .err = EMFILE, .want = EMFILE },
 	{ .name = "unshare of the stack's network namespace fails with ENOSPC",
 	  .warm = true, .seam = SEAM_UNSHARE, .match = CLONE_NEWNET,
 	  .err = ENOSPC, .want = ENOSPC },
@@ -349,13 +356,58 @@ static void disarm(void)
 /* argv of vde_stackspawn: a process that ends at once, with status 0. */
 static char *const true_argv[] = { "/bin/true", NULL };
 
+static struct vdestack *op_base; /* run_op's stack (NULL-URL) */
+static int op_result;            /* run_op's outcome: 0 or an errno */
+
+/* run_op - the operation of case arg on op_base, its outcome in
+ * op_result (a thread's start routine, or called directly).
+ * Return: NULL. */
+static void *run_op(void *arg)
+{
+	const struct hcase *c = arg;
+	struct vdestack *s;
+	int result = -1, fd;
+
+	errno = 0;
+	switch (c->op) {
+	case OP_ADDSTACK:
+		s = vde_addstack((char *)c->url, NULL);
+		result = s ? 0 : errno;
+		vde_delstack(s);
+		break;
+	case OP_STACKCMD:
+		result = vde_stackcmd(op_base, "/bin/true");
+		result = result == -1 ? errno : (result ? 1000 + result : 0);
+		break;
+	case OP_MSOCKET:
+		fd = vde_msocket(op_base, AF_INET, SOCK_DGRAM, 0);
+		result = fd < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		break;
+	case OP_SPAWN:
+		fd = vde_stackspawn(op_base, true_argv, NULL);
+		result = fd < 0 ? errno : 0;
+		if (fd >= 0) {
+			int ws = -1;
+
+			if (vde_stackwait(fd, &ws) < 0 || ws != 0)
+				result = 1000;
+			close(fd);
+		}
+		break;
+	}
+	op_result = result;
+	return NULL;
+}
+
 /* run_case - in a fresh test process: (warm up), count, fail, count
  * again, recover.  Ends the process on a failed check. */
 static void run_case(void *arg)
 {
 	const struct hcase *c = arg;
 	struct vdestack *base = NULL, *s;
-	int fds, kids, hfds = -1, result = -1, fd;
+	int fds, kids, hfds = -1, result;
 	pid_t helper = -1;
 
 	disarm();
@@ -377,35 +429,16 @@ static void run_case(void *arg)
 		hfds = unit_count_fds_of(helper);
 
 	arm(c);
-	errno = 0;
-	switch (c->op) {
-	case OP_ADDSTACK:
-		s = vde_addstack((char *)c->url, NULL);
-		result = s ? 0 : errno;
-		vde_delstack(s);
-		break;
-	case OP_STACKCMD:
-		result = vde_stackcmd(base, "/bin/true");
-		result = result == -1 ? errno : (result ? 1000 + result : 0);
-		break;
-	case OP_MSOCKET:
-		fd = vde_msocket(base, AF_INET, SOCK_DGRAM, 0);
-		result = fd < 0 ? errno : 0;
-		if (fd >= 0)
-			close(fd);
-		break;
-	case OP_SPAWN:
-		fd = vde_stackspawn(base, true_argv, NULL);
-		result = fd < 0 ? errno : 0;
-		if (fd >= 0) {
-			int ws = -1;
+	op_base = base;
+	if (c->thread) {
+		pthread_t t;
 
-			if (vde_stackwait(fd, &ws) < 0 || ws != 0)
-				result = 1000;
-			close(fd);
-		}
-		break;
+		CHILD_CHECK(pthread_create(&t, NULL, run_op, (void *)c) == 0);
+		CHILD_CHECK(pthread_join(t, NULL) == 0);
+	} else {
+		run_op((void *)c);
 	}
+	result = op_result;
 	disarm();
 
 	CHILD_CHECK_MSG(plan->hits == 1, "fault injected %d times", plan->hits);
