@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -541,7 +542,10 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 
 /* The helper's table of stacks: slot i holds the namespace of id i + 1. */
 struct slot {
-	int ns; /* -1 when free */
+	int ns;   /* -1 when free */
+	int link; /* the helper's copy of its interface, or -1: the
+		   * application's close is then not the last one, whose
+		   * wait for the kernel the worker takes at DELSTACK */
 };
 
 static struct slot *slots;
@@ -549,6 +553,8 @@ static unsigned nslots;
 static int base_ns = -1;
 static int helper_ctl = -1, app_pidfd = -1, helper_ep = -1;
 static int cur_ns = -1; /* the stack namespace the helper is in; -1: base */
+static int keep_below = 1024; /* interfaces kept only under this number:
+			       * half the descriptor limit */
 
 /* The reply channels the helper keeps (the application's threads' cached
  * channels), each watched by helper_ep. */
@@ -569,6 +575,12 @@ static void drop_helper_fds(void)
 	for (unsigned i = 0; i < nchans; i++)
 		close(chans[i]);
 	nchans = 0;
+	for (unsigned i = 0; i < nslots; i++) {
+		if (slots[i].link >= 0)
+			close(slots[i].link);
+		slots[i].link = -1;
+	}
+	vds_nspool_drop_fds();
 }
 
 /* chan_add - keep fd as a channel on which requests arrive.
@@ -674,12 +686,12 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		if (!s)
 			return -ENOMEM;
 		for (unsigned j = nslots; j < n; j++)
-			s[j].ns = -1;
+			s[j] = (struct slot){ .ns = -1, .link = -1 };
 		slots = s;
 		nslots = n;
 	}
-	err = vds_ns_new_stack(base_ns, payload, flags, (unsigned)req->arg[1],
-			       &ns, ret_tap);
+	err = vds_ns_new_stack(base_ns, vds_nspool_take(), payload, flags,
+			       (unsigned)req->arg[1], &ns, ret_tap);
 	if (err < 0)
 		return err;
 	slots[i].ns = ns;
@@ -969,11 +981,11 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
  * Return: false when the control socket is closed. */
 static bool serve(int sock, bool from_ctl, char *buf, size_t size)
 {
-	int fds[4], status = 0, out_fd = -1, chan;
+	int fds[4], status = 0, out_fd = -1, chan, discard[2] = { -1, -1 };
 	const int *in;
 	struct vds_req req;
 	const void *payload;
-	unsigned nfds = 0, nin, op;
+	unsigned nfds = 0, nin, op = 0;
 	uint32_t id = 0;
 	bool keep = false;
 	ssize_t n;
@@ -1028,8 +1040,10 @@ static bool serve(int sock, bool from_ctl, char *buf, size_t size)
 		struct slot *s = slot_of(req.id);
 
 		if (s) {
-			close(s->ns);
-			s->ns = -1;
+			/* closed after the reply, by the worker if there is one */
+			discard[0] = s->link;
+			discard[1] = s->ns;
+			*s = (struct slot){ .ns = -1, .link = -1 };
 		} else {
 			status = -EBADF;
 		}
@@ -1059,6 +1073,13 @@ static bool serve(int sock, bool from_ctl, char *buf, size_t size)
 	}
 out:
 	reply(chan, status, id, out_fd);
+	if (op == VDS_OP_NEWSTACK && out_fd >= 0 && status == 0 &&
+	    out_fd < keep_below) {
+		slots[id - 1].link = out_fd; /* see struct slot */
+		out_fd = -1;
+	}
+	vds_nspool_discard(discard[0]);
+	vds_nspool_discard(discard[1]);
 close_fds:
 	if (out_fd >= 0)
 		close(out_fd);
@@ -1127,9 +1148,14 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		_exit(0);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* runners are reaped by the kernel */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		keep_below = rl.rlim_cur / 2 > INT_MAX ? INT_MAX
+						       : (int)(rl.rlim_cur / 2);
 	}
 
 	err = vds_ns_setup_user(uid, gid);
@@ -1144,6 +1170,8 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 		vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	}
+	if (err == 0)
+		vds_nspool_start(base_ns); /* without a worker if it fails */
 	hello.status = err;
 	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
 	if (err < 0)

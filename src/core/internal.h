@@ -356,10 +356,29 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 
 /* nsops.c: inside the helper. */
 int vds_ns_setup_user(uid_t uid, gid_t gid);
-/* Create a network namespace (and a tap named ifname in it, as flags
- * VDS_NEWSTACK_* say), bring lo up, return to base.  Return: 0/-errno. */
-int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
+/* Create a network namespace (or take ns, one made by vds_ns_make; -1:
+ * none), and a tap named ifname in it, as flags VDS_NEWSTACK_* say, bring
+ * lo up, return to base.  Return: 0/-errno (ns closed on failure). */
+int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
 		     unsigned mtu, int *ret_ns, int *ret_tap);
+/* A network namespace with lo up, made ahead of its stack; the caller is
+ * back in base_ns on return.  Return: 0/-errno. */
+int vds_ns_make(int base_ns, int *ret_ns);
+
+/* nspool.c: inside the helper, the worker process that does slow kernel
+ * work off the request path: network namespaces made ahead (a bounded
+ * pool) and descriptors whose close waits for the kernel (taps, packet
+ * sockets). */
+/* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
+ * Return: 0 or -errno (the helper then works without it). */
+int vds_nspool_start(int base_ns);
+/* A namespace made ahead, or -1 when there is none (make one now). */
+int vds_nspool_take(void);
+/* Close fd, in the worker when there is one (after the helper's reply),
+ * else now. */
+void vds_nspool_discard(int fd);
+/* In a runner or spawner: close the worker's socket. */
+void vds_nspool_drop_fds(void);
 
 /* veth.c: the stack's interface as a veth whose peer is in base_ns, read
  * through an AF_PACKET socket.  Return: that socket, or -errno. */

@@ -216,6 +216,8 @@ struct hcase {
 	bool fake_tun;
 	bool thread;      /* the operation runs in a new thread (which has no
 			   * cached reply channel yet) */
+	const char *pool; /* VDESTACK_NSPOOL; NULL: "0", no worker, so that
+			   * every namespace is made by the helper itself */
 	int want;         /* errno of the operation; 0: it succeeds; -1: it
 			   * fails (returns, and the helper stays usable) */
 };
@@ -278,6 +280,19 @@ static const struct hcase cases[] = {
 	{ .name = "returning to the base namespace fails", .warm = true,
 	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
 	  .want = EINVAL },
+	/* the worker of the namespace pool (nspool.c) */
+	{ .name = "the worker cannot make a namespace: the helper makes it",
+	  .pool = "1", .seam = SEAM_UNSHARE, .match = CLONE_NEWNET, .skip = 1,
+	  .err = ENOSPC, .want = 0 },
+	{ .name = "no worker (fork fails): the helper makes every namespace",
+	  .pool = "2", .seam = SEAM_FORK, .skip = 1, .err = EAGAIN,
+	  .want = 0 },
+	{ .name = "the worker's socketpair fails: the helper makes them",
+	  .pool = "2", .seam = SEAM_SOCKETPAIR, .skip = 1, .err = EMFILE,
+	  .want = 0 },
+	{ .name = "the worker is killed: the helper makes the namespaces",
+	  .pool = "1", .seam = SEAM_UNSHARE, .match = CLONE_NEWNET, .skip = 1,
+	  .kill = true, .want = 0 },
 	/* the tap (VDESTACK_LINK=tap: no veth fallback) */
 	{ .name = "/dev/net/tun missing", .url = "mem://faults", .link = "tap",
 	  .warm = true, .seam = SEAM_OPEN, .path = TUN_PATH, .err = ENOENT,
@@ -415,6 +430,7 @@ static void run_case(void *arg)
 		setenv("VDESTACK_LINK", c->link, 1);
 	else
 		unsetenv("VDESTACK_LINK");
+	setenv("VDESTACK_NSPOOL", c->pool ? c->pool : "0", 1);
 	if (c->warm || c->op != OP_ADDSTACK) {
 		base = vde_addstack(NULL, NULL);
 		CHILD_CHECK_MSG(base, "warm-up: %s", strerror(errno));
@@ -448,8 +464,10 @@ static void run_case(void *arg)
 		CHILD_CHECK_MSG(result == c->want, "got %s, want %s",
 				strerror(result), strerror(c->want));
 	if (kids == 0 && c->want == 0) {
-		/* a helper started and stays: its control socket and itself */
-		CHILD_CHECK(unit_count_fds() == fds + 1);
+		/* a helper started and stays: its control socket and itself,
+		 * and the thread's reply channel */
+		CHILD_CHECK(vds_helper_thread_chan() >= 0);
+		CHILD_CHECK(unit_count_fds() == fds + 2);
 		CHILD_CHECK(unit_count_children(NULL) == 1);
 	} else {
 		CHILD_CHECK_MSG(unit_count_fds() == fds, "%d fds, had %d",

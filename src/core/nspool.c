@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nspool.c - inside the helper: a worker process that makes network
+ * namespaces ahead of their stacks and closes the descriptors whose close
+ * waits for the kernel.
+ *
+ * Theory of operation
+ *
+ * Most of vde_addstack() is the kernel making a network namespace (about
+ * 200 µs here: every subsystem registers its per-namespace sysctls) and
+ * bringing its lo up; most of vde_delstack() with an interface is the
+ * close of the tap or packet socket, which waits for an RCU grace period
+ * (synchronize_net) even on a persistent tap.  Neither needs to happen on
+ * the request path, and neither can happen in parallel inside the helper,
+ * which is single-threaded (its runners rely on PR_SET_PDEATHSIG).  So the
+ * helper forks one worker when it starts, joined by a SOCK_SEQPACKET pair:
+ *
+ *  - the helper orders namespaces (struct order, make = how many); the
+ *    worker makes each with vds_ns_make() (unshare, lo up, back to the
+ *    base) and sends it back (struct made, plus the namespace descriptor),
+ *    or the error.  The namespaces wait in the socket's queue: that queue
+ *    is the pool.  The helper keeps ready + ordered at the pool size
+ *    (VDESTACK_NSPOOL, default VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX,
+ *    0: no worker at all), ordering one more for each one it takes, so the
+ *    worker refills while the application goes on, on another CPU.  A
+ *    request that finds the pool empty but an order pending waits for it
+ *    (the worker has a head start); without a worker the helper makes the
+ *    namespace itself, as it always did.
+ *  - an order may carry descriptors (make = 0): the helper's copies of a
+ *    deleted stack's interface and namespace.  The worker closes them, so
+ *    the grace period is waited for there; the helper's reply went first.
+ *
+ * The pool is bounded (a few namespaces, a few hundred KiB of kernel
+ * memory), made from the helper's start, and released with the helper:
+ * its descriptors close when it exits, and the worker, a child of the
+ * single-threaded helper with PR_SET_PDEATHSIG, dies with it.  A forked
+ * application child gets a helper of its own and so a worker of its own.
+ * If the worker dies, the helper sees the socket hang up and goes on
+ * without a pool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef VDS_NSPOOL_DEFAULT
+#define VDS_NSPOOL_DEFAULT 2
+#endif
+#define VDS_NSPOOL_MAX 8
+/* how long a request waits for a namespace ordered before making its own */
+#define VDS_NSPOOL_WAIT_MS 2000
+
+/* helper -> worker: make this many namespaces; the message's descriptors
+ * are to be closed. */
+struct order {
+	uint32_t make;
+};
+
+/* worker -> helper: 0 and a namespace descriptor, or -errno. */
+struct made {
+	int32_t status;
+};
+
+static int worker = -1;     /* the helper's end; -1: no worker */
+static unsigned pool_size;  /* ready + ordered, kept at this */
+static unsigned ordered;    /* asked of the worker, not yet received */
+
+/* pool_size_of - the pool size VDESTACK_NSPOOL asks for.
+ * Return: 0..VDS_NSPOOL_MAX (VDS_NSPOOL_DEFAULT when unset or not a
+ * number). */
+static unsigned pool_size_of(const char *env)
+{
+	char *end;
+	long n;
+
+	if (!env || !*env)
+		return VDS_NSPOOL_DEFAULT;
+	n = strtol(env, &end, 10);
+	if (*end || n < 0)
+		return VDS_NSPOOL_DEFAULT;
+	return n > VDS_NSPOOL_MAX ? VDS_NSPOOL_MAX : (unsigned)n;
+}
+
+/* close_all_but - close every descriptor from 3 up but a and b. */
+static void close_all_but(int a, int b)
+{
+	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+	if (lo > 3)
+		syscall(SYS_close_range, 3U, lo - 1, 0U);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, lo + 1, hi - 1, 0U);
+	syscall(SYS_close_range, hi + 1, ~0U, 0U);
+}
+
+/* worker_main - the worker: serve orders until the helper goes.
+ * Never returns. */
+static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
+						  pid_t helper)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != helper)
+		_exit(0);
+	close_all_but(sock, base_ns);
+	for (;;) {
+		struct order o;
+		int fds[4];
+		unsigned nfds;
+		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), fds, 4, &nfds);
+
+		if (n == 0 || (n < 0 && n != -EMSGSIZE))
+			_exit(0); /* the helper is gone */
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]); /* the slow part of a delete */
+		if (n != sizeof(o))
+			continue;
+		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
+			struct made m;
+			int ns = -1;
+
+			m.status = vds_ns_make(base_ns, &ns);
+			if (vds_proto_send(sock, &m, sizeof(m), &ns,
+					   ns >= 0 ? 1 : 0) < 0)
+				_exit(0);
+			if (ns >= 0)
+				close(ns);
+		}
+	}
+}
+
+/* worker_gone - forget the worker (it died, or its socket failed). */
+static void worker_gone(void)
+{
+	close(worker);
+	worker = -1;
+	ordered = 0;
+}
+
+/* order_more - order what brings ready + ordered back to the pool size. */
+static void order_more(void)
+{
+	struct order o = { .make = pool_size - ordered };
+
+	if (worker < 0 || ordered >= pool_size)
+		return;
+	if (vds_proto_send(worker, &o, sizeof(o), NULL, 0) < 0) {
+		worker_gone();
+		return;
+	}
+	ordered = pool_size;
+}
+
+/* vds_nspool_start - fork the worker (unless VDESTACK_NSPOOL is 0) and
+ * order the first pool.  base_ns: the helper's base namespace.
+ * Return: 0, or -errno (the helper works without a worker then). */
+int vds_nspool_start(int base_ns)
+{
+	int sv[2], err;
+	pid_t helper = getpid(), pid;
+
+	pool_size = pool_size_of(getenv("VDESTACK_NSPOOL"));
+	if (pool_size == 0)
+		return 0;
+	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	if (err < 0)
+		return err;
+	pid = vds_sys_fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return pid;
+	}
+	if (pid == 0)
+		worker_main(sv[1], base_ns, helper);
+	close(sv[1]);
+	/* non-blocking: a worker that falls behind never stalls the helper
+	 * (a discard it cannot take now is closed by the helper) */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		err = -errno;
+		close(sv[0]);
+		return err; /* the worker reads end-of-file and exits */
+	}
+	worker = sv[0];
+	order_more();
+	return 0;
+}
+
+/* vds_nspool_take - a namespace of the pool (waiting for one ordered if
+ * none is ready yet); then order its replacement.
+ * Return: its descriptor, or -1 when there is no worker or it could not
+ * make one (the caller makes it, and sees the error itself). */
+int vds_nspool_take(void)
+{
+	int ns = -1;
+
+	if (worker < 0)
+		return -1;
+	if (ordered > 0) {
+		struct made m;
+		unsigned nfds;
+		ssize_t n;
+
+		n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
+		while (n == -EAGAIN) {
+			/* ordered, not made yet: the worker has a head start */
+			struct pollfd p = { .fd = worker, .events = POLLIN };
+
+			int r = poll(&p, 1, VDS_NSPOOL_WAIT_MS);
+
+			if (r == 0)
+				return -1; /* it comes later, for another */
+			if (r < 0 && errno != EINTR)
+				break;
+			n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
+		}
+		if (n <= 0) {
+			worker_gone();
+			return -1;
+		}
+		ordered--;
+		if (n != sizeof(m) || m.status < 0 || nfds != 1) {
+			if (nfds == 1)
+				close(ns);
+			ns = -1;
+		}
+	}
+	order_more();
+	return ns;
+}
+
+/* vds_nspool_discard - close fd, through the worker when there is one: a
+ * tap's or packet socket's close waits for the kernel there, not here. */
+void vds_nspool_discard(int fd)
+{
+	struct order o = { .make = 0 };
+
+	if (fd < 0)
+		return;
+	if (worker >= 0 && vds_proto_send(worker, &o, sizeof(o), &fd, 1) < 0)
+		worker_gone();
+	close(fd); /* the last reference, when the worker did not get it */
+}
+
+/* vds_nspool_drop_fds - in a runner or spawner: the worker's socket is
+ * the helper's alone. */
+void vds_nspool_drop_fds(void)
+{
+	if (worker >= 0)
+		close(worker);
+	worker = -1;
+}
