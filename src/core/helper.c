@@ -57,6 +57,10 @@
 
 #include "internal.h"
 
+/* How long a thread whose cached channel hung up waits for the helper's
+ * control socket to hang up too (the helper is exiting). */
+#define VDS_HELPER_EXIT_MS 2000
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -383,6 +387,26 @@ static int recv_reply(struct vds_helper *h, int chan, struct vds_rep *rep,
 	return err;
 }
 
+/* cached_chan_error - the error of a cached channel that read end-of-file
+ * or was reset.  The helper closes a kept channel only when it dies (no
+ * runner answers on one), but its exit may release that channel before
+ * the control socket: wait for the control socket to hang up too, a
+ * bounded while.  Return: -ESRCH, or -EIO if it does not. */
+static int cached_chan_error(struct vds_helper *h)
+{
+	struct pollfd p = { .fd = h->ctl, .events = 0 };
+	int n;
+
+	do
+		n = poll(&p, 1, VDS_HELPER_EXIT_MS);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && (p.revents & (POLLHUP | POLLERR))) {
+		helper_mark_dead(h);
+		return -ESRCH;
+	}
+	return -EIO;
+}
+
 /* call_cached - a cacheable request on the thread's channel c, which is
  * registered with h.  Return: as vds_helper_call; the channel is dropped
  * when it cannot be trusted any more (the helper closed it, or a reply
@@ -396,13 +420,15 @@ static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
 
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
 		chan_drop(c);
-		return reply_error(h);
+		return cached_chan_error(h);
 	}
 	if (err < 0)
 		return err;
 	err = recv_reply(h, c->fd, rep, ret_fd, flags, &replied);
 	if (!replied)
 		chan_drop(c);
+	if (err == -EIO)
+		err = cached_chan_error(h);
 	return err;
 }
 
