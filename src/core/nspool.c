@@ -15,10 +15,13 @@
  * which is single-threaded (its runners rely on PR_SET_PDEATHSIG).  So the
  * helper forks one worker when it starts, joined by a SOCK_SEQPACKET pair:
  *
- *  - the helper orders namespaces (struct order, make = how many); the
+ *  - the helper orders namespaces (struct order, one per namespace); the
  *    worker makes each with vds_ns_make() (unshare, lo up, back to the
  *    base) and sends it back (struct made, plus the namespace descriptor),
- *    or the error.  The namespaces wait in the socket's queue: that queue
+ *    or the error.  It has VDS_NSPOOL_THREADS threads reading the same
+ *    socket (each message goes to one of them), so that one waits out a
+ *    close while another makes a namespace; the kernel makes namespaces
+ *    in parallel, each thread in its own (/proc/thread-self/ns/net).  The namespaces wait in the socket's queue: that queue
  *    is the pool.  The helper keeps ready + ordered at the pool size
  *    (VDESTACK_NSPOOL, default VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX,
  *    0: no worker at all), ordering one more for each one it takes, so the
@@ -41,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +59,7 @@
 #define VDS_NSPOOL_DEFAULT 2
 #endif
 #define VDS_NSPOOL_MAX 8
+#define VDS_NSPOOL_THREADS 2
 /* how long a request waits for a namespace ordered before making its own */
 #define VDS_NSPOOL_WAIT_MS 2000
 
@@ -101,22 +106,25 @@ static void close_all_but(int a, int b)
 	syscall(SYS_close_range, hi + 1, ~0U, 0U);
 }
 
-/* worker_main - the worker: serve orders until the helper goes.
+struct worker_ctx {
+	int sock, base_ns;
+};
+
+/* worker_serve - one thread of the worker: take orders from the shared
+ * socket (each message goes to one thread) until the helper goes.
  * Never returns. */
-static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
-						  pid_t helper)
+static void *worker_serve(void *arg)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != helper)
-		_exit(0);
-	close_all_but(sock, base_ns);
+	const struct worker_ctx *w = arg;
+	int sock = w->sock, base_ns = w->base_ns;
+
 	for (;;) {
 		struct order o;
 		int fds[4];
 		unsigned nfds;
 		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), fds, 4, &nfds);
 
-		if (n == 0 || (n < 0 && n != -EMSGSIZE))
+		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */
 		for (unsigned i = 0; i < nfds; i++)
 			close(fds[i]); /* the slow part of a delete */
@@ -129,11 +137,37 @@ static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
 			m.status = vds_ns_make(base_ns, &ns);
 			if (vds_proto_send(sock, &m, sizeof(m), &ns,
 					   ns >= 0 ? 1 : 0) < 0)
-				_exit(0);
+				_exit(0); /* the helper is gone */
 			if (ns >= 0)
 				close(ns);
 		}
 	}
+}
+
+/* worker_main - the worker: VDS_NSPOOL_THREADS threads serving orders, so
+ * that one waits out a close while another makes a namespace (the kernel
+ * makes namespaces in parallel).  Never returns. */
+static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
+						  pid_t helper)
+{
+	static struct worker_ctx w;
+	sigset_t all;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != helper)
+		_exit(0);
+	close_all_but(sock, base_ns);
+	w = (struct worker_ctx){ .sock = sock, .base_ns = base_ns };
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
+	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, worker_serve, &w) != 0)
+			break; /* fewer threads, same work */
+	}
+	worker_serve(&w);
+	_exit(0);
 }
 
 /* worker_gone - forget the worker (it died, or its socket failed). */
@@ -144,18 +178,23 @@ static void worker_gone(void)
 	ordered = 0;
 }
 
-/* order_more - order what brings ready + ordered back to the pool size. */
+/* order_more - order what brings ready + ordered back to the pool size,
+ * one namespace per order, so that the worker's threads share them. */
 static void order_more(void)
 {
-	struct order o = { .make = pool_size - ordered };
+	struct order o = { .make = 1 };
 
-	if (worker < 0 || ordered >= pool_size)
-		return;
-	if (vds_proto_send(worker, &o, sizeof(o), NULL, 0) < 0) {
-		worker_gone();
-		return;
+	while (worker >= 0 && ordered < pool_size) {
+		int err = vds_proto_send(worker, &o, sizeof(o), NULL, 0);
+
+		if (err == -EAGAIN)
+			return; /* the worker is behind: later */
+		if (err < 0) {
+			worker_gone();
+			return;
+		}
+		ordered++;
 	}
-	ordered = pool_size;
 }
 
 /* vds_nspool_start - fork the worker (unless VDESTACK_NSPOOL is 0) and
