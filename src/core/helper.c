@@ -408,9 +408,10 @@ static int cached_chan_error(struct vds_helper *h)
 }
 
 /* call_cached - a cacheable request on the thread's channel c, which is
- * registered with h.  Return: as vds_helper_call; the channel is dropped
- * when it cannot be trusted any more (the helper closed it, or a reply
- * went missing). */
+ * registered with h.  Return: as vds_helper_call, or -EAGAIN when the
+ * request could not be sent but the helper lives (send it again on a new
+ * channel); the channel is dropped when it cannot be trusted any more
+ * (the helper closed it, or a reply went missing). */
 static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
 		       size_t len, const int *fds, unsigned nfds,
 		       struct vds_rep *rep, int *ret_fd, int flags)
@@ -419,8 +420,10 @@ static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
 	bool replied;
 
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
+		/* nothing was asked: if the helper is there, it dropped the
+		 * channel (it never should), and the call goes on a new one */
 		chan_drop(c);
-		return cached_chan_error(h);
+		return helper_gone(h) ? cached_chan_error(h) : -EAGAIN;
 	}
 	if (err < 0)
 		return err;
@@ -472,7 +475,18 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 			goto out;
 		}
 	}
-	if (c && c->fd < 0) {
+	if (c && c->fd >= 0) {
+		len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
+		if (len < 0) {
+			err = (int)len;
+			goto out;
+		}
+		err = call_cached(h, c, buf, (size_t)len, fds, nfds, rep,
+				  ret_fd, flags);
+		if (err != -EAGAIN)
+			goto out;
+	}
+	if (c) {
 		/* the first request of this thread: ask the helper to keep
 		 * its reply channel */
 		keep = *req;
@@ -482,11 +496,6 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
 	if (len < 0) {
 		err = (int)len;
-		goto out;
-	}
-	if (c && c->fd >= 0) {
-		err = call_cached(h, c, buf, (size_t)len, fds, nfds, rep,
-				  ret_fd, flags);
 		goto out;
 	}
 	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);

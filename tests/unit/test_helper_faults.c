@@ -590,6 +590,41 @@ static void test_helper_death_gives_esrch_and_the_next_stack_gets_a_new_helper(v
 	assert_int_equal(unit_run_in_child_for(helper_dies, NULL, 15000), 0);
 }
 
+/* channel_lost - a thread's cached channel stops working while the
+ * helper lives (shut down here; the helper never drops one itself): the
+ * next calls go on a new channel, and nothing is left behind. */
+static void channel_lost(void *arg)
+{
+	struct vdestack *s;
+	int fd, fds, old;
+
+	disarm();
+	s = vde_addstack(NULL, NULL);
+	CHILD_CHECK(s);
+	fd = vde_msocket(s, AF_INET, SOCK_DGRAM, 0);
+	CHILD_CHECK(fd >= 0);
+	close(fd);
+	fds = unit_count_fds();
+	old = vds_helper_thread_chan();
+	CHILD_CHECK(old >= 0);
+	CHILD_CHECK(shutdown(old, SHUT_RDWR) == 0);
+	fd = vde_msocket(s, AF_INET6, SOCK_STREAM, 0);
+	CHILD_CHECK_MSG(fd >= 0, "%s", strerror(errno));
+	close(fd);
+	CHILD_CHECK(vds_helper_thread_chan() >= 0);
+	CHILD_CHECK(vde_stackcmd(s, "/bin/true") == 0);
+	CHILD_CHECK_MSG(unit_count_fds() == fds, "%d fds, had %d",
+			unit_count_fds(), fds);
+	vde_delstack(s);
+}
+
+/* test_a_lost_reply_channel_is_replaced_while_the_helper_lives - not
+ * ESRCH, not EIO: the request goes on a new channel. */
+static void test_a_lost_reply_channel_is_replaced_while_the_helper_lives(void **state)
+{
+	assert_int_equal(unit_run_in_child_for(channel_lost, NULL, 15000), 0);
+}
+
 /* group_setup - the shared plan page.  Return: 0, or -1. */
 static int group_setup(void **state)
 {
@@ -612,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_helper_works_with_every_seam_passing_through),
 		cmocka_unit_test(test_helper_fails_cleanly_at_each_step),
 		cmocka_unit_test(test_helper_death_gives_esrch_and_the_next_stack_gets_a_new_helper),
+		cmocka_unit_test(test_a_lost_reply_channel_is_replaced_while_the_helper_lives),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
