@@ -1155,6 +1155,8 @@ out:
 	}
 	vds_nspool_discard(discard[0]);
 	vds_nspool_discard(discard[1]);
+	if (op == VDS_OP_NEWSTACK)
+		vds_nspool_refill();
 close_fds:
 	if (out_fd >= 0)
 		close(out_fd);

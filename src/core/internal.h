@@ -372,8 +372,10 @@ int vds_ns_make(int base_ns, int *ret_ns);
 /* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
  * Return: 0 or -errno (the helper then works without it). */
 int vds_nspool_start(int base_ns);
-/* A namespace made ahead, or -1 when there is none (make one now). */
+/* A namespace made ahead, or -1 when none is ready (make one now). */
 int vds_nspool_take(void);
+/* Order what the pool lacks (after the reply to a request). */
+void vds_nspool_refill(void);
 /* Close fd, in the worker when there is one (after the helper's reply),
  * else now. */
 void vds_nspool_discard(int fd);

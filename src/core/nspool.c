@@ -21,14 +21,18 @@
  *    or the error.  It has VDS_NSPOOL_THREADS threads reading the same
  *    socket (each message goes to one of them), so that one waits out a
  *    close while another makes a namespace; the kernel makes namespaces
- *    in parallel, each thread in its own (/proc/thread-self/ns/net).  The namespaces wait in the socket's queue: that queue
- *    is the pool.  The helper keeps ready + ordered at the pool size
- *    (VDESTACK_NSPOOL, default VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX,
- *    0: no worker at all), ordering one more for each one it takes, so the
- *    worker refills while the application goes on, on another CPU.  A
- *    request that finds the pool empty but an order pending waits for it
- *    (the worker has a head start); without a worker the helper makes the
- *    namespace itself, as it always did.
+ *    in parallel, each thread in its own (/proc/thread-self/ns/net).  The
+ *    namespaces wait in the socket's queue: that queue is the pool.  The
+ *    helper keeps ready + ordered at the pool size (VDESTACK_NSPOOL,
+ *    default VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX, 0: no worker at
+ *    all), ordering one more for each one it takes, after its reply (an
+ *    order sent before it woke the worker on the helper's CPU, where its
+ *    unshare held the reply back for as long as it took).  A request that
+ *    finds no namespace ready never waits for one being made: the helper
+ *    makes its own, as it always did, and the worker's serves a later
+ *    request.  The worker runs at nice VDS_NSPOOL_NICE: work done ahead
+ *    gives way to the work asked for now, and fills the pool when the
+ *    CPUs have time.
  *  - an order may carry descriptors (make = 0): the helper's copies of a
  *    deleted stack's interface and namespace.  The worker closes them, so
  *    the grace period is waited for there; the helper's reply went first.
@@ -43,12 +47,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,8 +64,9 @@
 #endif
 #define VDS_NSPOOL_MAX 8
 #define VDS_NSPOOL_THREADS 2
-/* how long a request waits for a namespace ordered before making its own */
-#define VDS_NSPOOL_WAIT_MS 2000
+#ifndef VDS_NSPOOL_NICE
+#define VDS_NSPOOL_NICE 10
+#endif
 
 /* helper -> worker: make this many namespaces; the message's descriptors
  * are to be closed. */
@@ -157,6 +162,9 @@ static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
 	if (getppid() != helper)
 		_exit(0);
 	close_all_but(sock, base_ns);
+	/* work ahead yields to the work asked for now (if this fails, the
+	 * same work runs at the default priority) */
+	setpriority(PRIO_PROCESS, 0, VDS_NSPOOL_NICE);
 	w = (struct worker_ctx){ .sock = sock, .base_ns = base_ns };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
@@ -232,47 +240,41 @@ int vds_nspool_start(int base_ns)
 	return 0;
 }
 
-/* vds_nspool_take - a namespace of the pool (waiting for one ordered if
- * none is ready yet); then order its replacement.
- * Return: its descriptor, or -1 when there is no worker or it could not
- * make one (the caller makes it, and sees the error itself). */
+/* vds_nspool_take - a namespace of the pool, if one is ready: never
+ * waits for the worker (a request does not wait behind work meant for a
+ * later one).  Return: its descriptor, or -1 when none is ready, there is
+ * no worker, or it could not make one (the caller makes it, and sees the
+ * error itself). */
 int vds_nspool_take(void)
 {
+	struct made m;
+	unsigned nfds;
+	ssize_t n;
 	int ns = -1;
 
-	if (worker < 0)
+	if (worker < 0 || ordered == 0)
 		return -1;
-	if (ordered > 0) {
-		struct made m;
-		unsigned nfds;
-		ssize_t n;
-
-		n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
-		while (n == -EAGAIN) {
-			/* ordered, not made yet: the worker has a head start */
-			struct pollfd p = { .fd = worker, .events = POLLIN };
-
-			int r = poll(&p, 1, VDS_NSPOOL_WAIT_MS);
-
-			if (r == 0)
-				return -1; /* it comes later, for another */
-			if (r < 0 && errno != EINTR)
-				break;
-			n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
-		}
-		if (n <= 0) {
-			worker_gone();
-			return -1;
-		}
-		ordered--;
-		if (n != sizeof(m) || m.status < 0 || nfds != 1) {
-			if (nfds == 1)
-				close(ns);
-			ns = -1;
-		}
+	n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
+	if (n == -EAGAIN)
+		return -1; /* still being made: it serves a later request */
+	if (n <= 0) {
+		worker_gone();
+		return -1;
 	}
-	order_more();
+	ordered--;
+	if (n != sizeof(m) || m.status < 0 || nfds != 1) {
+		if (nfds == 1)
+			close(ns);
+		ns = -1;
+	}
 	return ns;
+}
+
+/* vds_nspool_refill - order what the pool lacks; called after the reply
+ * to a request, so that the worker's wake-up never delays it. */
+void vds_nspool_refill(void)
+{
+	order_more();
 }
 
 /* vds_nspool_discard - close fd, through the worker when there is one: a
