@@ -13,7 +13,10 @@
  * (synchronize_net) even on a persistent tap.  Neither needs to happen on
  * the request path, and neither can happen in parallel inside the helper,
  * which is single-threaded (its runners rely on PR_SET_PDEATHSIG).  So the
- * helper forks one worker when it starts, joined by a SOCK_SEQPACKET pair:
+ * helper forks one worker when it starts, joined by a SOCK_SEQPACKET pair,
+ * and waits for its first message, sent once it has closed everything of
+ * the helper's (until then it holds the helper's control socket, whose
+ * hang-up tells the application that the helper died):
  *
  *  - the helper orders namespaces (struct order, one per namespace); the
  *    worker makes each with vds_ns_make() (unshare, lo up, back to the
@@ -30,9 +33,10 @@
  *    unshare held the reply back for as long as it took).  A request that
  *    finds no namespace ready never waits for one being made: the helper
  *    makes its own, as it always did, and the worker's serves a later
- *    request.  The worker runs at nice VDS_NSPOOL_NICE: work done ahead
- *    gives way to the work asked for now, and fills the pool when the
- *    CPUs have time.
+ *    request.  The worker runs at the helper's priority: a lower one
+ *    (measured at nice 10) starves it on a busy machine while it holds
+ *    rtnl_lock (a tap's close, a namespace's lo), and every rtnl user of
+ *    the machine waits for it.
  *  - an order may carry descriptors (make = 0): the helper's copies of a
  *    deleted stack's interface and namespace.  The worker closes them, so
  *    the grace period is waited for there; the helper's reply went first.
@@ -47,12 +51,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,9 +68,8 @@
 #endif
 #define VDS_NSPOOL_MAX 8
 #define VDS_NSPOOL_THREADS 2
-#ifndef VDS_NSPOOL_NICE
-#define VDS_NSPOOL_NICE 10
-#endif
+/* how long the helper waits for its worker to start */
+#define VDS_NSPOOL_START_MS 5000
 
 /* helper -> worker: make this many namespaces; the message's descriptors
  * are to be closed. */
@@ -156,15 +159,18 @@ static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
 						  pid_t helper)
 {
 	static struct worker_ctx w;
+	struct made ready = { .status = 0 };
 	sigset_t all;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper)
 		_exit(0);
 	close_all_but(sock, base_ns);
-	/* work ahead yields to the work asked for now (if this fails, the
-	 * same work runs at the default priority) */
-	setpriority(PRIO_PROCESS, 0, VDS_NSPOOL_NICE);
+	/* the helper waits for this: until now the worker held the helper's
+	 * control socket, and the application must see that socket hang up
+	 * as soon as the helper dies */
+	if (vds_proto_send(sock, &ready, sizeof(ready), NULL, 0) < 0)
+		_exit(0);
 	w = (struct worker_ctx){ .sock = sock, .base_ns = base_ns };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
@@ -205,6 +211,24 @@ static void order_more(void)
 	}
 }
 
+/* worker_ready - wait (bounded) for the worker's first message, sent once
+ * it has closed the helper's descriptors.  Return: true when it came. */
+static bool worker_ready(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct made m;
+	unsigned nfds;
+	int n;
+
+	do
+		n = poll(&p, 1, VDS_NSPOOL_START_MS);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return false;
+	return vds_proto_recv(sock, &m, sizeof(m), NULL, 0, &nfds) ==
+	       (ssize_t)sizeof(m);
+}
+
 /* vds_nspool_start - fork the worker (unless VDESTACK_NSPOOL is 0) and
  * order the first pool.  base_ns: the helper's base namespace.
  * Return: 0, or -errno (the helper works without a worker then). */
@@ -228,6 +252,10 @@ int vds_nspool_start(int base_ns)
 	if (pid == 0)
 		worker_main(sv[1], base_ns, helper);
 	close(sv[1]);
+	if (!worker_ready(sv[0])) {
+		close(sv[0]); /* it reads end-of-file and exits */
+		return -ECHILD;
+	}
 	/* non-blocking: a worker that falls behind never stalls the helper
 	 * (a discard it cannot take now is closed by the helper) */
 	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
