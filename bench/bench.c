@@ -616,23 +616,27 @@ static const char *opt_value(int argc, char **argv, const char *name,
 	return def;
 }
 
-/* mode_lifecycle - lifecycle URL N [--anchor URL] [--sockets M].
+/* mode_lifecycle - lifecycle URL N [--anchor URL] [--sockets M]
+ * [--gap US]: with a gap, each pair starts US microseconds after the
+ * last (stacks made now and then rather than back to back).
  * Return: exit status. */
 static int mode_lifecycle(int argc, char **argv)
 {
 	const char *url, *anchor_url;
 	struct vdestack *anchor = NULL, *s;
-	long n, m;
+	long n, m, gap;
 	double *add, *del, *sum, *ms;
 
 	if (argc < 2)
-		die("usage: lifecycle URL N [--anchor URL] [--sockets M]");
+		die("usage: lifecycle URL N [--anchor URL] [--sockets M] [--gap US]");
 	url = argv[0];
 	n = atol(argv[1]);
 	anchor_url = opt_value(argc, argv, "--anchor", NULL);
 	m = atol(opt_value(argc, argv, "--sockets", "2000"));
-	if (n < 1 || n > 100000 || m < 1 || m > 1000000)
-		die("lifecycle: N or M out of range");
+	gap = atol(opt_value(argc, argv, "--gap", "0"));
+	if (n < 1 || n > 100000 || m < 1 || m > 1000000 || gap < 0 ||
+	    gap > 1000000)
+		die("lifecycle: N, M or the gap out of range");
 	add = calloc((size_t)n, sizeof(double));
 	del = calloc((size_t)n, sizeof(double));
 	sum = calloc((size_t)n, sizeof(double));
@@ -650,8 +654,11 @@ static int mode_lifecycle(int argc, char **argv)
 		die("vde_addstack(%s): %s", url, strerror(errno));
 	vde_delstack(s);
 	for (long i = 0; i < n; i++) {
-		double t0 = now_s(), t1, t2;
+		double t0, t1, t2;
 
+		if (gap)
+			usleep((useconds_t)gap);
+		t0 = now_s();
 		s = vde_addstack((char *)url, NULL);
 		t1 = now_s();
 		if (!s)
@@ -681,8 +688,8 @@ static int mode_lifecycle(int argc, char **argv)
 	qsort(del, (size_t)n, sizeof(double), cmp_double);
 	qsort(sum, (size_t)n, sizeof(double), cmp_double);
 	qsort(ms, (size_t)m, sizeof(double), cmp_double);
-	printf("lifecycle lib=%s url=%s n=%ld add_us=%.1f del_us=%.1f adddel_us=%.1f adddel_p90_us=%.1f msocket_us=%.2f msocket_p99_us=%.2f sockets=%ld\n",
-	       lib_path, *url ? url : "\"\"", n,
+	printf("lifecycle lib=%s url=%s n=%ld gap_us=%ld add_us=%.1f del_us=%.1f adddel_us=%.1f adddel_p90_us=%.1f msocket_us=%.2f msocket_p99_us=%.2f sockets=%ld\n",
+	       lib_path, *url ? url : "\"\"", n, gap,
 	       quantile(add, (size_t)n, 0.5), quantile(del, (size_t)n, 0.5),
 	       quantile(sum, (size_t)n, 0.5), quantile(sum, (size_t)n, 0.9),
 	       quantile(ms, (size_t)m, 0.5), quantile(ms, (size_t)m, 0.99), m);
@@ -956,7 +963,7 @@ static void __attribute__((noreturn)) usage(void)
 		"  lib                            print the libvdestack loaded\n"
 		"  tcp A B SECONDS                one TCP stream A -> B\n"
 		"  rr A B COUNT [SIZE]            UDP round trips A -> B -> A\n"
-		"  lifecycle URL N [--anchor URL] [--sockets M]\n"
+		"  lifecycle URL N [--anchor URL] [--sockets M] [--gap US]\n"
 		"  many URL N [--anchor URL] [--snap K]\n"
 		"A and B: a vde_addstack URL (vde0 gets 10.0.0.1/24, 10.0.0.2/24),\n"
 		"netns:PATH (an existing namespace, already configured) or host.\n");

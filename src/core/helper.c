@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
@@ -47,14 +48,29 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+/* Busy-polling (VDESTACK_BUSY_POLL=0 turns it off): a thread waiting for
+ * a reply on its cached channel polls this long before it sleeps, and the
+ * helper polls this long for the next request after one.  A wake-up of a
+ * sleeping process on an idle CPU costs tens of µs on a virtual machine,
+ * more than the request itself; both poll with sched_yield() in between,
+ * so that neither keeps the other, or anything else, from its CPU. */
+#define VDS_CALL_SPIN_US 20
+#define VDS_HELPER_SPIN_US 50
+
+/* How long a thread whose cached channel hung up waits for the helper's
+ * control socket to hang up too (the helper is exiting). */
+#define VDS_HELPER_EXIT_MS 2000
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -83,14 +99,26 @@ struct vds_helper {
 	pid_t owner;       /* the process that forked it */
 	atomic_bool dead;
 	atomic_flag reaped;
+	uint64_t serial;   /* unique in the process: names it for the
+			    * threads' cached channels */
 };
 
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vds_helper *current; /* holds one reference */
+static atomic_uint_fast64_t helper_serial; /* the last one given */
 
 /* ------------------------------------------------------------------ */
 /* Application side                                                    */
 /* ------------------------------------------------------------------ */
+
+/* now_us - the monotonic clock in microseconds. */
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* helper_free - close and free a helper object with no references. */
 static void helper_free(struct vds_helper *h)
@@ -190,6 +218,7 @@ static int helper_start(struct vds_helper **ret)
 	h->owner = parent;
 	h->ctl = sv[0];
 	h->refs = 1;
+	h->serial = atomic_fetch_add(&helper_serial, 1) + 1;
 	n = vds_proto_recv(h->ctl, &rep, sizeof(rep), NULL, 0, &nfds);
 	if (n != (ssize_t)sizeof(rep) || rep.status < 0) {
 		err = n < 0 ? (int)n : (n == sizeof(rep) ? rep.status : -ECHILD);
@@ -253,17 +282,249 @@ void vds_helper_put(struct vds_helper *h)
 		helper_free(h);
 }
 
-/* call - one request and its reply, over a private channel, which is
- * closed, or kept in *ret_chan when ret_chan is not NULL.
+/* A thread's cached reply channel (see "How a request travels" in
+ * docs/ARCHITECTURE.md): registered with one helper by the first request
+ * that asks VDS_OP_KEEP, then used for every cacheable request of the
+ * thread.  Every channel of the process is on a list, so that a forked
+ * child closes them all (it must never talk on its parent's channels),
+ * and a thread's exit closes its own (pthread key destructor). */
+struct chan {
+	int fd;             /* -1: none */
+	uint64_t serial;    /* the helper it is registered with */
+	volatile bool busy; /* a call is using it (a signal handler's call
+			     * made meanwhile takes a private channel) */
+	struct chan *next, *prev;
+};
+
+static __thread struct chan tls_chan = { .fd = -1 };
+static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct chan *chan_list;      /* under chan_lock */
+static pthread_key_t chan_key;
+static pthread_once_t chan_once = PTHREAD_ONCE_INIT;
+static bool chan_key_ok;
+static int chan_spin_us; /* VDS_CALL_SPIN_US, 0 with VDESTACK_BUSY_POLL=0 */
+
+/* chan_unlink - take c off the list; chan_lock held. */
+static void chan_unlink(struct chan *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (chan_list == c)
+		chan_list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+/* chan_drop - close the calling thread's channel c and forget it. */
+static void chan_drop(struct chan *c)
+{
+	pthread_mutex_lock(&chan_lock);
+	chan_unlink(c);
+	pthread_mutex_unlock(&chan_lock);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* chan_thread_exit - pthread key destructor: an exiting thread closes its
+ * channel (the helper sees it hang up and closes its end). */
+static void chan_thread_exit(void *arg)
+{
+	chan_drop(arg);
+}
+
+/* chan_atfork_prepare - before fork(): no thread is changing the list. */
+static void chan_atfork_prepare(void)
+{
+	pthread_mutex_lock(&chan_lock);
+}
+
+/* chan_atfork_parent - after fork(), in the parent. */
+static void chan_atfork_parent(void)
+{
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/* chan_atfork_child - after fork(), in the child: close every inherited
+ * channel, so that the child's requests never share the parent's
+ * channels, and the helper sees a parent's thread exit as before. */
+static void chan_atfork_child(void)
+{
+	for (struct chan *c = chan_list, *next; c; c = next) {
+		next = c->next;
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->next = c->prev = NULL;
+	}
+	chan_list = NULL;
+	pthread_mutex_unlock(&chan_lock);
+}
+
+/* chan_init - once per process: the key and the fork handlers. */
+static void chan_init(void)
+{
+	const char *bp = getenv("VDESTACK_BUSY_POLL");
+
+	chan_spin_us = bp && !strcmp(bp, "0") ? 0 : VDS_CALL_SPIN_US;
+	if (pthread_key_create(&chan_key, chan_thread_exit) != 0)
+		return;
+	if (pthread_atfork(chan_atfork_prepare, chan_atfork_parent,
+			   chan_atfork_child) != 0)
+		return; /* the key stays unused: private channels only */
+	chan_key_ok = true;
+}
+
+/* chan_keep - make sv0, a channel the helper h has just registered, the
+ * calling thread's cached one.  Return: 0, or -ENOMEM when it cannot be
+ * registered for the thread's exit (the caller closes it then). */
+static int chan_keep(struct chan *c, struct vds_helper *h, int sv0)
+{
+	if (pthread_setspecific(chan_key, c) != 0)
+		return -ENOMEM;
+	pthread_mutex_lock(&chan_lock);
+	c->fd = sv0;
+	c->serial = h->serial;
+	c->prev = NULL;
+	c->next = chan_list;
+	if (chan_list)
+		chan_list->prev = c;
+	chan_list = c;
+	pthread_mutex_unlock(&chan_lock);
+	return 0;
+}
+
+/* reply_error - the error of a reply channel that read end-of-file or
+ * was reset: the helper died (ESRCH), or only the process that was to
+ * answer (a command runner killed from outside: EIO).
+ * Return: -ESRCH or -EIO. */
+static int reply_error(struct vds_helper *h)
+{
+	if (helper_gone_after_eof(h)) {
+		helper_mark_dead(h);
+		return -ESRCH;
+	}
+	return -EIO;
+}
+
+/* recv_reply - receive the reply to a request on chan.
+ * Return: the reply's status, or -errno as vds_helper_call; *ret_fd gets
+ * its descriptor (when ret_fd is not NULL and the status is >= 0), and
+ * *ret_replied whether a well-formed reply came. */
+static int recv_reply(struct vds_helper *h, int chan, struct vds_rep *rep,
+		      int *ret_fd, int flags, int spin_us, bool *ret_replied)
+{
+	unsigned ngot = 0;
+	int got[1], err;
+	ssize_t n;
+
+	*ret_replied = false;
+	n = -EAGAIN;
+	if (spin_us > 0) {
+		/* the helper busy-polls as well: its answer usually comes
+		 * before a sleep and a wake-up would; yielding lets it run
+		 * here if the scheduler put it on this CPU */
+		int64_t until = now_us() + spin_us;
+
+		do {
+			n = vds_proto_recv_flags(chan, rep, sizeof(*rep), got,
+						 ret_fd ? 1 : 0,
+						 flags | MSG_DONTWAIT, &ngot);
+			if (n != -EAGAIN)
+				break;
+			sched_yield();
+		} while (now_us() < until);
+	}
+	if (n == -EAGAIN)
+		n = vds_proto_recv_flags(chan, rep, sizeof(*rep), got,
+					 ret_fd ? 1 : 0, flags, &ngot);
+	if (n == 0 || n == -ECONNRESET)
+		return reply_error(h);
+	if (n < 0)
+		return (int)n;
+	if (n != sizeof(*rep)) {
+		if (ngot)
+			close(got[0]);
+		return -EBADMSG;
+	}
+	*ret_replied = true;
+	err = rep->status;
+	if (ret_fd && ngot == 1) {
+		if (err >= 0)
+			*ret_fd = got[0];
+		else
+			close(got[0]);
+	}
+	return err;
+}
+
+/* cached_chan_error - the error of a cached channel that read end-of-file
+ * or was reset.  The helper closes a kept channel only when it dies (no
+ * runner answers on one), but its exit may release that channel before
+ * the control socket: wait for the control socket to hang up too, a
+ * bounded while.  Return: -ESRCH, or -EIO if it does not. */
+static int cached_chan_error(struct vds_helper *h)
+{
+	struct pollfd p = { .fd = h->ctl, .events = 0 };
+	int n;
+
+	do
+		n = poll(&p, 1, VDS_HELPER_EXIT_MS);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && (p.revents & (POLLHUP | POLLERR))) {
+		helper_mark_dead(h);
+		return -ESRCH;
+	}
+	return -EIO;
+}
+
+/* call_cached - a cacheable request on the thread's channel c, which is
+ * registered with h.  Return: as vds_helper_call, or -EAGAIN when the
+ * request could not be sent but the helper lives (send it again on a new
+ * channel); the channel is dropped when it cannot be trusted any more
+ * (the helper closed it, or a reply went missing). */
+static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
+		       size_t len, const int *fds, unsigned nfds,
+		       struct vds_rep *rep, int *ret_fd, int flags)
+{
+	int err = vds_proto_send(c->fd, buf, len, fds, nfds);
+	bool replied;
+
+	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
+		/* nothing was asked: if the helper is there, it dropped the
+		 * channel (it never should), and the call goes on a new one */
+		chan_drop(c);
+		return helper_gone(h) ? cached_chan_error(h) : -EAGAIN;
+	}
+	if (err < 0)
+		return err;
+	err = recv_reply(h, c->fd, rep, ret_fd, flags, chan_spin_us, &replied);
+	/* EMFILE: the whole reply was read, only its descriptor could not
+	 * come (the kernel closed it): the channel is still in step */
+	if (!replied && err != -EMFILE)
+		chan_drop(c);
+	if (err == -EIO)
+		err = cached_chan_error(h);
+	return err;
+}
+
+/* call - one request and its reply: on the calling thread's cached
+ * channel when the request allows it (registering one when the thread
+ * has none for h yet), else over a private channel, which is closed, or
+ * kept in *ret_chan when ret_chan is not NULL.
  * Return: as vds_helper_call. */
 static int call(struct vds_helper *h, const struct vds_req *req,
 		const void *payload, const int *fds, unsigned nfds,
-		struct vds_rep *rep, int *ret_fd, int *ret_chan)
+		struct vds_rep *rep, int *ret_fd, int *ret_chan, unsigned opts)
 {
+	int flags = (opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
 	char small[256], *buf = small;
-	int sv[2] = { -1, -1 }, pass[4], got[1];
-	unsigned ngot = 0;
-	ssize_t len, n;
+	struct chan *c = NULL;
+	int sv[2] = { -1, -1 }, pass[4];
+	struct vds_req keep;
+	bool replied;
+	ssize_t len;
 	int err;
 
 	if (ret_fd)
@@ -272,10 +533,39 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 		return -ESRCH;
 	if (nfds > 3)
 		return -EINVAL;
+	if (!ret_chan && vds_proto_op_cached(req->op)) {
+		pthread_once(&chan_once, chan_init);
+		if (chan_key_ok && !tls_chan.busy) {
+			c = &tls_chan;
+			c->busy = true;
+			if (c->fd >= 0 && c->serial != h->serial)
+				chan_drop(c); /* another (or a dead) helper's */
+		}
+	}
 	if (sizeof(*req) + req->len > sizeof(small)) {
 		buf = vds_malloc(sizeof(*req) + req->len);
-		if (!buf)
-			return -ENOMEM;
+		if (!buf) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	if (c && c->fd >= 0) {
+		len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
+		if (len < 0) {
+			err = (int)len;
+			goto out;
+		}
+		err = call_cached(h, c, buf, (size_t)len, fds, nfds, rep,
+				  ret_fd, flags);
+		if (err != -EAGAIN)
+			goto out;
+	}
+	if (c) {
+		/* the first request of this thread: ask the helper to keep
+		 * its reply channel */
+		keep = *req;
+		keep.op |= VDS_OP_KEEP;
+		req = &keep;
 	}
 	len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
 	if (len < 0) {
@@ -297,39 +587,20 @@ static int call(struct vds_helper *h, const struct vds_req *req,
 	}
 	if (err < 0)
 		goto out;
-	n = vds_proto_recv(sv[0], rep, sizeof(*rep), got, ret_fd ? 1 : 0,
-			   &ngot);
-	if (n == 0 || n == -ECONNRESET) {
-		/* the helper died, or only the process that was to answer
-		 * (a command runner killed from outside) */
-		if (helper_gone_after_eof(h)) {
-			helper_mark_dead(h);
-			err = -ESRCH;
-		} else {
-			err = -EIO;
-		}
+	err = recv_reply(h, sv[0], rep, ret_fd, flags, 0, &replied);
+	if (!replied)
 		goto out;
-	}
-	if (n < 0) {
-		err = (int)n;
-		goto out;
-	}
-	if (n != sizeof(*rep)) {
-		err = -EBADMSG;
-		goto out;
-	}
-	err = rep->status;
-	if (ret_fd && ngot == 1) {
-		if (err >= 0)
-			*ret_fd = got[0];
-		else
-			close(got[0]);
-	}
-	if (ret_chan && err >= 0) {
+	if (c) {
+		/* a reply came: the helper keeps the other end */
+		if (chan_keep(c, h, sv[0]) == 0)
+			sv[0] = -1;
+	} else if (ret_chan && err >= 0) {
 		*ret_chan = sv[0];
 		sv[0] = -1;
 	}
 out:
+	if (c)
+		c->busy = false;
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (buf != small)
@@ -337,14 +608,30 @@ out:
 	return err;
 }
 
-/* vds_helper_call - one request and its reply, over a private channel.
+/* vds_helper_thread_chan - the calling thread's cached reply channel.
+ * Return: its descriptor, or -1 when the thread has none. */
+int vds_helper_thread_chan(void)
+{
+	return tls_chan.fd;
+}
+
+/* vds_helper_call - one request and its reply.
  * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
  * gone.  *ret_fd gets the descriptor of the reply, or -1. */
 int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		    const void *payload, const int *fds, unsigned nfds,
 		    struct vds_rep *rep, int *ret_fd)
 {
-	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL);
+	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, 0);
+}
+
+/* vds_helper_call_opt - vds_helper_call with VDS_CALL_* options.
+ * Return: as vds_helper_call. */
+int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
+			const void *payload, const int *fds, unsigned nfds,
+			struct vds_rep *rep, int *ret_fd, unsigned opts)
+{
+	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, opts);
 }
 
 /* vds_helper_call_chan - a request whose channel stays open after the
@@ -355,7 +642,7 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 			 struct vds_rep *rep, int *ret_chan)
 {
 	*ret_chan = -1;
-	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan);
+	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -364,7 +651,10 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 
 /* The helper's table of stacks: slot i holds the namespace of id i + 1. */
 struct slot {
-	int ns;     /* -1 when free */
+	int ns;   /* -1 when free */
+	int link; /* the helper's copy of its interface, or -1: the
+		   * application's close is then not the last one, whose
+		   * wait for the kernel the worker takes at DELSTACK */
 	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
 	unsigned peer; /* that peer (vds_veth_cut), when bridge >= 0 */
 };
@@ -372,18 +662,101 @@ struct slot {
 static struct slot *slots;
 static unsigned nslots;
 static int base_ns = -1;
-static int helper_ctl = -1, app_pidfd = -1;
+static int helper_ctl = -1, app_pidfd = -1, helper_ep = -1;
 static struct rlimit app_nofile = { RLIM_INFINITY, RLIM_INFINITY };
 static bool app_nofile_saved;
+static int cur_ns = -1; /* the stack namespace the helper is in; -1: base */
+static int keep_below = 1024; /* interfaces kept only under this number:
+			       * half the descriptor limit */
+
+/* The reply channels the helper keeps (the application's threads' cached
+ * channels), each watched by helper_ep. */
+static int *chans;
+static unsigned nchans, chans_size;
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
- * socket and pidfd, so that the application sees the helper's end close
- * exactly when the helper dies, whatever its children do. */
+ * socket, pidfd, epoll set and kept channels, so that the application
+ * sees the helper's ends close exactly when the helper dies, whatever
+ * its children do. */
 static void drop_helper_fds(void)
 {
 	close(helper_ctl);
 	if (app_pidfd >= 0)
 		close(app_pidfd);
+	if (helper_ep >= 0)
+		close(helper_ep);
+	for (unsigned i = 0; i < nchans; i++)
+		close(chans[i]);
+	nchans = 0;
+	for (unsigned i = 0; i < nslots; i++) {
+		if (slots[i].link >= 0)
+			close(slots[i].link);
+		slots[i].link = -1;
+	}
+	vds_nspool_drop_fds();
+}
+
+/* chan_add - keep fd as a channel on which requests arrive.
+ * Return: 0 or -errno (fd is not kept then). */
+static int chan_add(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (nchans == chans_size) {
+		unsigned n = chans_size ? chans_size * 2 : 16;
+		int *c = vds_realloc(chans, n * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		chans = c;
+		chans_size = n;
+	}
+	if (epoll_ctl(helper_ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	chans[nchans++] = fd;
+	return 0;
+}
+
+/* chan_del - stop serving the kept channel fd (its thread exited, or the
+ * application closed it) and close it. */
+static void chan_del(int fd)
+{
+	for (unsigned i = 0; i < nchans; i++) {
+		if (chans[i] == fd) {
+			chans[i] = chans[--nchans];
+			break;
+		}
+	}
+	epoll_ctl(helper_ep, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
+
+/* enter_ns - move the helper into the network namespace ns, unless it is
+ * there already (sockets made one after the other in a stack need no
+ * setns() at all).  Return: 0 or -errno. */
+static int enter_ns(int ns)
+{
+	int err;
+
+	if (cur_ns == ns)
+		return 0;
+	err = vds_sys_setns(ns, CLONE_NEWNET);
+	if (err < 0)
+		return err;
+	cur_ns = ns;
+	return 0;
+}
+
+/* go_home - back to the base namespace, where every request but SOCKET
+ * starts (and from where no deleted stack's namespace is kept alive).
+ * Exits if that fails: nothing else could be trusted. */
+static void go_home(void)
+{
+	if (cur_ns < 0)
+		return;
+	if (vds_sys_setns(base_ns, CLONE_NEWNET) < 0)
+		_exit(1);
+	cur_ns = -1;
 }
 
 /* reply - answer a request on its private channel, with one descriptor
@@ -451,7 +824,7 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		if (!s)
 			return -ENOMEM;
 		for (unsigned j = nslots; j < n; j++)
-			s[j] = (struct slot){ .ns = -1, .bridge = -1 };
+			s[j] = (struct slot){ .ns = -1, .link = -1, .bridge = -1 };
 		slots = s;
 		nslots = n;
 	}
@@ -460,19 +833,19 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		int br = newstack_joined(req, payload, &ns, &peer);
 
 		if (br >= 0) {
-			slots[i] = (struct slot){ .ns = ns, .bridge = br,
-						  .peer = peer };
+			slots[i] = (struct slot){ .ns = ns, .link = -1,
+						  .bridge = br, .peer = peer };
 			return (int)(i + 1);
 		}
 		if (br == -EBADMSG)
 			return br;
 		/* no bridge here, or a full one: a link of the usual kinds */
 	}
-	err = vds_ns_new_stack(base_ns, payload, flags, (unsigned)req->arg[1],
-			       &ns, ret_tap);
+	err = vds_ns_new_stack(base_ns, vds_nspool_take(), payload, flags,
+			       (unsigned)req->arg[1], &ns, ret_tap);
 	if (err < 0)
 		return err;
-	slots[i] = (struct slot){ .ns = ns, .bridge = -1 };
+	slots[i] = (struct slot){ .ns = ns, .link = -1, .bridge = -1 };
 	return (int)(i + 1);
 }
 
@@ -492,26 +865,21 @@ static int do_uplink(const struct vds_req *req, const char *payload)
 			       (unsigned)req->arg[0] & VDS_NEWSTACK_VNET);
 }
 
-/* do_socket - SOCKET: a socket made inside the stack's namespace.
+/* do_socket - SOCKET: a socket made inside the stack's namespace; the
+ * helper stays there until a request for another namespace.
  * Return: its descriptor or -errno. */
 static int do_socket(const struct vds_req *req)
 {
 	struct slot *s = slot_of(req->id);
-	int fd, err;
+	int err;
 
 	if (!s)
 		return -EBADF;
-	err = vds_sys_setns(s->ns, CLONE_NEWNET);
+	err = enter_ns(s->ns);
 	if (err < 0)
 		return err;
-	fd = vds_sys_socket(req->arg[0], req->arg[1] | SOCK_CLOEXEC,
-			    req->arg[2]);
-	err = vds_sys_setns(base_ns, CLONE_NEWNET);
-	if (err < 0) {
-		/* cannot go home: nothing else can be trusted */
-		_exit(1);
-	}
-	return fd;
+	return vds_sys_socket(req->arg[0], req->arg[1] | SOCK_CLOEXEC,
+			      req->arg[2]);
 }
 
 /* exit_code - vde_stackcmd's value for a wait status: the exit status, or
@@ -841,29 +1209,60 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
 	return pid < 0 ? -errno : 0;
 }
 
-/* serve - handle one request from the control socket.
+/* serve - handle one request, from the control socket (from_ctl: its
+ * first descriptor is the reply channel, kept when the op asks
+ * VDS_OP_KEEP) or from a kept channel sock (answered there).
  * Return: false when the control socket is closed. */
-static bool serve(int ctl, char *buf, size_t size)
+static bool serve(int sock, bool from_ctl, char *buf, size_t size)
 {
-	int fds[4], status = 0, out_fd = -1;
+	int fds[4], status = 0, out_fd = -1, chan, discard[2] = { -1, -1 };
+	const int *in;
 	struct vds_req req;
 	const void *payload;
-	unsigned nfds = 0;
+	unsigned nfds = 0, nin, op = 0;
 	uint32_t id = 0;
+	bool keep = false;
 	ssize_t n;
 
-	n = vds_proto_recv(ctl, buf, size, fds, 4, &nfds);
-	if (n < 0)
-		return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR;
-	if (n == 0)
-		return false;
-	if (nfds == 0)
-		return true; /* nowhere to reply */
-	if (vds_proto_unpack(buf, (size_t)n, &req, &payload) < 0) {
+	n = vds_proto_recv_flags(sock, buf, size, fds, 4,
+				 MSG_CMSG_CLOEXEC | MSG_DONTWAIT, &nfds);
+	if (from_ctl) {
+		if (n < 0)
+			return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR;
+		if (n == 0)
+			return false;
+		if (nfds == 0)
+			return true; /* nowhere to reply */
+		chan = fds[0];
+		in = fds + 1;
+		nin = nfds - 1;
+	} else {
+		if (n == -EAGAIN || n == -EINTR)
+			return true;
+		if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
+			chan_del(sock); /* the thread is gone */
+			return true;
+		}
+		chan = sock;
+		in = fds;
+		nin = nfds;
+	}
+	if (n < 0 || vds_proto_unpack(buf, (size_t)n, &req, &payload) < 0) {
 		status = -EBADMSG;
 		goto out;
 	}
-	switch (req.op) {
+	op = req.op & ~VDS_OP_KEEP;
+	if ((req.op & VDS_OP_KEEP) || !from_ctl) {
+		/* only what the helper answers itself goes on a kept channel */
+		if (!vds_proto_op_cached(op)) {
+			status = -EBADMSG;
+			goto out;
+		}
+		keep = from_ctl;
+	}
+	if (op != VDS_OP_SOCKET)
+		go_home();
+	switch (op) {
 	case VDS_OP_NEWSTACK:
 		status = do_newstack(&req, payload, &out_fd);
 		if (status > 0) {
@@ -877,13 +1276,14 @@ static bool serve(int ctl, char *buf, size_t size)
 		if (s) {
 			/* sockets may keep the namespace, and so the pair,
 			 * alive: cut the peer off the bridge first */
-			if (s->bridge >= 0)
+			if (s->bridge >= 0) {
 				vds_veth_cut(s->peer);
-			close(s->ns);
-			s->ns = -1;
-			if (s->bridge >= 0)
 				vds_bridge_put(s->bridge);
-			s->bridge = -1;
+			}
+			/* closed after the reply, by the worker if there is one */
+			discard[0] = s->link;
+			discard[1] = s->ns;
+			*s = (struct slot){ .ns = -1, .link = -1, .bridge = -1 };
 		} else {
 			status = -EBADF;
 		}
@@ -898,7 +1298,7 @@ static bool serve(int ctl, char *buf, size_t size)
 		status = out_fd < 0 ? out_fd : 0;
 		break;
 	case VDS_OP_SPAWN:
-		status = do_spawn(&req, payload, fds[0], fds + 1, nfds - 1);
+		status = do_spawn(&req, payload, chan, in, nin);
 		if (status == 0)
 			goto close_fds; /* the spawner answers */
 		break;
@@ -907,7 +1307,7 @@ static bool serve(int ctl, char *buf, size_t size)
 			status = -EBADMSG;
 			break;
 		}
-		status = do_cmd(&req, payload, fds[0], fds + 1, nfds - 1);
+		status = do_cmd(&req, payload, chan, in, nin);
 		if (status == 0)
 			goto close_fds; /* the runner answers */
 		break;
@@ -916,14 +1316,27 @@ static bool serve(int ctl, char *buf, size_t size)
 		break;
 	}
 out:
-	reply(fds[0], status, id, out_fd);
+	reply(chan, status, id, out_fd);
+	if (op == VDS_OP_NEWSTACK && out_fd >= 0 && status == 0 &&
+	    out_fd < keep_below) {
+		slots[id - 1].link = out_fd; /* see struct slot */
+		out_fd = -1;
+	}
+	vds_nspool_discard(discard[0]);
+	vds_nspool_discard(discard[1]);
+	if (op == VDS_OP_NEWSTACK)
+		vds_nspool_refill();
 close_fds:
 	if (out_fd >= 0)
 		close(out_fd);
-	for (unsigned i = 0; i < nfds; i++)
-		close(fds[i]);
-	/* a bridge left empty goes now, the caller already answered */
-	vds_bridge_reap();
+	for (unsigned i = 0; i < nin; i++)
+		close(in[i]);
+	if (from_ctl && !(keep && chan_add(chan) == 0))
+		close(chan);
+	/* a bridge left empty goes now, the caller already answered (bridges
+	 * live in the base namespace: not after SOCKET, which stays out) */
+	if (cur_ns < 0)
+		vds_bridge_reap();
 	return true;
 }
 
@@ -955,14 +1368,25 @@ static int detach_from_app(int ctl)
 	return ctl;
 }
 
+/* watch - add fd to the helper's epoll set.  Return: 0 or -errno. */
+static int watch(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(helper_ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 /* vds_helper_main - the helper process: set up, report, serve until the
  * application ends.  Never returns. */
 void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 {
 	static char buf[VDS_MSG_MAX + 1];
 	struct vds_rep hello = { .status = 0 };
+	int64_t busy_until = 0;
+	const char *bp;
 	struct rlimit rl;
 	int pidfd, err;
+	bool spin;
 
 	ctl = detach_from_app(ctl);
 	/* out of the application's process group: a Ctrl-C meant for the
@@ -977,11 +1401,16 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		_exit(0);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* runners are reaped by the kernel */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		app_nofile = rl; /* commands get it back */
-		app_nofile_saved = true;
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			app_nofile = rl; /* commands get it back */
+			app_nofile_saved = true;
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		keep_below = rl.rlim_cur / 2 > INT_MAX ? INT_MAX
+						       : (int)(rl.rlim_cur / 2);
 	}
 
 	err = vds_ns_setup_user(uid, gid);
@@ -996,27 +1425,52 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 		vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	}
+	if (err == 0)
+		vds_nspool_start(base_ns); /* without a worker if it fails */
 	hello.status = err;
 	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
 	if (err < 0)
 		_exit(0);
 
+	helper_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (helper_ep < 0 || watch(ctl) < 0 || (pidfd >= 0 && watch(pidfd) < 0))
+		_exit(1);
+	bp = getenv("VDESTACK_BUSY_POLL");
+	spin = !bp || strcmp(bp, "0") != 0;
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = ctl, .events = POLLIN },
-			{ .fd = pidfd, .events = POLLIN },
-		};
-		int timeout = pidfd < 0 ? 500 : -1;
+		struct epoll_event ev[16];
+		int timeout = pidfd < 0 ? 500 : -1, n;
 
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (busy_until && now_us() < busy_until)
+			timeout = 0;
+		else
+			busy_until = 0;
+		n = epoll_wait(helper_ep, ev, VDS_ARRAY_SIZE(ev), timeout);
+		if (n < 0 && errno != EINTR)
 			_exit(1);
-		if (pfd[1].revents || getppid() != parent)
+		if (n > 0 && spin)
+			busy_until = now_us() + VDS_HELPER_SPIN_US;
+		else if (n == 0 && timeout == 0)
+			sched_yield();
+		if (pidfd < 0 && getppid() != parent)
 			_exit(0); /* the application is gone */
-		if (pfd[0].revents & POLLIN) {
-			if (!serve(ctl, buf, sizeof(buf)))
-				_exit(0);
-		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
-			_exit(0);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == pidfd)
+				_exit(0); /* the application is gone */
+			if (fd == ctl) {
+				if (ev[i].events & EPOLLIN) {
+					if (!serve(ctl, true, buf, sizeof(buf)))
+						_exit(0);
+				} else {
+					_exit(0); /* hung up */
+				}
+			} else if (ev[i].events & EPOLLIN) {
+				serve(fd, false, buf, sizeof(buf));
+			} else {
+				chan_del(fd);
+			}
 		}
 	}
 }

@@ -293,6 +293,17 @@ enum vds_op {
 	VDS_OP_UPLINK,     /* flags (VNET), segment key -> [AF_PACKET fd] */
 };
 
+/* Or'ed into the op of a request sent on the control socket: the helper
+ * keeps its reply channel after replying and serves the requests that
+ * later arrive on it (a thread's cached channel, helper.c).  Only the
+ * requests the helper answers itself may use it (vds_proto_op_cached). */
+#define VDS_OP_KEEP 0x100u
+#define VDS_OP_MASK 0xffu
+
+/* Whether requests of op may travel on a cached reply channel: those the
+ * helper answers itself, never those a runner or spawner answers. */
+bool vds_proto_op_cached(uint32_t op);
+
 #define VDS_SPAWN_MAXENV 4096
 
 #define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
@@ -339,6 +350,10 @@ int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
  * Return: bytes (0 = peer gone) or -errno; *ret_nfds set. */
 ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 		       unsigned max, unsigned *ret_nfds);
+/* As vds_proto_recv, with recvmsg flags MSG_CMSG_CLOEXEC (without it the
+ * descriptors received are inheritable) and MSG_DONTWAIT. */
+ssize_t vds_proto_recv_flags(int sock, void *buf, size_t len, int *fds,
+			     unsigned max, int flags, unsigned *ret_nfds);
 
 struct vds_helper;
 
@@ -355,6 +370,16 @@ int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
 		    const void *payload, const int *fds, unsigned nfds,
 		    struct vds_rep *rep, int *ret_fd);
 
+/* As vds_helper_call; with VDS_CALL_INHERIT the reply's descriptor is
+ * received without close-on-exec (vde_msocket without SOCK_CLOEXEC). */
+#define VDS_CALL_INHERIT 0x1u
+int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
+			const void *payload, const int *fds, unsigned nfds,
+			struct vds_rep *rep, int *ret_fd, unsigned opts);
+
+/* The calling thread's cached reply channel, or -1 (for tests). */
+int vds_helper_thread_chan(void);
+
 /* As vds_helper_call, keeping the reply channel open in *ret_chan. */
 int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 			 const void *payload, const int *fds, unsigned nfds,
@@ -366,10 +391,31 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 
 /* nsops.c: inside the helper. */
 int vds_ns_setup_user(uid_t uid, gid_t gid);
-/* Create a network namespace (and a tap named ifname in it, as flags
- * VDS_NEWSTACK_* say), bring lo up, return to base.  Return: 0/-errno. */
-int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
+/* Create a network namespace (or take ns, one made by vds_ns_make; -1:
+ * none), and a tap named ifname in it, as flags VDS_NEWSTACK_* say, bring
+ * lo up, return to base.  Return: 0/-errno (ns closed on failure). */
+int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
 		     unsigned mtu, int *ret_ns, int *ret_tap);
+/* A network namespace with lo up, made ahead of its stack; the caller is
+ * back in base_ns on return.  Return: 0/-errno. */
+int vds_ns_make(int base_ns, int *ret_ns);
+
+/* nspool.c: inside the helper, the worker process that does slow kernel
+ * work off the request path: network namespaces made ahead (a bounded
+ * pool) and descriptors whose close waits for the kernel (taps, packet
+ * sockets). */
+/* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
+ * Return: 0 or -errno (the helper then works without it). */
+int vds_nspool_start(int base_ns);
+/* A namespace made ahead, or -1 when none is ready (make one now). */
+int vds_nspool_take(void);
+/* Order what the pool lacks (after the reply to a request). */
+void vds_nspool_refill(void);
+/* Close fd, in the worker when there is one (after the helper's reply),
+ * else now. */
+void vds_nspool_discard(int fd);
+/* In a runner or spawner: close the worker's socket. */
+void vds_nspool_drop_fds(void);
 
 /* veth.c: the stack's interface as a veth whose peer is in base_ns, read
  * through an AF_PACKET socket.  Return: that socket, or -errno. */

@@ -165,24 +165,65 @@ int vds_link_choice(const char *env)
 	return -EINVAL;
 }
 
-/* vds_ns_new_stack - make the network namespace of a new stack.
- * base_ns: the helper's base namespace, where it is on return.
- * Return: 0 with *ret_ns (and *ret_tap with a tap, else -1) set, or -errno;
- * nothing stays open on failure. */
-int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
-		     unsigned mtu, int *ret_ns, int *ret_tap)
+/* make_here - unshare a new network namespace, keep it by descriptor and
+ * bring its lo up; the caller stays inside.  Return: 0 with *ret_ns, or
+ * -errno (the caller may be in the new namespace or not). */
+static int make_here(int *ret_ns)
 {
-	int ns = -1, tapfd = -1, err, back;
+	int ns, err;
 
 	err = vds_sys_unshare(CLONE_NEWNET);
 	if (err < 0)
 		return err;
 	ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
-	if (ns < 0) {
-		err = ns;
-		goto out;
-	}
+	if (ns < 0)
+		return ns;
 	err = lo_up();
+	if (err < 0) {
+		close(ns);
+		return err;
+	}
+	*ret_ns = ns;
+	return 0;
+}
+
+/* vds_ns_make - a new network namespace with lo up, kept by descriptor
+ * (a namespace made ahead of its stack, nspool.c); base_ns: where the
+ * caller is on return.  Return: 0 with *ret_ns, or -errno; nothing stays
+ * open on failure. */
+int vds_ns_make(int base_ns, int *ret_ns)
+{
+	int ns = -1, err, back;
+
+	err = make_here(&ns);
+	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (err == 0 && back < 0) {
+		close(ns);
+		err = back;
+	}
+	if (err < 0)
+		return err;
+	*ret_ns = ns;
+	return 0;
+}
+
+/* vds_ns_new_stack - make the network namespace of a new stack, or take
+ * ns, one made ahead by vds_ns_make (-1: make it now), and make its
+ * interface.  base_ns: the helper's base namespace, where it is on
+ * return.  Return: 0 with *ret_ns (and *ret_tap with a tap, else -1)
+ * set, or -errno; nothing stays open on failure (ns included). */
+int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
+		     unsigned mtu, int *ret_ns, int *ret_tap)
+{
+	int tapfd = -1, err = 0, back = 0;
+	bool inside = true; /* maybe away from base_ns */
+
+	if (ns < 0)
+		err = make_here(&ns);
+	else if (flags & VDS_NEWSTACK_TAP)
+		err = vds_sys_setns(ns, CLONE_NEWNET);
+	else
+		inside = false; /* a namespace made ahead, nothing to add */
 	if (err < 0)
 		goto out;
 	if (flags & VDS_NEWSTACK_TAP) {
@@ -204,7 +245,8 @@ int vds_ns_new_stack(int base_ns, const char *ifname, unsigned flags,
 		}
 	}
 out:
-	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (inside)
+		back = vds_sys_setns(base_ns, CLONE_NEWNET);
 	if (err == 0 && back < 0)
 		err = back;
 	if (err < 0) {

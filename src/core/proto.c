@@ -10,6 +10,14 @@
  * number of threads, and forked children of the application, can talk to
  * the helper at once without a lock and without replies crossing.  A
  * reply channel that reads end-of-file means the helper is gone.
+ *
+ * A request whose op carries VDS_OP_KEEP asks the helper to keep its reply
+ * channel: later requests of the same thread travel on that channel itself
+ * (no descriptor to pass, no socketpair to make), one at a time, and are
+ * answered there.  Only the requests the helper answers itself may do so
+ * (vds_proto_op_cached): a runner that dies before it replies must leave
+ * a channel that reads end-of-file, which a channel the helper also holds
+ * would not.
  */
 #include <errno.h>
 #include <string.h>
@@ -49,6 +57,21 @@ int vds_proto_unpack(const void *buf, size_t len, struct vds_req *req,
 	return 0;
 }
 
+/* vds_proto_op_cached - whether requests of op (VDS_OP_KEEP aside) may
+ * travel on a cached reply channel.  Return: true for NEWSTACK, DELSTACK
+ * and SOCKET. */
+bool vds_proto_op_cached(uint32_t op)
+{
+	switch (op & VDS_OP_MASK) {
+	case VDS_OP_NEWSTACK:
+	case VDS_OP_DELSTACK:
+	case VDS_OP_SOCKET:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* vds_proto_send - send one message with up to VDS_MAX_FDS descriptors.
  * Return: 0 or -errno (-EPIPE when the peer is gone). */
 int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
@@ -60,22 +83,28 @@ int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
 	ssize_t n;
 
 	if (nfds > VDS_MAX_FDS)
 		return -EINVAL;
-	if (nfds) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	if (nfds == 0) {
+		/* send(2): no message header to copy in */
+		do
+			n = send(sock, buf, len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EMSGSIZE;
 	}
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -84,12 +113,24 @@ int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
-/* vds_proto_recv - receive one message and the descriptors it carries.
- * Descriptors beyond max, and all of them on a truncated message, are
- * closed.  Return: bytes received (0 when the peer is gone) or -errno
- * (-EMSGSIZE for a truncated message). */
+/* vds_proto_recv - receive one message and the descriptors it carries,
+ * close-on-exec.  Return: as vds_proto_recv_flags. */
 ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 		       unsigned max, unsigned *ret_nfds)
+{
+	return vds_proto_recv_flags(sock, buf, len, fds, max, MSG_CMSG_CLOEXEC,
+				    ret_nfds);
+}
+
+/* vds_proto_recv_flags - receive one message and the descriptors it
+ * carries; flags: MSG_CMSG_CLOEXEC (else the descriptors are
+ * inheritable), MSG_DONTWAIT.
+ * Descriptors beyond max, and all of them on a truncated message, are
+ * closed.  Return: bytes received (0 when the peer is gone) or -errno
+ * (-EMSGSIZE for a truncated message, -EMFILE when the descriptors sent
+ * could not be received). */
+ssize_t vds_proto_recv_flags(int sock, void *buf, size_t len, int *fds,
+			     unsigned max, int flags, unsigned *ret_nfds)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VDS_MAX_FDS)];
@@ -100,12 +141,12 @@ ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
-	unsigned got = 0;
+	unsigned got = 0, total = 0;
 	ssize_t n;
 
 	*ret_nfds = 0;
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, flags & (MSG_CMSG_CLOEXEC | MSG_DONTWAIT));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -120,6 +161,7 @@ ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			total++;
 			if (got < max && !(msg.msg_flags & MSG_TRUNC))
 				fds[got++] = fd;
 			else
@@ -129,6 +171,12 @@ ssize_t vds_proto_recv(int sock, void *buf, size_t len, int *fds,
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		for (unsigned i = 0; i < got; i++)
 			close(fds[i]);
+		/* a control part cut short with room left in the buffer: the
+		 * kernel could not install the descriptors here (it closed
+		 * them): this process is out of descriptors.  A full buffer
+		 * means more descriptors than a message may carry. */
+		if (!(msg.msg_flags & MSG_TRUNC) && total < VDS_MAX_FDS)
+			return -EMFILE;
 		return -EMSGSIZE;
 	}
 	*ret_nfds = got;

@@ -297,7 +297,10 @@ VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
 		return -1;
 	}
 	req.id = stack->id;
-	err = vds_helper_call(stack->helper, &req, NULL, NULL, 0, &rep, &fd);
+	/* received close-on-exec only if the caller asked for it, as
+	 * socket(2) would make it */
+	err = vds_helper_call_opt(stack->helper, &req, NULL, NULL, 0, &rep, &fd,
+				  (type & SOCK_CLOEXEC) ? 0 : VDS_CALL_INHERIT);
 	if (err < 0) {
 		errno = -err;
 		return -1;
@@ -306,9 +309,6 @@ VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
 		errno = EBADMSG;
 		return -1;
 	}
-	/* received close-on-exec; keep it only if the caller asked for it */
-	if (!(type & SOCK_CLOEXEC))
-		fcntl(fd, F_SETFD, 0);
 	return fd;
 }
 

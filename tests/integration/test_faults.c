@@ -455,7 +455,14 @@ static void exhaust(const char *url)
 				break;
 			fails++;
 		}
-		IT_CHECKF(fails > 0 && limit < base + 64, "url \"%s\", %s: %d "
+		/* a stack without a network, or on a mem:// bridge, costs
+		 * the application no descriptor at all (the request goes on
+		 * the thread's cached channel, and a bridged member has no
+		 * port): that call may succeed at once; every other one needs
+		 * at least one */
+		IT_CHECKF((fails > 0 || (c == CALL_ADDSTACK &&
+					 (!*url || !strncmp(url, "mem://", 6)))) &&
+			  limit < base + 64, "url \"%s\", %s: %d "
 			  "failures, then %s at a limit of %d over %d in use",
 			  url, call_names[c], fails,
 			  limit < base + 64 ? "success" : "still failing",
@@ -463,9 +470,13 @@ static void exhaust(const char *url)
 		for (int i = 0; i < 3; i++)
 			IT_CHECK(limited_call(c, url, s, 4096));
 		vde_delstack(s);
-		printf("url \"%s\", %s: EMFILE with 0 to %d descriptors to "
-		       "spare, works with %d\n", url, call_names[c], fails - 1,
-		       fails);
+		if (fails == 0)
+			printf("url \"%s\", %s: needs no descriptor\n", url,
+			       call_names[c]);
+		else
+			printf("url \"%s\", %s: EMFILE with 0 to %d descriptors "
+			       "to spare, works with %d\n", url, call_names[c],
+			       fails - 1, fails);
 	}
 }
 

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_lifecycle.c - vde_addstack/vde_delstack: interfaces, names, errors. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,6 +225,242 @@ static void test_many_stacks_coexist_and_each_has_its_own_lo(void)
 		vde_delstack(s[i]);
 }
 
+/* ns_ino_of - the inode of the network namespace of a new socket of s.
+ * Return: it. */
+static ino_t ns_ino_of(struct vdestack *s)
+{
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ns;
+	struct stat st;
+
+	IT_CHECK(fd >= 0);
+	ns = ioctl(fd, SIOCGSKNS);
+	IT_CHECKF(ns >= 0, "SIOCGSKNS: %s", strerror(errno));
+	IT_CHECK(fstat(ns, &st) == 0);
+	close(ns);
+	close(fd);
+	return st.st_ino;
+}
+
+/* lo_is_up - whether lo of s is up, asked through a socket of s.
+ * Return: true if so. */
+static bool lo_is_up(struct vdestack *s)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up;
+
+	IT_CHECK(fd >= 0);
+	up = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+	close(fd);
+	return up;
+}
+
+/* pool_round - n stacks made back to back (more than a pool holds), each
+ * with its own namespace and lo up, then deleted. */
+static void pool_round(int n, const char *url)
+{
+	struct vdestack *s[16];
+	ino_t ino[16];
+
+	IT_CHECK(n <= 16);
+	for (int i = 0; i < n; i++) {
+		s[i] = it_addstack(url, NULL);
+		ino[i] = ns_ino_of(s[i]);
+		IT_CHECKF(lo_is_up(s[i]), "stack %d: lo is down", i);
+		for (int j = 0; j < i; j++)
+			IT_CHECKF(ino[j] != ino[i], "stacks %d and %d share a "
+				  "namespace", j, i);
+	}
+	for (int i = 0; i < n; i++)
+		vde_delstack(s[i]);
+}
+
+/* helper_kids - the children of the process's helper (its pool worker,
+ * and runners while commands run).  Return: their number; *ret_helper
+ * and *ret_kid (the first) set. */
+static int helper_kids(pid_t *ret_helper, pid_t *ret_kid)
+{
+	pid_t helper = it_helper_pid(0), kids[8] = { -1 };
+	int n;
+
+	IT_CHECK(helper > 0);
+	n = it_children(helper, kids, 8);
+	*ret_helper = helper;
+	*ret_kid = kids[0];
+	return n;
+}
+
+/* pool_case - in a fresh process (so a fresh helper) with
+ * VDESTACK_NSPOOL=pool: the worker is there (or not, for 0), and rounds
+ * of stacks beyond the pool all come out right. */
+static void pool_case(const char *pool, bool worker)
+{
+	pid_t helper, kid;
+	struct vdestack *first;
+
+	setenv("VDESTACK_NSPOOL", pool, 1);
+	first = it_addstack(NULL, NULL);
+	IT_CHECKF(helper_kids(&helper, &kid) == (worker ? 1 : 0),
+		  "VDESTACK_NSPOOL=%s: the helper has %d children", pool,
+		  helper_kids(&helper, &kid));
+	for (int round = 0; round < 3; round++) {
+		pool_round(10, NULL);
+		pool_round(3, "mem://pool");
+	}
+	vde_delstack(first);
+}
+
+/* test_addstack_beyond_the_namespace_pool_makes_every_stack_right -
+ * stacks made back to back empty the pool (of 1, 2 by default, 8, or no
+ * pool), are each in their own namespace with lo up, and the pool
+ * refills for the next round. */
+static void test_addstack_beyond_the_namespace_pool_makes_every_stack_right(void)
+{
+	static const struct {
+		const char *pool;
+		bool worker;
+	} sizes[] = { { "1", true }, { "", true }, { "8", true },
+		      { "0", false }, { "junk", true } };
+
+	it_require_stacks();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int status = -1;
+		pid_t pid = fork();
+
+		IT_CHECK(pid >= 0);
+		if (pid == 0) {
+			pool_case(sizes[i].pool, sizes[i].worker);
+			_exit(0);
+		}
+		IT_CHECK(waitpid(pid, &status, 0) == pid);
+		IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "VDESTACK_NSPOOL=%s: status %#x", sizes[i].pool,
+			  status);
+	}
+}
+
+/* fds_of - descriptors of process pid.  Return: their number, or -1. */
+static int fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* wait_fds - wait (bounded) for pid to hold want descriptors (at most
+ * want with at_most).  Return: the last count. */
+static int wait_fds(pid_t pid, int want, bool at_most)
+{
+	int n = fds_of(pid);
+
+	for (int64_t end = it_now_ms() + 10000;
+	     (at_most ? n > want : n != want) && it_now_ms() < end;
+	     it_sleep_ms(5))
+		n = fds_of(pid);
+	return n;
+}
+
+/* test_delstack_releases_the_interface_in_the_helper_and_its_worker - the
+ * helper keeps a copy of a stack's interface (so that the application's
+ * close is quick) and hands it to its worker at vde_delstack: afterwards
+ * neither holds anything of the stack. */
+static void test_delstack_releases_the_interface_in_the_helper_and_its_worker(void)
+{
+	struct vdestack *anchor, *s;
+	pid_t helper, worker;
+	int hfds, wfds, n;
+
+	/* on the switch, so that each stack has an interface descriptor
+	 * (a bridged one has none) */
+	setenv("VDESTACK_BRIDGE", "off", 1);
+	it_require_stacks();
+	anchor = it_addstack("mem://release", NULL);
+	IT_CHECK(helper_kids(&helper, &worker) == 1);
+	hfds = fds_of(helper);
+	/* the worker holds a namespace for a moment while it sends it */
+	wfds = fds_of(worker);
+	for (int i = 0; i < 20; i++, it_sleep_ms(5)) {
+		n = fds_of(worker);
+		wfds = n < wfds ? n : wfds;
+	}
+	IT_CHECKF(hfds > 0 && wfds > 0, "cannot read /proc/%d/fd or /proc/%d/fd",
+		  (int)helper, (int)worker);
+	for (int i = 0; i < 5; i++) {
+		s = it_addstack("mem://release", NULL);
+		/* the namespace and the interface */
+		IT_CHECKF((n = fds_of(helper)) == hfds + 2,
+			  "helper: %d descriptors with the stack, %d before", n,
+			  hfds);
+		vde_delstack(s);
+		n = wait_fds(helper, hfds, false);
+		IT_CHECKF(n == hfds, "helper: %d descriptors, %d before", n, hfds);
+		n = wait_fds(worker, wfds, true);
+		IT_CHECKF(n <= wfds, "worker: %d descriptors, %d before", n, wfds);
+	}
+	vde_delstack(anchor);
+}
+
+/* test_the_namespace_pool_worker_goes_with_the_application - an
+ * application that ends without deleting its stacks takes its helper
+ * and the helper's worker with it. */
+static void test_the_namespace_pool_worker_goes_with_the_application(void)
+{
+	pid_t pid, pids[2] = { -1, -1 };
+	int p[2], status = -1;
+
+	it_require_stacks();
+	IT_CHECK(pipe(p) == 0);
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		struct vdestack *s = it_addstack("mem://gone", NULL);
+		pid_t out[2];
+
+		(void)s;
+		if (helper_kids(&out[0], &out[1]) != 1)
+			_exit(2);
+		if (write(p[1], out, sizeof(out)) != sizeof(out))
+			_exit(3);
+		_exit(0); /* no vde_delstack */
+	}
+	close(p[1]);
+	IT_CHECK(read(p[0], pids, sizeof(pids)) == sizeof(pids));
+	close(p[0]);
+	IT_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		 WEXITSTATUS(status) == 0);
+	IT_CHECKF(it_wait_gone(pids[0], 10000), "helper %d stays", (int)pids[0]);
+	IT_CHECKF(it_wait_gone(pids[1], 10000), "worker %d stays", (int)pids[1]);
+}
+
+/* test_addstack_goes_on_when_the_pool_worker_is_killed - the helper makes
+ * the namespaces itself once its worker is gone. */
+static void test_addstack_goes_on_when_the_pool_worker_is_killed(void)
+{
+	struct vdestack *first;
+	pid_t helper, worker;
+
+	it_require_stacks();
+	first = it_addstack(NULL, NULL);
+	IT_CHECK(helper_kids(&helper, &worker) == 1);
+	IT_CHECK(kill(worker, SIGKILL) == 0);
+	IT_CHECK(it_wait_gone(worker, 10000));
+	pool_round(6, NULL);
+	pool_round(3, "mem://killed");
+	IT_CHECK(it_pid_alive(helper));
+	vde_delstack(first);
+}
+
 /* link_kind - the kind of ifname in s.  Return: "tap", "veth" or "?". */
 static const char *link_kind(struct vdestack *s, const char *ifname)
 {
@@ -377,6 +619,10 @@ static const struct it_test tests[] = {
 	T(addstack_rejects_control_characters_in_url),
 	T(failed_addstack_leaves_no_descriptor),
 	T(many_stacks_coexist_and_each_has_its_own_lo),
+	T(addstack_beyond_the_namespace_pool_makes_every_stack_right),
+	T(delstack_releases_the_interface_in_the_helper_and_its_worker),
+	T(the_namespace_pool_worker_goes_with_the_application),
+	T(addstack_goes_on_when_the_pool_worker_is_killed),
 	T(addstack_makes_the_link_vdestack_link_and_dev_net_tun_allow),
 	T(addstack_rejects_an_unknown_vdestack_link),
 	T(addstack_falls_back_to_veth_when_dev_net_tun_is_missing),

@@ -2,11 +2,16 @@
 /* test_msocket.c - vde_msocket and vde_default_stack: isolation, lo,
  * fork, threads, close-on-exec, the default stack. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,24 +206,242 @@ struct sock_thread {
 	int first_errno;
 };
 
-/* sock_thread - 50 sockets, each checked and closed. */
+/* is_socket_of - whether fd is a socket of that domain and type (so that
+ * a reply meant for another call is caught).  Return: true if so. */
+static bool is_socket_of(int fd, int domain, int type)
+{
+	int d = -1, t = -1;
+	socklen_t l = sizeof(d);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) < 0)
+		return false;
+	l = sizeof(t);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l) < 0)
+		return false;
+	return d == domain && t == type;
+}
+
+/* sock_thread - 50 sockets, each checked (domain and type) and closed. */
 static void *sock_thread(void *arg)
 {
 	struct sock_thread *t = arg;
 
 	for (int i = 0; i < 50; i++) {
-		int fd = vde_msocket(t->s, i % 2 ? AF_INET : AF_INET6,
-				     (i % 3 ? SOCK_STREAM : SOCK_DGRAM) |
-				     SOCK_CLOEXEC, 0);
+		int domain = i % 2 ? AF_INET : AF_INET6;
+		int type = i % 3 ? SOCK_STREAM : SOCK_DGRAM;
+		int fd = vde_msocket(t->s, domain, type | SOCK_CLOEXEC, 0);
 
 		if (fd < 0) {
 			if (!t->failures++)
 				t->first_errno = errno;
 			continue;
 		}
+		if (!is_socket_of(fd, domain, type) && !t->failures++)
+			t->first_errno = EBADMSG;
 		close(fd);
 	}
 	return NULL;
+}
+
+/* netns_ino - the inode of the network namespace of socket fd.
+ * Return: it (fails the test when the kernel cannot say). */
+static ino_t netns_ino(int fd)
+{
+	struct stat st;
+	int ns = ioctl(fd, SIOCGSKNS);
+
+	IT_CHECKF(ns >= 0, "SIOCGSKNS: %s", strerror(errno));
+	IT_CHECK(fstat(ns, &st) == 0);
+	close(ns);
+	return st.st_ino;
+}
+
+/* ns_of_new_socket - the namespace inode of a new socket of s.
+ * Return: it. */
+static ino_t ns_of_new_socket(struct vdestack *s)
+{
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ino_t ino;
+
+	IT_CHECK(fd >= 0);
+	ino = netns_ino(fd);
+	close(fd);
+	return ino;
+}
+
+/* test_msocket_sockets_land_in_the_stack_asked_for_when_calls_alternate -
+ * the helper stays in the last stack it made a socket in: sockets made
+ * one after the other in two stacks, and after a command and a new stack
+ * in between, are each in the namespace of their own stack. */
+static void test_msocket_sockets_land_in_the_stack_asked_for_when_calls_alternate(void)
+{
+	static const char order[] = "AABABBAABBBA";
+	struct vdestack *a, *b, *c;
+	ino_t ia, ib, ic;
+
+	it_require_stacks();
+	a = it_addstack(NULL, NULL);
+	b = it_addstack(NULL, NULL);
+	ia = ns_of_new_socket(a);
+	ib = ns_of_new_socket(b);
+	IT_CHECK(ia != ib);
+	for (const char *o = order; *o; o++) {
+		ino_t want = *o == 'A' ? ia : ib;
+
+		IT_CHECK(ns_of_new_socket(*o == 'A' ? a : b) == want);
+	}
+	IT_CHECK(vde_stackcmd(a, "/bin/true") == 0);
+	IT_CHECK(ns_of_new_socket(a) == ia);
+	c = it_addstack(NULL, NULL);
+	ic = ns_of_new_socket(c);
+	IT_CHECK(ic != ia && ic != ib);
+	IT_CHECK(ns_of_new_socket(b) == ib);
+	vde_delstack(c);
+	vde_delstack(b);
+	vde_delstack(a);
+}
+
+/* helper_ns_ino - the inode of the helper's current network namespace.
+ * Return: it, or 0 when /proc does not say (not our process). */
+static ino_t helper_ns_ino(pid_t helper)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)helper);
+	if (stat(path, &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+/* test_msocket_helper_leaves_a_deleted_stacks_namespace - after sockets
+ * in a stack, the helper sits in its namespace; deleting the stack moves
+ * it out, so that nothing keeps the deleted namespace alive. */
+static void test_msocket_helper_leaves_a_deleted_stacks_namespace(void)
+{
+	struct vdestack *s;
+	pid_t helper;
+	ino_t ino, now;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	ino = ns_of_new_socket(s);
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	now = helper_ns_ino(helper);
+	IT_CHECKF(now != 0, "cannot read /proc/%d/ns/net: %s", (int)helper,
+		  strerror(errno));
+	IT_CHECK(now == ino);
+	vde_delstack(s);
+	IT_CHECK(helper_ns_ino(helper) != ino);
+}
+
+/* fd_count_of - descriptors of process pid.  Return: their number, or -1
+ * when /proc does not say. */
+static int fd_count_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* test_msocket_thread_exit_releases_its_reply_channel - a thread that
+ * made sockets keeps a reply channel to the helper; when it exits, the
+ * application and the helper both close their ends. */
+static void test_msocket_thread_exit_releases_its_reply_channel(void)
+{
+	struct sock_thread t;
+	struct vdestack *s;
+	pthread_t th;
+	int before, hbefore, h = -1;
+	pid_t helper;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	before = it_count_fds();
+	hbefore = fd_count_of(helper);
+	IT_CHECKF(hbefore > 0, "cannot read /proc/%d/fd", (int)helper);
+	for (int round = 0; round < 3; round++) {
+		t = (struct sock_thread){ .s = s };
+		IT_CHECK(pthread_create(&th, NULL, sock_thread, &t) == 0);
+		IT_CHECK(pthread_join(th, NULL) == 0);
+		IT_CHECKF(t.failures == 0, "%d failures, first %s", t.failures,
+			  strerror(t.first_errno));
+		IT_CHECKF(it_count_fds() == before, "%d descriptors, had %d",
+			  it_count_fds(), before);
+		/* the helper closes its end when it sees the hang-up */
+		for (int64_t end = it_now_ms() + 10000; it_now_ms() < end;
+		     it_sleep_ms(5)) {
+			h = fd_count_of(helper);
+			if (h == hbefore)
+				break;
+		}
+		IT_CHECKF(h == hbefore, "helper: %d descriptors, had %d", h,
+			  hbefore);
+	}
+	vde_delstack(s);
+}
+
+/* test_msocket_parent_and_forked_child_never_share_a_reply_channel - the
+ * parent's thread has a cached reply channel when it forks; parent and
+ * child then make sockets of different kinds at the same time on the
+ * same stack, and each gets only its own. */
+static void test_msocket_parent_and_forked_child_never_share_a_reply_channel(void)
+{
+	struct vdestack *s;
+	int fd, status = -1, bad = 0;
+	pid_t pid, w = 0;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	fd = vde_msocket(s, AF_INET, SOCK_DGRAM, 0);
+	IT_CHECK(fd >= 0);
+	close(fd);
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 300; i++) {
+			fd = vde_msocket(s, AF_INET6, SOCK_STREAM, 0);
+			if (fd < 0 || !is_socket_of(fd, AF_INET6, SOCK_STREAM))
+				_exit(1);
+			close(fd);
+		}
+		vde_delstack(s);
+		_exit(0);
+	}
+	for (int i = 0; i < 300; i++) {
+		fd = vde_msocket(s, AF_INET, SOCK_DGRAM, 0);
+		if (fd < 0 || !is_socket_of(fd, AF_INET, SOCK_DGRAM))
+			bad++;
+		if (fd >= 0)
+			close(fd);
+	}
+	for (int64_t end = it_now_ms() + 30000; it_now_ms() < end; it_sleep_ms(5)) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w != 0)
+			break;
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	IT_CHECKF(bad == 0, "parent: %d bad sockets", bad);
+	IT_CHECKF(w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child: status %#x", status);
+	vde_delstack(s);
 }
 
 /* test_msocket_is_usable_from_many_threads_at_once - 8 x 50 calls. */
@@ -388,6 +611,10 @@ static const struct it_test tests[] = {
 	T(msocket_sockets_of_one_stack_talk_over_its_lo),
 	T(msocket_fd_is_inherited_by_a_forked_child),
 	T(msocket_is_usable_from_many_threads_at_once),
+	T(msocket_sockets_land_in_the_stack_asked_for_when_calls_alternate),
+	T(msocket_helper_leaves_a_deleted_stacks_namespace),
+	T(msocket_thread_exit_releases_its_reply_channel),
+	T(msocket_parent_and_forked_child_never_share_a_reply_channel),
 	T(msocket_is_close_on_exec_only_with_sock_cloexec),
 	T(msocket_reports_socket_errors),
 	T(default_stack_sends_socket_calls_to_the_stack),

@@ -156,10 +156,13 @@ static void cold_cycle(void *arg)
 	CHILD_CHECK_MSG(o != RAN_BAD, "allocation %lu: %s", c->n, what);
 	kids = unit_count_children(NULL);
 	CHILD_CHECK_MSG(kids <= 1, "%d children", kids);
-	/* a helper that started stays, with its control socket */
-	CHILD_CHECK_MSG(unit_count_fds() == fds + kids,
+	/* a helper that started stays, with its control socket, and the
+	 * thread's reply channel once a request was answered */
+	CHILD_CHECK_MSG(unit_count_fds() == fds + kids +
+			(vds_helper_thread_chan() >= 0),
 			"allocation %lu: %d fds, had %d and %d helper", c->n,
 			unit_count_fds(), fds, kids);
+	CHILD_CHECK(kids == 1 || vds_helper_thread_chan() < 0);
 	_exit(o == RAN_OK && made < c->n ? 0 : 3);
 }
 

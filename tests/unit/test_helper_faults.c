@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sched.h>
@@ -51,6 +52,10 @@ struct plan {
 	int calls;       /* matching calls since armed (atomic) */
 	int hits;        /* faults injected (atomic) */
 	int helper_checked; /* cases that could count the helper's fds */
+	pid_t app;       /* with worker_only: the test process, whose
+			  * children (the helper) are spared */
+	bool worker_only; /* the fault hits grandchildren only (the worker
+			   * of the namespace pool) */
 };
 
 static struct plan *plan;
@@ -62,6 +67,8 @@ static int inject(enum seam seam, long value, const char *path)
 	int k;
 
 	if (!plan || plan->seam != seam)
+		return 0;
+	if (plan->worker_only && (getpid() == plan->app || getppid() == plan->app))
 		return 0;
 	if (plan->match && plan->match != value)
 		return 0;
@@ -215,6 +222,12 @@ struct hcase {
 	int err;
 	bool kill;        /* the process making the call dies instead */
 	bool fake_tun;
+	bool thread;      /* the operation runs in a new thread (which has no
+			   * cached reply channel yet) */
+	bool worker_only; /* only the pool's worker meets the fault (it comes
+			   * in its own time: the test waits for it) */
+	const char *pool; /* VDESTACK_NSPOOL; NULL: "0", no worker, so that
+			   * every namespace is made by the helper itself */
 	int want;         /* errno of the operation; 0: it succeeds; -1: it
 			   * fails (returns, and the helper stays usable) */
 };
@@ -253,7 +266,11 @@ static const struct hcase cases[] = {
 	  .seam = SEAM_OPEN, .path = NS_PATH, .err = EMFILE, .want = EMFILE },
 	/* a new stack, asked of a running helper */
 	{ .name = "socketpair for a reply channel fails", .warm = true,
-	  .seam = SEAM_SOCKETPAIR, .err = ENFILE, .want = ENFILE },
+	  .thread = true, .seam = SEAM_SOCKETPAIR, .err = ENFILE,
+	  .want = ENFILE },
+	{ .name = "socketpair for a new thread's socket channel fails",
+	  .op = OP_MSOCKET, .thread = true, .seam = SEAM_SOCKETPAIR,
+	  .err = EMFILE, .want = EMFILE },
 	{ .name = "unshare of the stack's network namespace fails with ENOSPC",
 	  .warm = true, .seam = SEAM_UNSHARE, .match = CLONE_NEWNET,
 	  .err = ENOSPC, .want = ENOSPC },
@@ -273,6 +290,19 @@ static const struct hcase cases[] = {
 	{ .name = "returning to the base namespace fails", .warm = true,
 	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
 	  .want = EINVAL },
+	/* the worker of the namespace pool (nspool.c) */
+	{ .name = "the worker cannot make a namespace: the helper makes it",
+	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
+	  .match = CLONE_NEWNET, .err = ENOSPC, .want = 0 },
+	{ .name = "no worker (fork fails): the helper makes every namespace",
+	  .pool = "2", .seam = SEAM_FORK, .skip = 1, .err = EAGAIN,
+	  .want = 0 },
+	{ .name = "the worker's socketpair fails: the helper makes them",
+	  .pool = "2", .seam = SEAM_SOCKETPAIR, .skip = 1, .err = EMFILE,
+	  .want = 0 },
+	{ .name = "the worker is killed: the helper makes the namespaces",
+	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
+	  .match = CLONE_NEWNET, .kill = true, .want = 0 },
 	/* the tap (VDESTACK_LINK=tap: no veth fallback) */
 	{ .name = "/dev/net/tun missing", .url = "mem://faults", .link = "tap",
 	  .warm = true, .seam = SEAM_OPEN, .path = TUN_PATH, .err = ENOENT,
@@ -346,6 +376,8 @@ static void arm(const struct hcase *c)
 	plan->err = c->err;
 	plan->kill = c->kill;
 	plan->fake_tun = c->fake_tun;
+	plan->app = getpid();
+	plan->worker_only = c->worker_only;
 	__atomic_store_n(&plan->seam, c->seam, __ATOMIC_SEQ_CST);
 }
 
@@ -359,13 +391,58 @@ static void disarm(void)
 /* argv of vde_stackspawn: a process that ends at once, with status 0. */
 static char *const true_argv[] = { "/bin/true", NULL };
 
+static struct vdestack *op_base; /* run_op's stack (NULL-URL) */
+static int op_result;            /* run_op's outcome: 0 or an errno */
+
+/* run_op - the operation of case arg on op_base, its outcome in
+ * op_result (a thread's start routine, or called directly).
+ * Return: NULL. */
+static void *run_op(void *arg)
+{
+	const struct hcase *c = arg;
+	struct vdestack *s;
+	int result = -1, fd;
+
+	errno = 0;
+	switch (c->op) {
+	case OP_ADDSTACK:
+		s = vde_addstack((char *)c->url, NULL);
+		result = s ? 0 : errno;
+		vde_delstack(s);
+		break;
+	case OP_STACKCMD:
+		result = vde_stackcmd(op_base, "/bin/true");
+		result = result == -1 ? errno : (result ? 1000 + result : 0);
+		break;
+	case OP_MSOCKET:
+		fd = vde_msocket(op_base, AF_INET, SOCK_DGRAM, 0);
+		result = fd < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		break;
+	case OP_SPAWN:
+		fd = vde_stackspawn(op_base, true_argv, NULL);
+		result = fd < 0 ? errno : 0;
+		if (fd >= 0) {
+			int ws = -1;
+
+			if (vde_stackwait(fd, &ws) < 0 || ws != 0)
+				result = 1000;
+			close(fd);
+		}
+		break;
+	}
+	op_result = result;
+	return NULL;
+}
+
 /* run_case - in a fresh test process: (warm up), count, fail, count
  * again, recover.  Ends the process on a failed check. */
 static void run_case(void *arg)
 {
 	const struct hcase *c = arg;
 	struct vdestack *base = NULL, *s;
-	int fds, kids, hfds = -1, result = -1, fd;
+	int fds, kids, hfds = -1, result;
 	pid_t helper = -1;
 
 	disarm();
@@ -377,6 +454,7 @@ static void run_case(void *arg)
 		unsetenv("VDESTACK_BRIDGE");
 	else
 		setenv("VDESTACK_BRIDGE", "off", 1);
+	setenv("VDESTACK_NSPOOL", c->pool ? c->pool : "0", 1);
 	if (c->warm || c->op != OP_ADDSTACK) {
 		base = vde_addstack(NULL, NULL);
 		CHILD_CHECK_MSG(base, "warm-up: %s", strerror(errno));
@@ -391,35 +469,19 @@ static void run_case(void *arg)
 		hfds = unit_count_fds_of(helper);
 
 	arm(c);
-	errno = 0;
-	switch (c->op) {
-	case OP_ADDSTACK:
-		s = vde_addstack((char *)c->url, NULL);
-		result = s ? 0 : errno;
-		vde_delstack(s);
-		break;
-	case OP_STACKCMD:
-		result = vde_stackcmd(base, "/bin/true");
-		result = result == -1 ? errno : (result ? 1000 + result : 0);
-		break;
-	case OP_MSOCKET:
-		fd = vde_msocket(base, AF_INET, SOCK_DGRAM, 0);
-		result = fd < 0 ? errno : 0;
-		if (fd >= 0)
-			close(fd);
-		break;
-	case OP_SPAWN:
-		fd = vde_stackspawn(base, true_argv, NULL);
-		result = fd < 0 ? errno : 0;
-		if (fd >= 0) {
-			int ws = -1;
+	op_base = base;
+	if (c->thread) {
+		pthread_t t;
 
-			if (vde_stackwait(fd, &ws) < 0 || ws != 0)
-				result = 1000;
-			close(fd);
-		}
-		break;
+		CHILD_CHECK(pthread_create(&t, NULL, run_op, (void *)c) == 0);
+		CHILD_CHECK(pthread_join(t, NULL) == 0);
+	} else {
+		run_op((void *)c);
 	}
+	result = op_result;
+	for (int i = 0; c->worker_only && i < 5000 &&
+	     __atomic_load_n(&plan->hits, __ATOMIC_SEQ_CST) == 0; i++)
+		usleep(1000); /* the worker meets it in its own time */
 	disarm();
 
 	CHILD_CHECK_MSG(plan->hits == 1, "fault injected %d times", plan->hits);
@@ -429,8 +491,10 @@ static void run_case(void *arg)
 		CHILD_CHECK_MSG(result == c->want, "got %s, want %s",
 				strerror(result), strerror(c->want));
 	if (kids == 0 && c->want == 0) {
-		/* a helper started and stays: its control socket and itself */
-		CHILD_CHECK(unit_count_fds() == fds + 1);
+		/* a helper started and stays: its control socket and itself,
+		 * and the thread's reply channel */
+		CHILD_CHECK(vds_helper_thread_chan() >= 0);
+		CHILD_CHECK(unit_count_fds() == fds + 2);
 		CHILD_CHECK(unit_count_children(NULL) == 1);
 	} else {
 		CHILD_CHECK_MSG(unit_count_fds() == fds, "%d fds, had %d",
@@ -553,6 +617,41 @@ static void test_helper_death_gives_esrch_and_the_next_stack_gets_a_new_helper(v
 	assert_int_equal(unit_run_in_child_for(helper_dies, NULL, 15000), 0);
 }
 
+/* channel_lost - a thread's cached channel stops working while the
+ * helper lives (shut down here; the helper never drops one itself): the
+ * next calls go on a new channel, and nothing is left behind. */
+static void channel_lost(void *arg)
+{
+	struct vdestack *s;
+	int fd, fds, old;
+
+	disarm();
+	s = vde_addstack(NULL, NULL);
+	CHILD_CHECK(s);
+	fd = vde_msocket(s, AF_INET, SOCK_DGRAM, 0);
+	CHILD_CHECK(fd >= 0);
+	close(fd);
+	fds = unit_count_fds();
+	old = vds_helper_thread_chan();
+	CHILD_CHECK(old >= 0);
+	CHILD_CHECK(shutdown(old, SHUT_RDWR) == 0);
+	fd = vde_msocket(s, AF_INET6, SOCK_STREAM, 0);
+	CHILD_CHECK_MSG(fd >= 0, "%s", strerror(errno));
+	close(fd);
+	CHILD_CHECK(vds_helper_thread_chan() >= 0);
+	CHILD_CHECK(vde_stackcmd(s, "/bin/true") == 0);
+	CHILD_CHECK_MSG(unit_count_fds() == fds, "%d fds, had %d",
+			unit_count_fds(), fds);
+	vde_delstack(s);
+}
+
+/* test_a_lost_reply_channel_is_replaced_while_the_helper_lives - not
+ * ESRCH, not EIO: the request goes on a new channel. */
+static void test_a_lost_reply_channel_is_replaced_while_the_helper_lives(void **state)
+{
+	assert_int_equal(unit_run_in_child_for(channel_lost, NULL, 15000), 0);
+}
+
 /* group_setup - the shared plan page.  Return: 0, or -1. */
 static int group_setup(void **state)
 {
@@ -575,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_helper_works_with_every_seam_passing_through),
 		cmocka_unit_test(test_helper_fails_cleanly_at_each_step),
 		cmocka_unit_test(test_helper_death_gives_esrch_and_the_next_stack_gets_a_new_helper),
+		cmocka_unit_test(test_a_lost_reply_channel_is_replaced_while_the_helper_lives),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -329,9 +329,51 @@ static void test_proto_recv_on_a_bad_descriptor_is_ebadf(void **state)
 	assert_int_equal(vds_proto_send(-1, "x", 1, NULL, 0), -EBADF);
 }
 
+/* test_proto_recv_flags_without_cloexec_gives_inheritable_descriptors -
+ * and MSG_DONTWAIT on an empty socket is EAGAIN. */
+static void test_proto_recv_flags_without_cloexec_gives_inheritable_descriptors(void **state)
+{
+	int sv[2], p[2], got[1] = { -1 };
+	char buf[8];
+	unsigned n = 99;
+
+	seqpacket(sv);
+	assert_int_equal(vds_proto_recv_flags(sv[1], buf, sizeof(buf), got, 1,
+					      MSG_DONTWAIT, &n), -EAGAIN);
+	assert_int_equal(n, 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(vds_proto_send(sv[0], "y", 1, p, 1), 0);
+	assert_int_equal(vds_proto_recv_flags(sv[1], buf, sizeof(buf), got, 1,
+					      MSG_DONTWAIT, &n), 1);
+	assert_int_equal(n, 1);
+	assert_true(same_file(got[0], p[0]));
+	assert_false(fcntl(got[0], F_GETFD) & FD_CLOEXEC);
+	close(got[0]);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* test_proto_only_requests_the_helper_answers_go_on_cached_channels -
+ * NEWSTACK, DELSTACK, SOCKET (with or without VDS_OP_KEEP), never CMD or
+ * SPAWN, whose runners answer. */
+static void test_proto_only_requests_the_helper_answers_go_on_cached_channels(void **state)
+{
+	assert_true(vds_proto_op_cached(VDS_OP_NEWSTACK));
+	assert_true(vds_proto_op_cached(VDS_OP_DELSTACK));
+	assert_true(vds_proto_op_cached(VDS_OP_SOCKET | VDS_OP_KEEP));
+	assert_false(vds_proto_op_cached(VDS_OP_CMD));
+	assert_false(vds_proto_op_cached(VDS_OP_SPAWN | VDS_OP_KEEP));
+	assert_false(vds_proto_op_cached(VDS_OP_HELLO));
+	assert_false(vds_proto_op_cached(0x7f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proto_recv_flags_without_cloexec_gives_inheritable_descriptors),
+		cmocka_unit_test(test_proto_only_requests_the_helper_answers_go_on_cached_channels),
 		cmocka_unit_test(test_proto_pack_unpack_round_trip),
 		cmocka_unit_test(test_proto_pack_without_payload),
 		cmocka_unit_test(test_proto_pack_refuses_what_does_not_fit_with_e2big),

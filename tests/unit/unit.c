@@ -117,8 +117,9 @@ int unit_wait_threads(int want)
 	return unit_wait_count(unit_count_threads, want);
 }
 
-/* in_poll - whether pid is blocked in poll(2) or ppoll(2), from
- * /proc/PID/syscall.  Return: 1 yes, 0 no, -1 cannot tell. */
+/* in_poll - whether pid is blocked in poll(2), ppoll(2) or epoll_wait(2)
+ * (and its variants), from /proc/PID/syscall.
+ * Return: 1 yes, 0 no, -1 cannot tell. */
 static int in_poll(pid_t pid)
 {
 	char path[64], line[256] = "";
@@ -136,7 +137,8 @@ static int in_poll(pid_t pid)
 	fclose(f);
 	if (sscanf(line, "%ld", &nr) != 1)
 		return 0; /* "running" */
-	return nr == SYS_poll || nr == SYS_ppoll;
+	return nr == SYS_poll || nr == SYS_ppoll || nr == SYS_epoll_wait ||
+	       nr == SYS_epoll_pwait || nr == 441 /* epoll_pwait2 */;
 }
 
 /* unit_wait_idle_in_poll - wait for pid to sleep in poll, bounded.
