@@ -822,3 +822,37 @@ void it_isolate_host_network(void)
 	IT_CHECKF(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0, "lo up");
 	close(fd);
 }
+
+/* it_take_counts - see common.h. */
+struct it_counts it_take_counts(void)
+{
+	pid_t kids[16];
+
+	return (struct it_counts){
+		.fds = it_count_fds(),
+		.children = it_children(0, kids, 16),
+		.threads = it_count_threads(),
+	};
+}
+
+/* it_check_counts - see common.h. */
+void it_check_counts(const struct it_counts *before, const char *what)
+{
+	int64_t end = it_now_ms() + 10000;
+	struct it_counts now = it_take_counts();
+
+	while ((now.threads != before->threads ||
+		now.children != before->children ||
+		now.fds != before->fds) && it_now_ms() < end) {
+		it_sleep_ms(20);
+		now = it_take_counts();
+	}
+	IT_CHECKF(now.fds == before->fds, "%s: %d descriptors before, %d after",
+		  what, before->fds, now.fds);
+	IT_CHECKF(now.children == before->children,
+		  "%s: %d children before, %d after", what, before->children,
+		  now.children);
+	IT_CHECKF(now.threads == before->threads,
+		  "%s: %d threads before, %d after", what, before->threads,
+		  now.threads);
+}

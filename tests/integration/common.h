@@ -97,6 +97,19 @@ void it_require_program(const char *name);
  * that check that traffic does NOT get out; fails the test on error. */
 void it_isolate_host_network(void);
 
+/* What a leak check counts in this process. */
+struct it_counts {
+	int fds, children, threads;
+};
+
+/* Return: this process's descriptors, children and threads. */
+struct it_counts it_take_counts(void);
+
+/* Fail unless the counts are back to before (descriptors, threads and
+ * children may take a moment to go: waits up to 10 s); what names the
+ * step in the message. */
+void it_check_counts(const struct it_counts *before, const char *what);
+
 /* Return: the number of open descriptors of this process. */
 int it_count_fds(void);
 

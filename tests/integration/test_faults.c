@@ -19,45 +19,6 @@
 
 #include "common.h"
 
-struct counts {
-	int fds, children, threads;
-};
-
-/* take_counts - Return: this process's descriptors, children, threads. */
-static struct counts take_counts(void)
-{
-	pid_t kids[16];
-
-	return (struct counts){
-		.fds = it_count_fds(),
-		.children = it_children(0, kids, 16),
-		.threads = it_count_threads(),
-	};
-}
-
-/* check_counts - back to before (threads and children may take a moment
- * to go: bounded wait). */
-static void check_counts(const struct counts *before, const char *what)
-{
-	int64_t end = it_now_ms() + 10000;
-	struct counts now = take_counts();
-
-	while ((now.threads != before->threads ||
-		now.children != before->children ||
-		now.fds != before->fds) && it_now_ms() < end) {
-		it_sleep_ms(20);
-		now = take_counts();
-	}
-	IT_CHECKF(now.fds == before->fds, "%s: %d descriptors before, %d after",
-		  what, before->fds, now.fds);
-	IT_CHECKF(now.children == before->children,
-		  "%s: %d children before, %d after", what, before->children,
-		  now.children);
-	IT_CHECKF(now.threads == before->threads,
-		  "%s: %d threads before, %d after", what, before->threads,
-		  now.threads);
-}
-
 /* kill_switch - SIGKILL to a vde_switch of it_switch_start(), reaped:
  * it leaves its socket files behind, as a crash would. */
 static void kill_switch(struct it_switch *sw)
@@ -138,7 +99,7 @@ static void test_stacks_of_a_switch_gone_for_good_delete_cleanly(void)
 {
 	struct it_switch sw;
 	struct vdestack *a;
-	struct counts before;
+	struct it_counts before;
 	char url[600];
 
 	it_require_network();
@@ -146,7 +107,7 @@ static void test_stacks_of_a_switch_gone_for_good_delete_cleanly(void)
 	it_switch_start(&sw, it_tmpdir(), "sw");
 	snprintf(url, sizeof(url), "vde://%s", sw.path);
 	vde_delstack(it_addstack(url, NULL)); /* warm-up: the helper */
-	before = take_counts();
+	before = it_take_counts();
 
 	a = it_addstack(url, NULL);
 	it_config_addr(a, "vde0", "10.7.0.1/24");
@@ -157,7 +118,7 @@ static void test_stacks_of_a_switch_gone_for_good_delete_cleanly(void)
 	it_sleep_ms(2500); /* several attempts, up to the longest delay */
 	IT_CHECK(vde_stackcmd(a, "/bin/true") == 0);
 	vde_delstack(a);
-	check_counts(&before, "stack of a dead switch");
+	it_check_counts(&before, "stack of a dead switch");
 }
 
 /* last_pid - Return: the last pid written in file, or -1. */
@@ -435,7 +396,7 @@ static bool limited_call(enum call call, const char *url, struct vdestack *s,
  * nothing left behind, and everything works once the limit is raised. */
 static void exhaust(const char *url)
 {
-	struct counts before;
+	struct it_counts before;
 	int base, limit = 0;
 
 	/* warm up: the helper, and (with a network) a loop thread */
@@ -446,11 +407,11 @@ static void exhaust(const char *url)
 		int fails = 0;
 
 		base = fill_fd_holes();
-		before = take_counts();
+		before = it_take_counts();
 		for (limit = base; limit < base + 64; limit++) {
 			bool ok = limited_call(c, url, s, (rlim_t)limit);
 
-			check_counts(&before, call_names[c]);
+			it_check_counts(&before, call_names[c]);
 			if (ok)
 				break;
 			fails++;
@@ -580,7 +541,7 @@ static struct sockaddr_in loopback(uint16_t port)
 static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 {
 	struct vdestack *s, *t;
-	struct counts before;
+	struct it_counts before;
 	struct sockaddr_in peer;
 	struct pollfd pfd;
 	int peer_rx, udp_in;
@@ -595,7 +556,7 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 
 	it_require_network();
 	vde_delstack(it_addstack("mem://delete", NULL)); /* warm-up */
-	before = take_counts();
+	before = it_take_counts();
 	s = it_addstack("mem://delete", NULL);
 	it_config_addr(s, "vde0", "10.8.0.1/24");
 	t = it_addstack("mem://delete", NULL);
@@ -731,7 +692,7 @@ static void test_deleted_stack_keeps_its_sockets_as_documented(void)
 	close(peer_rx);
 	close(udp_in);
 	vde_delstack(t);
-	check_counts(&before, "deleted stack's sockets closed");
+	it_check_counts(&before, "deleted stack's sockets closed");
 }
 
 static const struct it_test tests[] = {

@@ -9,44 +9,6 @@
 
 #define CYCLES 100
 
-struct counts {
-	int fds, children, threads;
-};
-
-/* take_counts - Return: this process's descriptors, children, threads. */
-static struct counts take_counts(void)
-{
-	pid_t kids[16];
-
-	return (struct counts){
-		.fds = it_count_fds(),
-		.children = it_children(0, kids, 16),
-		.threads = it_count_threads(),
-	};
-}
-
-/* check_counts - the counts are back to before (threads may take a
- * moment to be joined: bounded wait). */
-static void check_counts(const struct counts *before, const char *what)
-{
-	int64_t end = it_now_ms() + 5000;
-	struct counts now = take_counts();
-
-	while ((now.threads != before->threads ||
-		now.children != before->children) && it_now_ms() < end) {
-		it_sleep_ms(20);
-		now = take_counts();
-	}
-	IT_CHECKF(now.fds == before->fds, "%s: %d descriptors before, %d after",
-		  what, before->fds, now.fds);
-	IT_CHECKF(now.children == before->children,
-		  "%s: %d children before, %d after", what, before->children,
-		  now.children);
-	IT_CHECKF(now.threads == before->threads,
-		  "%s: %d threads before, %d after", what, before->threads,
-		  now.threads);
-}
-
 /* cycle - create a stack on url, use it a little, delete it. */
 static void cycle(const char *url, int i)
 {
@@ -62,13 +24,13 @@ static void cycle(const char *url, int i)
 
 /* warm_up - one stack made and deleted: starts the helper.
  * Return: the counts after it. */
-static struct counts warm_up(const char *url)
+static struct it_counts warm_up(const char *url)
 {
-	struct counts c;
+	struct it_counts c;
 	pid_t kids[16];
 
 	cycle(url, 0);
-	c = take_counts();
+	c = it_take_counts();
 	IT_CHECKF(c.children == 1, "after the warm-up: %d children, want the "
 		  "helper only", it_children(0, kids, 16));
 	return c;
@@ -77,33 +39,33 @@ static struct counts warm_up(const char *url)
 /* test_create_delete_cycles_without_url_leak_nothing */
 static void test_create_delete_cycles_without_url_leak_nothing(void)
 {
-	struct counts before;
+	struct it_counts before;
 
 	it_require_stacks();
 	before = warm_up(NULL);
 	for (int i = 0; i < CYCLES; i++)
 		cycle(NULL, i);
-	check_counts(&before, "NULL url");
+	it_check_counts(&before, "NULL url");
 }
 
 /* test_create_delete_cycles_with_a_null_network_leak_nothing - null://:
  * an interface (tap or veth) and a libvdeplug backend each time */
 static void test_create_delete_cycles_with_a_null_network_leak_nothing(void)
 {
-	struct counts before;
+	struct it_counts before;
 
 	it_require_network();
 	before = warm_up("null://");
 	for (int i = 0; i < CYCLES; i++)
 		cycle("null://", i);
-	check_counts(&before, "null://");
+	it_check_counts(&before, "null://");
 }
 
 /* test_create_delete_cycles_with_a_hub_leak_nothing - hub:// opened and
  * closed by the library each time */
 static void test_create_delete_cycles_with_a_hub_leak_nothing(void)
 {
-	struct counts before;
+	struct it_counts before;
 	char url[600];
 
 	it_require_network();
@@ -111,20 +73,20 @@ static void test_create_delete_cycles_with_a_hub_leak_nothing(void)
 	before = warm_up(url);
 	for (int i = 0; i < CYCLES / 4; i++)
 		cycle(url, i);
-	check_counts(&before, "hub://");
+	it_check_counts(&before, "hub://");
 }
 
 /* test_create_delete_cycles_with_a_stream_leak_nothing - the command is
  * reaped each time */
 static void test_create_delete_cycles_with_a_stream_leak_nothing(void)
 {
-	struct counts before;
+	struct it_counts before;
 
 	it_require_network();
 	before = warm_up("=/bin/cat");
 	for (int i = 0; i < CYCLES / 5; i++)
 		cycle("=/bin/cat", i);
-	check_counts(&before, "=/bin/cat");
+	it_check_counts(&before, "=/bin/cat");
 }
 
 /* test_stacks_alive_at_once_share_one_helper_task - the helper is one
@@ -133,7 +95,7 @@ static void test_stacks_alive_at_once_share_one_helper_task(void)
 {
 	enum { N = 40 };
 	struct vdestack *s[N];
-	struct counts before, during;
+	struct it_counts before, during;
 	char path[64];
 	pid_t helper;
 	FILE *f;
@@ -143,7 +105,7 @@ static void test_stacks_alive_at_once_share_one_helper_task(void)
 	before = warm_up(NULL);
 	for (int i = 0; i < N; i++)
 		s[i] = it_addstack(NULL, NULL);
-	during = take_counts();
+	during = it_take_counts();
 	IT_CHECKF(during.children == 1, "%d children with %d stacks",
 		  during.children, N);
 	helper = it_helper_pid(0);
@@ -162,7 +124,7 @@ static void test_stacks_alive_at_once_share_one_helper_task(void)
 		  during.threads, N);
 	for (int i = 0; i < N; i++)
 		vde_delstack(s[i]);
-	check_counts(&before, "40 stacks");
+	it_check_counts(&before, "40 stacks");
 }
 
 static const struct it_test tests[] = {

@@ -16,45 +16,6 @@
 
 #include "common.h"
 
-struct counts {
-	int fds, children, threads;
-};
-
-/* take_counts - Return: this process's descriptors, children, threads. */
-static struct counts take_counts(void)
-{
-	pid_t kids[16];
-
-	return (struct counts){
-		.fds = it_count_fds(),
-		.children = it_children(0, kids, 16),
-		.threads = it_count_threads(),
-	};
-}
-
-/* check_counts - back to before (threads may take a moment to be joined:
- * bounded wait). */
-static void check_counts(const struct counts *before, const char *what)
-{
-	int64_t end = it_now_ms() + 10000;
-	struct counts now = take_counts();
-
-	while ((now.threads != before->threads ||
-		now.children != before->children ||
-		now.fds != before->fds) && it_now_ms() < end) {
-		it_sleep_ms(20);
-		now = take_counts();
-	}
-	IT_CHECKF(now.fds == before->fds, "%s: %d descriptors before, %d after",
-		  what, before->fds, now.fds);
-	IT_CHECKF(now.children == before->children,
-		  "%s: %d children before, %d after", what, before->children,
-		  now.children);
-	IT_CHECKF(now.threads == before->threads,
-		  "%s: %d threads before, %d after", what, before->threads,
-		  now.threads);
-}
-
 /* scaled - n scaled by VDESTACK_TEST_SCALE (percent, default 100).
  * Return: the count, at least 1. */
 static long scaled(long n)
@@ -103,17 +64,17 @@ static int64_t cycles(const char *url, long n)
 static void test_ten_thousand_create_delete_cycles_leave_nothing_behind(void)
 {
 	long n_empty = scaled(9000), n_mem = scaled(1000);
-	struct counts before;
+	struct it_counts before;
 	int64_t t_empty, t_mem;
 
 	it_require_network();
 	vde_delstack(it_addstack("", NULL));
 	vde_delstack(it_addstack("mem://cycles", NULL));
-	before = take_counts();
+	before = it_take_counts();
 	t_empty = cycles("", n_empty);
-	check_counts(&before, "empty URL");
+	it_check_counts(&before, "empty URL");
 	t_mem = cycles("mem://cycles", n_mem);
-	check_counts(&before, "mem://");
+	it_check_counts(&before, "mem://");
 	printf("%ld cycles without network in %lld ms, %ld on mem:// in %lld "
 	       "ms; %d descriptors, %d children, %d threads before and "
 	       "after\n", n_empty, (long long)t_empty, n_mem,
@@ -179,14 +140,14 @@ static void test_sixty_four_threads_make_sockets_and_run_commands_on_shared_stac
 	struct vdestack *s[STACKS];
 	struct worker w[THREADS];
 	pthread_t th[THREADS];
-	struct counts before;
+	struct it_counts before;
 	long rounds = scaled(50);
 	int sockets = 0, commands = 0;
 	int64_t t0;
 
 	it_require_network();
 	vde_delstack(it_addstack("mem://threads", NULL));
-	before = take_counts();
+	before = it_take_counts();
 	for (int i = 0; i < STACKS; i++)
 		s[i] = it_addstack(i < 2 ? "" : "mem://threads", NULL);
 	t0 = it_now_ms();
@@ -203,7 +164,7 @@ static void test_sixty_four_threads_make_sockets_and_run_commands_on_shared_stac
 	}
 	for (int i = 0; i < STACKS; i++)
 		vde_delstack(s[i]);
-	check_counts(&before, "64 threads");
+	it_check_counts(&before, "64 threads");
 	printf("%d threads on %d stacks: %d sockets, %d commands in %lld ms\n",
 	       THREADS, STACKS, sockets, commands,
 	       (long long)(it_now_ms() - t0));
@@ -236,13 +197,13 @@ static void test_many_stacks_on_one_segment_stream_tcp_with_every_byte_checked(v
 	struct vdestack *s[STACKS];
 	struct pair p[STACKS];
 	pthread_t th[STACKS];
-	struct counts before;
+	struct it_counts before;
 	size_t bytes = (size_t)scaled(16 << 20);
 	int64_t t0;
 
 	it_require_network();
 	vde_delstack(it_addstack("mem://many", NULL));
-	before = take_counts();
+	before = it_take_counts();
 	for (int i = 0; i < STACKS; i++) {
 		char cidr[32];
 
@@ -265,7 +226,7 @@ static void test_many_stacks_on_one_segment_stream_tcp_with_every_byte_checked(v
 	       (long long)(it_now_ms() - t0));
 	for (int i = 0; i < STACKS; i++)
 		vde_delstack(s[i]);
-	check_counts(&before, "32 stacks");
+	it_check_counts(&before, "32 stacks");
 }
 
 static const struct it_test tests[] = {
