@@ -182,33 +182,38 @@ static void test_alloc_failure_on_a_vdeplug_hub_is_clean(void **state)
 	assert_int_equal(unit_run_in_child(hub_case, NULL), 0);
 }
 
-/* switch_case - vde:// on a vde_switch started here (it dies with this
- * process). */
+/* switch_case - vde:// on a vde_switch started here, in the foreground
+ * (its -d would fork a daemon that outlives the test): its console is a
+ * pipe held by this process, so it also ends when this process does. */
 static void switch_case(void *arg)
 {
 	char path[128], ctl[160], url[160];
+	int in[2];
 	pid_t sw;
 
 	snprintf(path, sizeof(path), "%s/sw", tmpdir());
 	snprintf(ctl, sizeof(ctl), "%s/ctl", path);
+	CHILD_CHECK(pipe2(in, O_CLOEXEC) == 0);
 	sw = fork();
 	CHILD_CHECK(sw >= 0);
 	if (sw == 0) {
 		int null = open("/dev/null", O_RDWR);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
 		dup2(null, 1);
 		dup2(null, 2);
-		/* -d: no console on stdin; the test's end kills it */
 		execlp("vde_switch", "vde_switch", "-f", "/dev/null", "-s",
-		       path, "-d", (char *)NULL);
+		       path, (char *)NULL);
 		_exit(127);
 	}
+	close(in[0]);
 	for (int i = 0; i < UNIT_WAIT_MS / 10 && access(ctl, F_OK); i++)
 		usleep(10000);
 	CHILD_CHECK_MSG(access(ctl, F_OK) == 0, "no %s", ctl);
 	snprintf(url, sizeof(url), "vde://%s", path);
 	fault_every_allocation(url);
+	close(in[1]);
 	kill(sw, SIGKILL);
 	waitpid(sw, NULL, 0);
 	rm_dir();
