@@ -210,6 +210,7 @@ static int helper_start(struct vds_helper **ret)
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		vds_free(h); /* the application's, not the helper's */
 		vds_helper_main(sv[1], uid, gid, parent);
 	}
 	close(sv[1]);
@@ -255,8 +256,13 @@ int vds_helper_get(struct vds_helper **ret)
 		current = NULL; /* its owner of the reference is mark_dead */
 	if (current && current->owner != getpid()) {
 		/* a forked child: its new stacks get a helper of its own, which
-		 * dies with it; the parent's stays with the inherited stacks */
+		 * dies with it; the parent's stays with the inherited stacks,
+		 * which hold their own references to it (current's goes) */
+		struct vds_helper *old = current;
+
 		current = NULL;
+		if (--old->refs == 0)
+			helper_free(old); /* the child's copy: its descriptor */
 	}
 	if (!current)
 		err = helper_start(&current);
@@ -1139,6 +1145,7 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 		_exit(127);
 	}
 	close(report[1]);
+	vds_free(argv); /* the block of argv and envp (do_spawn's vec) */
 	n = read(report[0], &e, sizeof(e));
 	if (n == sizeof(e)) {
 		waitpid(pid, NULL, 0);

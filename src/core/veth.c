@@ -66,39 +66,43 @@
 static unsigned peer_counter; /* names the peers: vdsp0, vdsp1... */
 
 /* vds_rtnl_call - send one rtnetlink request (NLM_F_ACK set here) on a
- * new socket of the current namespace and wait for its answer.
+ * new socket of the current namespace and wait for its answer.  No
+ * allocation (a plain socket, not libmnl's mnl_socket): the helper may be
+ * ended at any point, with nothing of its own in flight.
  * Return: 0 or the kernel's -errno. */
 int vds_rtnl_call(struct nlmsghdr *nlh)
 {
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t salen = sizeof(sa);
 	char buf[8192];
-	struct mnl_socket *nl;
-	unsigned portid;
 	ssize_t n;
-	int err;
+	int fd, err;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = (unsigned)time(NULL);
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	fd = vds_sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
 		err = -errno;
 		goto out;
 	}
-	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0) {
 		err = -errno;
 		goto out;
 	}
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		err = -errno;
 		goto out;
 	}
-	err = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL) < 0 ?
+	err = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, sa.nl_pid, NULL, NULL) < 0 ?
 	      -errno : 0;
 out:
-	mnl_socket_close(nl);
+	close(fd);
 	return err;
 }
 
