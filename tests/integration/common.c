@@ -157,6 +157,25 @@ int it_count_fds(void)
 	return count_dir("/proc/self/fd", true);
 }
 
+/* it_count_fds_of - see common.h. */
+int it_count_fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* it_count_threads - Return: threads of this process. */
 int it_count_threads(void)
 {
@@ -786,8 +805,8 @@ int it_main(int argc, char **argv, const struct it_test *tests, size_t n)
 	return skipped == (int)n ? IT_SKIP : 0;
 }
 
-/* write_proc - write text to a /proc file.  Return: true on success. */
-static bool write_proc(const char *path, const char *text)
+/* it_write_file - see common.h. */
+bool it_write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -811,10 +830,10 @@ void it_isolate_host_network(void)
 	IT_CHECKF(it_count_threads() == 1, "%d threads", it_count_threads());
 	IT_CHECKF(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0, "unshare");
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	IT_CHECK(write_proc("/proc/self/uid_map", map));
-	IT_CHECK(write_proc("/proc/self/setgroups", "deny"));
+	IT_CHECK(it_write_file("/proc/self/uid_map", map));
+	IT_CHECK(it_write_file("/proc/self/setgroups", "deny"));
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	IT_CHECK(write_proc("/proc/self/gid_map", map));
+	IT_CHECK(it_write_file("/proc/self/gid_map", map));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	IT_CHECK(fd >= 0);
 	IT_CHECK(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0);

@@ -116,6 +116,14 @@ int it_count_fds(void);
 /* Return: the number of threads of this process. */
 int it_count_threads(void);
 
+/* Return: the open descriptors of process pid, or -1 when /proc does not
+ * say (the process is gone, or not ours to look at). */
+int it_count_fds_of(pid_t pid);
+
+/* Write text to the file path (a /proc or /sys file, a configuration).
+ * Return: true when all of it was written. */
+bool it_write_file(const char *path, const char *text);
+
 /* Children of process pid (every thread's), at most max in out.
  * Return: how many there are (may exceed max). */
 int it_children(pid_t pid, pid_t *out, int max);

@@ -339,35 +339,16 @@ static void test_addstack_beyond_the_namespace_pool_makes_every_stack_right(void
 	}
 }
 
-/* fds_of - descriptors of process pid.  Return: their number, or -1. */
-static int fds_of(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* wait_fds - wait (bounded) for pid to hold want descriptors (at most
  * want with at_most).  Return: the last count. */
 static int wait_fds(pid_t pid, int want, bool at_most)
 {
-	int n = fds_of(pid);
+	int n = it_count_fds_of(pid);
 
 	for (int64_t end = it_now_ms() + 10000;
 	     (at_most ? n > want : n != want) && it_now_ms() < end;
 	     it_sleep_ms(5))
-		n = fds_of(pid);
+		n = it_count_fds_of(pid);
 	return n;
 }
 
@@ -387,11 +368,11 @@ static void test_delstack_releases_the_interface_in_the_helper_and_its_worker(vo
 	it_require_stacks();
 	anchor = it_addstack("mem://release", NULL);
 	IT_CHECK(helper_kids(&helper, &worker) == 1);
-	hfds = fds_of(helper);
+	hfds = it_count_fds_of(helper);
 	/* the worker holds a namespace for a moment while it sends it */
-	wfds = fds_of(worker);
+	wfds = it_count_fds_of(worker);
 	for (int i = 0; i < 20; i++, it_sleep_ms(5)) {
-		n = fds_of(worker);
+		n = it_count_fds_of(worker);
 		wfds = n < wfds ? n : wfds;
 	}
 	IT_CHECKF(hfds > 0 && wfds > 0, "cannot read /proc/%d/fd or /proc/%d/fd",
@@ -399,7 +380,7 @@ static void test_delstack_releases_the_interface_in_the_helper_and_its_worker(vo
 	for (int i = 0; i < 5; i++) {
 		s = it_addstack("mem://release", NULL);
 		/* the namespace and the interface */
-		IT_CHECKF((n = fds_of(helper)) == hfds + 2,
+		IT_CHECKF((n = it_count_fds_of(helper)) == hfds + 2,
 			  "helper: %d descriptors with the stack, %d before", n,
 			  hfds);
 		vde_delstack(s);
@@ -528,19 +509,6 @@ static void test_addstack_rejects_an_unknown_vdestack_link(void)
 	unsetenv("VDESTACK_LINK");
 }
 
-/* write_proc - write text to a /proc file.  Return: true on success. */
-static bool write_proc(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok;
-}
-
 /* hidden_tun_child - in a user and mount namespace of its own, with a
  * tmpfs over /dev/net: stacks with a network get a veth link and talk
  * over a hub; VDESTACK_LINK=tap fails with ENOENT.  Exits 0 on success,
@@ -556,11 +524,11 @@ static void hidden_tun_child(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		_exit(IT_SKIP);
 	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	write_proc("/proc/self/setgroups", "deny");
-	if (!write_proc("/proc/self/uid_map", map))
+	it_write_file("/proc/self/setgroups", "deny");
+	if (!it_write_file("/proc/self/uid_map", map))
 		_exit(IT_SKIP);
 	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	if (!write_proc("/proc/self/gid_map", map) ||
+	if (!it_write_file("/proc/self/gid_map", map) ||
 	    mount("none", "/dev/net", "tmpfs", 0, "mode=0755") < 0)
 		_exit(IT_SKIP);
 	IT_CHECKF(!it_exists("/dev/net/tun"), "/dev/net/tun still there");

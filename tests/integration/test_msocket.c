@@ -336,26 +336,6 @@ static void test_msocket_helper_leaves_a_deleted_stacks_namespace(void)
 	IT_CHECK(helper_ns_ino(helper) != ino);
 }
 
-/* fd_count_of - descriptors of process pid.  Return: their number, or -1
- * when /proc does not say. */
-static int fd_count_of(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* test_msocket_thread_exit_releases_its_reply_channel - a thread that
  * made sockets keeps a reply channel to the helper; when it exits, the
  * application and the helper both close their ends. */
@@ -372,7 +352,7 @@ static void test_msocket_thread_exit_releases_its_reply_channel(void)
 	helper = it_helper_pid(0);
 	IT_CHECK(helper > 0);
 	before = it_count_fds();
-	hbefore = fd_count_of(helper);
+	hbefore = it_count_fds_of(helper);
 	IT_CHECKF(hbefore > 0, "cannot read /proc/%d/fd", (int)helper);
 	for (int round = 0; round < 3; round++) {
 		t = (struct sock_thread){ .s = s };
@@ -385,7 +365,7 @@ static void test_msocket_thread_exit_releases_its_reply_channel(void)
 		/* the helper closes its end when it sees the hang-up */
 		for (int64_t end = it_now_ms() + 10000; it_now_ms() < end;
 		     it_sleep_ms(5)) {
-			h = fd_count_of(helper);
+			h = it_count_fds_of(helper);
 			if (h == hbefore)
 				break;
 		}

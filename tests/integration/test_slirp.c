@@ -502,19 +502,6 @@ static void test_slirp_dhcp_server_offers_the_first_address(void)
 
 #define DNS_NAME "vdestack-test.example"
 
-/* write_file - text into path.  Return: true on success. */
-static bool write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text);
-}
-
 /* own_namespaces - move this (single-threaded) test process into a user,
  * mount and network namespace of its own, with lo up and a resolv.conf
  * naming 127.0.0.1 and ::1 bind-mounted on /etc/resolv.conf: libslirp,
@@ -536,11 +523,11 @@ static void own_namespaces(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0)
 		it_skip("cannot unshare user, mount and network namespaces: %s",
 			strerror(errno));
-	IT_CHECK(write_file("/proc/self/setgroups", "deny"));
+	IT_CHECK(it_write_file("/proc/self/setgroups", "deny"));
 	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
-	IT_CHECK(write_file("/proc/self/uid_map", map));
+	IT_CHECK(it_write_file("/proc/self/uid_map", map));
 	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
-	IT_CHECK(write_file("/proc/self/gid_map", map));
+	IT_CHECK(it_write_file("/proc/self/gid_map", map));
 	IT_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
 	IT_CHECKF(mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) == 0,
 		  "bind-mount %s on /etc/resolv.conf", conf);
