@@ -108,6 +108,11 @@ int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
+	/* ETOOMANYREFS: the user already has as many descriptors in flight
+	 * as RLIMIT_NOFILE allows (the kernel counts them against it): to
+	 * the caller, the descriptor limit it hit */
+	if (n < 0 && errno == ETOOMANYREFS)
+		return -EMFILE;
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
