@@ -39,7 +39,9 @@
  * Seccomp: every loop thread installs the pump's filter (sandbox.c) when
  * it starts, unless VDESTACK_PUMP_SECCOMP=0 was in the environment then.
  * The few stacks whose backend starts programs from its loop (libslirp's
- * cmdfwd=) take their loops from a second pool, of the same size, whose
+ * cmdfwd=; libvdeplug plugins that may exec when a reconnection opens
+ * them again, such as cmd://) take their loops from a second pool, of the
+ * same size, whose
  * threads have no filter; no stack of the first pool ever shares a thread
  * with them.  A filter that cannot be installed (an architecture the
  * filter does not know, a kernel without seccomp) leaves the loop as it
