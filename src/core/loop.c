@@ -41,9 +41,8 @@
  * The few stacks whose backend starts programs from its loop (libslirp's
  * cmdfwd=; libvdeplug plugins that may exec when a reconnection opens
  * them again, such as cmd://) take their loops from a second pool, of the
- * same size, whose
- * threads have no filter; no stack of the first pool ever shares a thread
- * with them.  A filter that cannot be installed (an architecture the
+ * same size, whose threads have no filter; no stack of the first pool
+ * ever shares a thread with them.  A filter that cannot be installed (an architecture the
  * filter does not know, a kernel without seccomp) leaves the loop as it
  * was: the filter is a second line, the pump works without it.
  */
