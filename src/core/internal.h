@@ -409,8 +409,15 @@ int vds_ns_make(int base_ns, int *ret_ns);
 int vds_nspool_start(int base_ns);
 /* A namespace made ahead, or -1 when none is ready (make one now). */
 int vds_nspool_take(void);
-/* Order what the pool lacks (after the reply to a request). */
+/* Note that the pool lacks namespaces (after the reply to a request). */
 void vds_nspool_refill(void);
+/* How long the helper waits without a request before it orders what the
+ * pool lacks. */
+#define VDS_NSPOOL_QUIET_MS 1
+/* Whether the pool lacks namespaces not yet ordered. */
+bool vds_nspool_due(void);
+/* The helper was idle VDS_NSPOOL_QUIET_MS: the pool's orders go out. */
+void vds_nspool_idle(void);
 /* Close fd, in the worker when there is one (after the helper's reply),
  * else now. */
 void vds_nspool_discard(int fd);

@@ -48,6 +48,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -279,10 +280,14 @@ static void *loop_thread(void *arg)
 		    vds_now_us() < busy_until)
 			timeout = 0;
 		n = epoll_wait(loop->epfd, ev, VDS_LOOP_EVENTS, timeout);
-		if (n > 0)
+		if (n > 0) {
 			busy_until = vds_now_us() + VDS_LOOP_BUSY_US;
-		else if (n == 0 && timeout == 0 && vds_now_us() >= busy_until)
-			busy_until = 0;
+		} else if (n == 0 && timeout == 0) {
+			if (vds_now_us() >= busy_until)
+				busy_until = 0;
+			else /* a thread this loop woke may wait for this CPU */
+				sched_yield();
+		}
 
 		for (int i = 0; i < n; i++) {
 			struct vds_watch *w = ev[i].data.ptr;
