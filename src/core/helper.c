@@ -662,7 +662,7 @@ struct slot {
 		   * application's close is then not the last one, whose
 		   * wait for the kernel the worker takes at DELSTACK */
 	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
-	unsigned peer; /* that peer (vds_veth_cut), when bridge >= 0 */
+	unsigned peer; /* that peer's ifindex (vds_veth_cut), when bridge >= 0 */
 };
 
 static struct slot *slots;
@@ -799,7 +799,8 @@ static int newstack_joined(const struct vds_req *req, const char *payload,
 			   int *ret_ns, unsigned *ret_peer)
 {
 	size_t at = strlen(payload) + 1;
-	int br, err;
+	unsigned spare;
+	int br, err, ns;
 
 	if (at >= req->len)
 		return -EBADMSG; /* no key, or an empty one */
@@ -808,8 +809,13 @@ static int newstack_joined(const struct vds_req *req, const char *payload,
 		return br;
 	if (vds_bridge_full(br))
 		return -EXFULL;
-	err = vds_ns_new_joined(base_ns, payload, vds_bridge_ifindex(br),
-				(unsigned)req->arg[1], ret_ns, ret_peer);
+	spare = 0;
+	ns = vds_nspool_take_spare(payload, &spare);
+	if (ns < 0)
+		ns = vds_nspool_take();
+	err = vds_ns_new_joined(base_ns, ns, spare, payload,
+				vds_bridge_ifindex(br), (unsigned)req->arg[1],
+				ret_ns, ret_peer);
 	if (err < 0)
 		return err; /* an empty new bridge goes after the reply */
 	vds_bridge_hold(br);

@@ -409,6 +409,9 @@ int vds_ns_make(int base_ns, int *ret_ns);
 int vds_nspool_start(int base_ns);
 /* A namespace made ahead, or -1 when none is ready (make one now). */
 int vds_nspool_take(void);
+/* One made ahead with ifname a veth whose peer (*ret_peer) waits in the
+ * base namespace, or -1 (take a plain one then). */
+int vds_nspool_take_spare(const char *ifname, unsigned *ret_peer);
 /* Note that the pool lacks namespaces (after the reply to a request). */
 void vds_nspool_refill(void);
 /* How long the helper waits without a request before it orders what the
@@ -429,10 +432,17 @@ void vds_nspool_drop_fds(void);
 int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 		 unsigned mtu);
 
-/* nsops.c: as vds_ns_new_stack, the interface a veth whose peer is a port
- * of bridge master in base_ns (no descriptor for it).  Return: 0/-errno. */
-int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
-		      unsigned mtu, int *ret_ns, unsigned *ret_peer);
+/* nsops.c: as vds_ns_new_stack (ns: made ahead, or -1; spare: its
+ * interface's peer when made by vds_ns_make_spare, else 0), the interface
+ * a veth whose peer is a port of bridge master in base_ns (no descriptor
+ * for it).  *ret_peer: the peer's ifindex.  Return: 0/-errno. */
+int vds_ns_new_joined(int base_ns, int ns, unsigned spare, const char *ifname,
+		      unsigned master, unsigned mtu, int *ret_ns,
+		      unsigned *ret_peer);
+/* nsops.c: as vds_ns_make, with ifname a veth whose peer (*ret_peer, its
+ * ifindex) waits down in base_ns.  Return: 0/-errno. */
+int vds_ns_make_spare(int base_ns, const char *ifname, int *ret_ns,
+		      unsigned *ret_peer);
 
 struct nlmsghdr;
 /* veth.c: one rtnetlink request in the current namespace, acknowledged.
@@ -440,12 +450,21 @@ struct nlmsghdr;
 int vds_rtnl_call(struct nlmsghdr *nlh);
 /* veth.c: the stack's interface ifname in stack_ns as a veth whose peer
  * is born up, in the current (base) namespace, as a port of bridge
- * master; *ret_peer names the peer for vds_veth_cut().
+ * master; *ret_peer: the peer's ifindex, for vds_veth_cut().
  * Return: 0 or -errno. */
 int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 		  unsigned mtu, unsigned *ret_peer);
-/* veth.c: take the peer of a joined stack down (its namespace may live
- * on, held by sockets): the stack is cut off from the bridge both ways.
+/* veth.c: made ahead of a stack that joins a bridge: ifname in stack_ns
+ * (default MTU, down) as a veth whose peer (*ret_peer: its ifindex) waits
+ * down, with no master, in the current (base) namespace.
+ * Return: 0 or -errno. */
+int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer);
+/* veth.c: the spare peer (ifindex) up as a port of bridge master.
+ * Return: 0 or -errno (-EXFULL from a full bridge). */
+int vds_veth_enslave(unsigned peer, unsigned master);
+/* veth.c: disable the bridge port of a joined stack's peer (ifindex; its
+ * namespace may live on, held by sockets): the stack is cut off from the
+ * bridge both ways.
  * Return: 0 or -errno. */
 int vds_veth_cut(unsigned peer);
 /* veth.c: an uplink from bridge master (in base_ns) to an AF_PACKET

@@ -261,30 +261,60 @@ out:
 	return 0;
 }
 
-/* vds_ns_new_joined - make the network namespace of a new stack whose
- * interface ifname is a veth with its peer a port of bridge master in
- * base_ns (veth.c), where the helper is on return.
- * Return: 0 with *ret_ns set, or -errno; nothing stays on failure. */
-int vds_ns_new_joined(int base_ns, const char *ifname, unsigned master,
-		      unsigned mtu, int *ret_ns, unsigned *ret_peer)
+/* vds_ns_make_spare - as vds_ns_make, with the interface ifname already
+ * in the namespace: a veth whose peer waits, down, in base_ns to join a
+ * bridge (vds_veth_spare).  Return: 0 with *ret_ns and *ret_peer (the
+ * peer's ifindex), or -errno; nothing stays on failure. */
+int vds_ns_make_spare(int base_ns, const char *ifname, int *ret_ns,
+		      unsigned *ret_peer)
 {
-	int ns = -1, err, back;
+	int ns, err;
 
-	err = vds_sys_unshare(CLONE_NEWNET);
+	err = vds_ns_make(base_ns, &ns);
 	if (err < 0)
 		return err;
-	ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
-	if (ns < 0) {
-		err = ns;
-		goto out;
+	err = vds_veth_spare(ns, ifname, ret_peer);
+	if (err < 0) {
+		close(ns); /* the pair, if any, goes with it */
+		return err;
 	}
-	err = lo_up();
-out:
-	back = vds_sys_setns(base_ns, CLONE_NEWNET);
-	if (err == 0 && back < 0)
-		err = back;
-	if (err == 0)
+	*ret_ns = ns;
+	return 0;
+}
+
+/* vds_ns_new_joined - make the network namespace of a new stack, or take
+ * ns, one made ahead (-1: make it now; spare: the ifindex of the peer of
+ * its interface when it was made by vds_ns_make_spare, else 0), whose
+ * interface ifname is a veth with its peer a port of bridge master in
+ * base_ns (veth.c), where the helper is on return.
+ * Return: 0 with *ret_ns set, or -errno; nothing stays on failure (ns
+ * included). */
+int vds_ns_new_joined(int base_ns, int ns, unsigned spare, const char *ifname,
+		      unsigned master, unsigned mtu, int *ret_ns,
+		      unsigned *ret_peer)
+{
+	int err = 0, back;
+
+	if (ns < 0) {
+		spare = 0;
+		err = make_here(&ns);
+		back = vds_sys_setns(base_ns, CLONE_NEWNET);
+		if (err == 0 && back < 0)
+			err = back;
+	} else if (spare && mtu) {
+		err = vds_sys_setns(ns, CLONE_NEWNET);
+		if (err == 0)
+			err = set_mtu(ifname, mtu);
+		back = vds_sys_setns(base_ns, CLONE_NEWNET);
+		if (err == 0 && back < 0)
+			err = back;
+	}
+	if (err == 0 && spare) {
+		err = vds_veth_enslave(spare, master);
+		*ret_peer = spare;
+	} else if (err == 0) {
 		err = vds_veth_join(ns, ifname, master, mtu, ret_peer);
+	}
 	if (err < 0) {
 		if (ns >= 0)
 			close(ns);

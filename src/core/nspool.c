@@ -13,40 +13,51 @@
  * (synchronize_net) even on a persistent tap.  Neither needs to happen on
  * the request path, and neither can happen in parallel inside the helper,
  * which is single-threaded (its runners rely on PR_SET_PDEATHSIG).  So the
- * helper forks one worker when it starts, joined by a SOCK_SEQPACKET pair,
- * and waits for its first message, sent once it has closed everything of
- * the helper's (until then it holds the helper's control socket, whose
- * hang-up tells the application that the helper died):
+ * helper forks one worker when it starts, joined by two SOCK_SEQPACKET
+ * pairs, and waits for its first message, sent once it has closed
+ * everything of the helper's (until then it holds the helper's control
+ * socket, whose hang-up tells the application that the helper died):
  *
- *  - the helper orders namespaces (struct order, one per namespace); the
- *    worker makes each with vds_ns_make() (unshare, lo up, back to the
- *    base) and sends it back (struct made, plus the namespace descriptor),
- *    or the error.  It has VDS_NSPOOL_THREADS threads reading the same
+ *  - the helper orders namespaces (struct order, one per namespace, of a
+ *    kind) on the first pair; the worker makes each and sends it back
+ *    (struct made, plus the namespace descriptor), or the error, on the
+ *    pair of its kind.  PLAIN: vds_ns_make() (unshare, lo up, back to the
+ *    base).  SPARE, for mem:// stacks joined to a bridge: the same with
+ *    vde0 already in it, one end of a veth pair whose peer waits down in
+ *    the base namespace (vds_ns_make_spare); joining is then one
+ *    RTM_SETLINK instead of making two netdevs, most of such a stack's
+ *    vde_addstack().  Spares are ordered only once a stack has joined a
+ *    bridge.  The worker has VDS_NSPOOL_THREADS threads reading the order
  *    socket (each message goes to one of them), so that one waits out a
  *    close while another makes a namespace; the kernel makes namespaces
  *    in parallel, each thread in its own (/proc/thread-self/ns/net).  The
- *    namespaces wait in the socket's queue: that queue is the pool.  The
- *    helper keeps ready + ordered at the pool size (VDESTACK_NSPOOL,
- *    default VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX, 0: no worker at
- *    all), ordering one more for each one it takes, after its reply (an
- *    order sent before it woke the worker on the helper's CPU, where its
- *    unshare held the reply back for as long as it took).  A request that
- *    finds no namespace ready never waits for one being made: the helper
- *    makes its own, as it always did, and the worker's serves a later
- *    request.  The worker runs at the helper's priority: a lower one
- *    (measured at nice 10) starves it on a busy machine while it holds
- *    rtnl_lock (a tap's close, a namespace's lo), and every rtnl user of
- *    the machine waits for it.
+ *    namespaces wait in the queue of their kind's socket: those queues
+ *    are the pool, and nothing of it sits in the helper's descriptor
+ *    table.  The helper keeps ready + ordered at the pool size for each
+ *    kind (VDESTACK_NSPOOL, default VDS_NSPOOL_DEFAULT, at most
+ *    VDS_NSPOOL_MAX, 0: no worker at all).  It orders what it took once it
+ *    has had no request for VDS_NSPOOL_QUIET_MS: a worker woken earlier
+ *    (at the reply, or when the helper's busy-poll ended) shared the CPUs
+ *    with the rest of that vde_addstack() and the vde_delstack() that
+ *    often follows it, and its unshare held their replies back for as
+ *    long as it took.  So stacks made now and then find the pool full,
+ *    and a program making them back to back never waits for the worker.
+ *    A request that finds no namespace ready never waits for one being
+ *    made: the helper makes its own, as it always did.  The worker runs
+ *    at the helper's priority: a lower one (measured at nice 10) starves
+ *    it on a busy machine while it holds rtnl_lock (a tap's close, a
+ *    namespace's lo), and every rtnl user of the machine waits for it.
  *  - an order may carry descriptors (make = 0): the helper's copies of a
  *    deleted stack's interface and namespace.  The worker closes them, so
  *    the grace period is waited for there; the helper's reply went first.
  *
  * The pool is bounded (a few namespaces, a few hundred KiB of kernel
- * memory), made from the helper's start, and released with the helper:
+ * memory; a spare's pair goes with its namespace), made from the helper's
+ * start, and released with the helper:
  * its descriptors close when it exits, and the worker, a child of the
  * single-threaded helper with PR_SET_PDEATHSIG, dies with it.  A forked
  * application child gets a helper of its own and so a worker of its own.
- * If the worker dies, the helper sees the socket hang up and goes on
+ * If the worker dies, the helper sees a socket hang up and goes on
  * without a pool.
  */
 #include <errno.h>
@@ -71,21 +82,37 @@
 /* how long the helper waits for its worker to start */
 #define VDS_NSPOOL_START_MS 5000
 
-/* helper -> worker: make this many namespaces; the message's descriptors
- * are to be closed. */
+/* What the pool holds: namespaces with lo up only, and namespaces whose
+ * interface is already there, VDS_DEFAULT_IFNAME as one end of a veth
+ * pair whose other end waits (down) in the base namespace to join a
+ * bridge (nsops.c vds_ns_make_spare): a mem:// stack on the kernel's
+ * bridge saves making the pair, the longest part of its vde_addstack().
+ * The second kind is made only once a stack has asked for one. */
+enum { PLAIN, SPARE, KINDS };
+
+/* helper -> worker: make this many namespaces of this kind; the message's
+ * descriptors are to be closed. */
 struct order {
 	uint32_t make;
+	uint32_t kind;
 };
 
-/* worker -> helper: 0 and a namespace descriptor, or -errno. */
+/* worker -> helper: status 0 and a namespace descriptor (with the peer's
+ * ifindex for SPARE), or -errno. */
 struct made {
 	int32_t status;
+	uint32_t kind;
+	uint32_t peer;
 };
 
-static int worker = -1;     /* the helper's end; -1: no worker */
-static unsigned pool_size;  /* ready + ordered, kept at this */
-static unsigned ordered;    /* asked of the worker, not yet received */
-static bool refill_due;     /* taken from the pool since the last order */
+/* The helper's ends: orders go out on the first, and each kind comes back
+ * on its own socket, whose queue is the pool of that kind (nothing waits
+ * in the helper's own descriptor table).  -1: no worker. */
+static int worker[KINDS] = { -1, -1 };
+static unsigned pool_size;       /* per kind: ready + ordered, kept at this */
+static unsigned ordered[KINDS];  /* asked of the worker, not yet received */
+static bool wanted[KINDS] = { [PLAIN] = true };
+static bool refill_due;          /* taken from the pool since the last order */
 
 /* pool_size_of - the pool size VDESTACK_NSPOOL asks for.
  * Return: 0..VDS_NSPOOL_MAX (VDS_NSPOOL_DEFAULT when unset or not a
@@ -103,20 +130,22 @@ static unsigned pool_size_of(const char *env)
 	return n > VDS_NSPOOL_MAX ? VDS_NSPOOL_MAX : (unsigned)n;
 }
 
-/* close_all_but - close every descriptor from 3 up but a and b. */
-static void close_all_but(int a, int b)
+/* close_all_but - close every descriptor from 3 up but the n in keep
+ * (sorted, ascending). */
+static void close_all_but(const int *keep, unsigned n)
 {
-	unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+	unsigned from = 3;
 
-	if (lo > 3)
-		syscall(SYS_close_range, 3U, lo - 1, 0U);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0U);
-	syscall(SYS_close_range, hi + 1, ~0U, 0U);
+	for (unsigned i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 struct worker_ctx {
-	int sock, base_ns;
+	int sock, spare_sock, base_ns;
 };
 
 /* worker_serve - one thread of the worker: take orders from the shared
@@ -140,12 +169,17 @@ static void *worker_serve(void *arg)
 		if (n != sizeof(o))
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
-			struct made m;
+			struct made m = { .kind = o.kind };
 			int ns = -1;
 
-			m.status = vds_ns_make(base_ns, &ns);
-			if (vds_proto_send(sock, &m, sizeof(m), &ns,
-					   ns >= 0 ? 1 : 0) < 0)
+			if (o.kind == SPARE)
+				m.status = vds_ns_make_spare(base_ns,
+							     VDS_DEFAULT_IFNAME,
+							     &ns, &m.peer);
+			else
+				m.status = vds_ns_make(base_ns, &ns);
+			if (vds_proto_send(o.kind == SPARE ? w->spare_sock : sock,
+					   &m, sizeof(m), &ns, ns >= 0 ? 1 : 0) < 0)
 				_exit(0); /* the helper is gone */
 			if (ns >= 0)
 				close(ns);
@@ -156,23 +190,32 @@ static void *worker_serve(void *arg)
 /* worker_main - the worker: VDS_NSPOOL_THREADS threads serving orders, so
  * that one waits out a close while another makes a namespace (the kernel
  * makes namespaces in parallel).  Never returns. */
-static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
-						  pid_t helper)
+static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
+						  int base_ns, pid_t helper)
 {
 	static struct worker_ctx w;
-	struct made ready = { .status = 0 };
+	struct made hello = { .status = 0 };
+	int keep[3] = { sock, spare_sock, base_ns };
 	sigset_t all;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper)
 		_exit(0);
-	close_all_but(sock, base_ns);
+	for (unsigned i = 1; i < 3; i++) /* sort the three */
+		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	close_all_but(keep, 3);
 	/* the helper waits for this: until now the worker held the helper's
 	 * control socket, and the application must see that socket hang up
 	 * as soon as the helper dies */
-	if (vds_proto_send(sock, &ready, sizeof(ready), NULL, 0) < 0)
+	if (vds_proto_send(sock, &hello, sizeof(hello), NULL, 0) < 0)
 		_exit(0);
-	w = (struct worker_ctx){ .sock = sock, .base_ns = base_ns };
+	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock,
+				 .base_ns = base_ns };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
 	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
@@ -188,28 +231,64 @@ static void __attribute__((noreturn)) worker_main(int sock, int base_ns,
 /* worker_gone - forget the worker (it died, or its socket failed). */
 static void worker_gone(void)
 {
-	close(worker);
-	worker = -1;
-	ordered = 0;
+	for (unsigned k = 0; k < KINDS; k++) {
+		if (worker[k] >= 0)
+			close(worker[k]);
+		worker[k] = -1;
+		ordered[k] = 0;
+	}
 }
 
 /* order_more - order what brings ready + ordered back to the pool size,
- * one namespace per order, so that the worker's threads share them. */
+ * for each kind wanted, one namespace per order, so that the worker's
+ * threads share them. */
 static void order_more(void)
 {
-	struct order o = { .make = 1 };
+	for (uint32_t k = 0; k < KINDS; k++) {
+		struct order o = { .make = 1, .kind = k };
 
-	while (worker >= 0 && ordered < pool_size) {
-		int err = vds_proto_send(worker, &o, sizeof(o), NULL, 0);
+		while (wanted[k] && worker[PLAIN] >= 0 && ordered[k] < pool_size) {
+			int err = vds_proto_send(worker[PLAIN], &o, sizeof(o),
+						 NULL, 0);
 
-		if (err == -EAGAIN)
-			return; /* the worker is behind: later */
-		if (err < 0) {
-			worker_gone();
-			return;
+			if (err == -EAGAIN)
+				return; /* the worker is behind: later */
+			if (err < 0) {
+				worker_gone();
+				return;
+			}
+			ordered[k]++;
 		}
-		ordered++;
 	}
+}
+
+/* take - a namespace of kind k, if one is ready (never waits).
+ * Return: it (with *ret_peer for SPARE), or -1. */
+static int take(unsigned k, unsigned *ret_peer)
+{
+	struct made m;
+	unsigned nfds;
+	ssize_t n;
+	int ns = -1;
+
+	if (worker[k] < 0 || ordered[k] == 0)
+		return -1;
+	n = vds_proto_recv(worker[k], &m, sizeof(m), &ns, 1, &nfds);
+	if (n == -EAGAIN)
+		return -1; /* still being made: it serves a later request */
+	if (n <= 0) {
+		worker_gone();
+		return -1;
+	}
+	ordered[k]--;
+	if (n != sizeof(m) || m.status < 0 || m.kind != k || nfds != 1) {
+		if (nfds == 1)
+			close(ns);
+		return -1; /* the caller makes it, and sees the error itself */
+	}
+	if (ret_peer)
+		*ret_peer = m.peer;
+	return ns;
 }
 
 /* worker_ready - wait (bounded) for the worker's first message, sent once
@@ -235,68 +314,71 @@ static bool worker_ready(int sock)
  * Return: 0, or -errno (the helper works without a worker then). */
 int vds_nspool_start(int base_ns)
 {
-	int sv[2], err;
+	int sv[KINDS][2], err;
 	pid_t helper = getpid(), pid;
 
 	pool_size = pool_size_of(getenv("VDESTACK_NSPOOL"));
 	if (pool_size == 0)
 		return 0;
-	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[PLAIN]);
 	if (err < 0)
 		return err;
+	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[SPARE]);
+	if (err < 0) {
+		close(sv[PLAIN][0]);
+		close(sv[PLAIN][1]);
+		return err;
+	}
 	pid = vds_sys_fork();
+	if (pid == 0)
+		worker_main(sv[PLAIN][1], sv[SPARE][1], base_ns, helper);
+	for (unsigned k = 0; k < KINDS; k++)
+		close(sv[k][1]);
 	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
+		for (unsigned k = 0; k < KINDS; k++)
+			close(sv[k][0]);
 		return pid;
 	}
-	if (pid == 0)
-		worker_main(sv[1], base_ns, helper);
-	close(sv[1]);
-	if (!worker_ready(sv[0])) {
-		close(sv[0]); /* it reads end-of-file and exits */
+	if (!worker_ready(sv[PLAIN][0])) {
+		for (unsigned k = 0; k < KINDS; k++)
+			close(sv[k][0]); /* it reads end-of-file and exits */
 		return -ECHILD;
 	}
 	/* non-blocking: a worker that falls behind never stalls the helper
 	 * (a discard it cannot take now is closed by the helper) */
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
-		err = -errno;
-		close(sv[0]);
-		return err; /* the worker reads end-of-file and exits */
+	for (unsigned k = 0; k < KINDS; k++) {
+		if (fcntl(sv[k][0], F_SETFL, O_NONBLOCK) < 0) {
+			err = -errno;
+			for (unsigned j = 0; j < KINDS; j++)
+				close(sv[j][0]); /* the worker exits */
+			return err;
+		}
+		worker[k] = sv[k][0];
 	}
-	worker = sv[0];
 	order_more();
 	return 0;
 }
 
-/* vds_nspool_take - a namespace of the pool, if one is ready: never
- * waits for the worker (a request does not wait behind work meant for a
- * later one).  Return: its descriptor, or -1 when none is ready, there is
- * no worker, or it could not make one (the caller makes it, and sees the
- * error itself). */
+/* vds_nspool_take - a namespace of the pool (lo up, nothing else), if one
+ * is ready: never waits for the worker (a request does not wait behind
+ * work meant for a later one).  Return: its descriptor, or -1 when none is
+ * ready, there is no worker, or it could not make one (the caller makes
+ * it, and sees the error itself). */
 int vds_nspool_take(void)
 {
-	struct made m;
-	unsigned nfds;
-	ssize_t n;
-	int ns = -1;
+	return take(PLAIN, NULL);
+}
 
-	if (worker < 0 || ordered == 0)
+/* vds_nspool_take_spare - as vds_nspool_take, a namespace whose interface
+ * ifname is a veth with its peer, *ret_peer (ifindex), down in the base
+ * namespace; only for VDS_DEFAULT_IFNAME.  The first call makes the pool
+ * keep such namespaces from then on. */
+int vds_nspool_take_spare(const char *ifname, unsigned *ret_peer)
+{
+	if (strcmp(ifname, VDS_DEFAULT_IFNAME) != 0 || pool_size == 0)
 		return -1;
-	n = vds_proto_recv(worker, &m, sizeof(m), &ns, 1, &nfds);
-	if (n == -EAGAIN)
-		return -1; /* still being made: it serves a later request */
-	if (n <= 0) {
-		worker_gone();
-		return -1;
-	}
-	ordered--;
-	if (n != sizeof(m) || m.status < 0 || nfds != 1) {
-		if (nfds == 1)
-			close(ns);
-		ns = -1;
-	}
-	return ns;
+	wanted[SPARE] = true;
+	return take(SPARE, ret_peer);
 }
 
 /* vds_nspool_refill - note that the pool lacks namespaces; called after
@@ -311,7 +393,7 @@ void vds_nspool_refill(void)
  * calls vds_nspool_idle() if nothing came meanwhile. */
 bool vds_nspool_due(void)
 {
-	return refill_due && worker >= 0;
+	return refill_due && worker[PLAIN] >= 0;
 }
 
 /* vds_nspool_idle - the helper has been idle VDS_NSPOOL_QUIET_MS: order
@@ -336,7 +418,8 @@ void vds_nspool_discard(int fd)
 
 	if (fd < 0)
 		return;
-	if (worker >= 0 && vds_proto_send(worker, &o, sizeof(o), &fd, 1) < 0)
+	if (worker[PLAIN] >= 0 &&
+	    vds_proto_send(worker[PLAIN], &o, sizeof(o), &fd, 1) < 0)
 		worker_gone();
 	close(fd); /* the last reference, when the worker did not get it */
 }
@@ -345,7 +428,9 @@ void vds_nspool_discard(int fd)
  * the helper's alone. */
 void vds_nspool_drop_fds(void)
 {
-	if (worker >= 0)
-		close(worker);
-	worker = -1;
+	for (unsigned k = 0; k < KINDS; k++) {
+		if (worker[k] >= 0)
+			close(worker[k]);
+		worker[k] = -1;
+	}
 }

@@ -50,6 +50,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -295,9 +296,62 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 		.peer = ifname, .peer_ns = stack_ns, .peer_mtu = mtu,
 	};
 
-	*ret_peer = peer_counter++;
-	snprintf(peer, sizeof(peer), "vdsp%u", *ret_peer);
-	return make_veth(&p);
+	unsigned ifindex;
+	int err;
+
+	snprintf(peer, sizeof(peer), "vdsp%u", peer_counter++);
+	err = make_veth(&p);
+	if (err < 0)
+		return err;
+	ifindex = if_nametoindex(peer);
+	if (ifindex == 0)
+		return -errno; /* the pair goes with the stack's namespace */
+	*ret_peer = ifindex;
+	return 0;
+}
+
+/* vds_veth_spare - see internal.h.  The peers are named vdsq0, vdsq1...:
+ * the worker that makes them is a fork of the helper, whose vdsp counter
+ * it must not share. */
+int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
+{
+	static atomic_uint spare_counter;
+	char peer[IFNAMSIZ];
+	const struct pair_spec p = {
+		.name = peer, .mtu = BASE_END_MTU,
+		.peer = ifname, .peer_ns = stack_ns,
+	};
+	unsigned ifindex;
+	int err;
+
+	snprintf(peer, sizeof(peer), "vdsq%u",
+		 atomic_fetch_add(&spare_counter, 1));
+	err = make_veth(&p);
+	if (err < 0)
+		return err;
+	ifindex = if_nametoindex(peer);
+	if (ifindex == 0)
+		return -errno; /* the pair goes with the stack's namespace */
+	*ret_peer = ifindex;
+	return 0;
+}
+
+/* vds_veth_enslave - see internal.h: one RTM_SETLINK that sets the master
+ * and brings the link up (the kernel joins the bridge first). */
+int vds_veth_enslave(unsigned peer, unsigned master)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_SETLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = (int)peer;
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	return vds_rtnl_call(nlh);
 }
 
 /* vds_veth_cut - see internal.h: the peer's bridge port is disabled
@@ -306,20 +360,15 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
  * for the network stack to quiesce.  Called in the base namespace. */
 int vds_veth_cut(unsigned peer)
 {
-	char name[IFNAMSIZ], buf[256] = { 0 };
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
 	struct nlattr *info;
-	unsigned ifindex;
 
-	snprintf(name, sizeof(name), "vdsp%u", peer);
-	ifindex = if_nametoindex(name);
-	if (ifindex == 0)
-		return -errno;
 	nlh->nlmsg_type = RTM_SETLINK;
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_BRIDGE;
-	ifm->ifi_index = (int)ifindex;
+	ifm->ifi_index = (int)peer;
 	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
 	mnl_attr_nest_end(nlh, info);

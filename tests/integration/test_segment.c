@@ -371,6 +371,56 @@ static void test_mem_jumbo_frames_cross_both_kinds_of_member(void)
 		vde_delstack(s[i]);
 }
 
+/* test_mem_kernel_members_made_now_and_then_take_pairs_made_ahead - once a
+ * stack has joined a bridge, the helper's worker keeps namespaces whose
+ * vde0 and peer are made ahead (peers vdsq*, vdestack(3) "the pool"): the
+ * next member takes one (no new vdsp* peer is made for it) and carries
+ * TCP and IPv6 like the others; a member with another interface name
+ * gets a pair made for it; deleting them leaves no pair behind but the
+ * pool's. */
+static void test_mem_kernel_members_made_now_and_then_take_pairs_made_ahead(void)
+{
+	const char *u = url("ahead");
+	struct vdestack *s[3];
+	int made, spares;
+	char out[4096];
+
+	it_require_stacks();
+	unsetenv("VDESTACK_NSPOOL"); /* the default pool, of 2 */
+	s[0] = add(u, KERNEL, "10.0.0.1/24");
+	spares = wait_links("vdsq", 2);
+	IT_CHECKF(spares == 2, "%d pairs made ahead, not 2", spares);
+	made = helper_links("vdsp");
+	s[1] = add(u, KERNEL, "10.0.0.2/24");
+	IT_CHECKF(helper_links("vdsp") == made, "a pair was made: %d -> %d",
+		  made, helper_links("vdsp"));
+	IT_CHECKF(!strcmp(link_kind(s[1]), "veth"), "%s", link_kind(s[1]));
+	/* another name: not from the pool */
+	setenv("VDESTACK_LINK", "veth", 1);
+	s[2] = it_addstack((char *)u, "eth7");
+	IT_CHECKF(helper_links("vdsp") == made + 1, "%d pairs, %d before",
+		  helper_links("vdsp"), made);
+	IT_CHECK(it_stackcmd_capture(s[2], "/bin/ip -o link show dev eth7",
+				     false, out, sizeof(out)) == 0);
+	it_stackcmd_ok(s[2], "/sbin/sysctl -q -w net.ipv6.conf.eth7.accept_dad=0");
+	it_config_addr(s[2], "eth7", "10.0.0.3/24");
+	it_stackcmd_ok(s[0], "/bin/ip addr add fd00::1/64 dev vde0 nodad");
+	it_stackcmd_ok(s[1], "/bin/ip addr add fd00::2/64 dev vde0 nodad");
+	it_tcp_exchange(s[0], s[1], "10.0.0.1", 4u << 20, 61);
+	it_tcp_exchange(s[1], s[2], "10.0.0.2", 1u << 20, 62);
+	IT_CHECK(reaches(s[0], "fd00::2"));
+	IT_CHECK(reaches(s[2], "10.0.0.1"));
+	for (int i = 0; i < 3; i++)
+		vde_delstack(s[i]);
+	/* the deleted stacks' pairs go with their namespaces, in the
+	 * kernel's own time; the pool's stay */
+	spares = wait_links("vdsq", 2);
+	IT_CHECKF(spares == 2, "%d pairs made ahead, not 2", spares);
+	spares = wait_links("vdsp", made - 1);
+	IT_CHECKF(spares == made - 1, "%d pairs made for stacks, not %d",
+		  spares, made - 1);
+}
+
 /* test_mem_stacks_beyond_a_full_bridge_still_share_the_segment - a bridge
  * takes 1022 stacks (vdestack(3)), with no descriptor in the application;
  * the next ones go on the switch, with one each and one for the uplink,
@@ -433,6 +483,7 @@ static const struct it_test tests[] = {
 	T(mem_segment_outlives_some_of_its_members),
 	T(mem_bridges_go_with_their_last_member),
 	T(mem_jumbo_frames_cross_both_kinds_of_member),
+	T(mem_kernel_members_made_now_and_then_take_pairs_made_ahead),
 	T(mem_stacks_beyond_a_full_bridge_still_share_the_segment),
 #undef T
 };
