@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -43,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -955,6 +957,54 @@ static int mode_many(int argc, char **argv)
 	return 0;
 }
 
+/* mode_nsfloor - nsfloor N: the kernel's part of a stack's life, as a
+ * reference for lifecycle (needs CAP_SYS_ADMIN: bench/run runs as root):
+ * N times, back to back, unshare a network namespace on this thread, keep
+ * it by descriptor, bring its lo up, go back and close it.  Not a
+ * libvdestack call: the same figure from both builds. */
+static int mode_nsfloor(int argc, char **argv)
+{
+	double *t;
+	long n;
+	int home;
+
+	if (argc < 1 || (n = atol(argv[0])) < 1 || n > 100000)
+		die("usage: nsfloor N");
+	t = calloc((size_t)n, sizeof(*t));
+	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!t || home < 0)
+		die("nsfloor: %s", strerror(errno));
+	for (long i = 0; i < n; i++) {
+		struct ifreq ifr = { 0 };
+		double t0 = now_s();
+		int ns, sk;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			die("nsfloor: unshare: %s", strerror(errno));
+		ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (ns < 0 || sk < 0)
+			die("nsfloor: %s", strerror(errno));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+		if (ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+			die("nsfloor: SIOCGIFFLAGS: %s", strerror(errno));
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
+			die("nsfloor: SIOCSIFFLAGS: %s", strerror(errno));
+		close(sk);
+		if (setns(home, CLONE_NEWNET) < 0)
+			die("nsfloor: setns: %s", strerror(errno));
+		close(ns);
+		t[i] = (now_s() - t0) * 1e6;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("nsfloor lib=%s n=%ld ns_us=%.1f ns_p90_us=%.1f\n", lib_path, n,
+	       t[n / 2], t[n * 9 / 10]);
+	free(t);
+	close(home);
+	return 0;
+}
+
 /* usage - print the modes and exit 2. */
 static void __attribute__((noreturn)) usage(void)
 {
@@ -965,6 +1015,8 @@ static void __attribute__((noreturn)) usage(void)
 		"  rr A B COUNT [SIZE]            UDP round trips A -> B -> A\n"
 		"  lifecycle URL N [--anchor URL] [--sockets M] [--gap US]\n"
 		"  many URL N [--anchor URL] [--snap K]\n"
+		"  nsfloor N                      a network namespace made and\n"
+		"                                 closed N times (kernel reference)\n"
 		"A and B: a vde_addstack URL (vde0 gets 10.0.0.1/24, 10.0.0.2/24),\n"
 		"netns:PATH (an existing namespace, already configured) or host.\n");
 	exit(2);
@@ -991,5 +1043,7 @@ int main(int argc, char **argv)
 		return mode_lifecycle(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "many"))
 		return mode_many(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "nsfloor"))
+		return mode_nsfloor(argc - 2, argv + 2);
 	usage();
 }
