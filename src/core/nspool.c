@@ -40,8 +40,10 @@
  *    (at the reply, or when the helper's busy-poll ended) shared the CPUs
  *    with the rest of that vde_addstack() and the vde_delstack() that
  *    often follows it, and its unshare held their replies back for as
- *    long as it took.  So stacks made now and then find the pool full,
- *    and a program making them back to back never waits for the worker.
+ *    long as it took.  So stacks made now and then find the pool full.
+ *    A kind with nothing left is ordered at once instead: stacks made
+ *    back to back drain the pool, and the worker then makes namespaces on
+ *    the CPU the helper leaves idle (1000 stacks: 0.32 -> 0.21 s).
  *    A request that finds no namespace ready never waits for one being
  *    made: the helper makes its own, as it always did.  The worker runs
  *    at the helper's priority: a lower one (measured at nice 10) starves
@@ -382,9 +384,20 @@ int vds_nspool_take_spare(const char *ifname, unsigned *ret_peer)
 }
 
 /* vds_nspool_refill - note that the pool lacks namespaces; called after
- * the reply to a request.  The order goes out from vds_nspool_idle(). */
+ * the reply to a request.  The order goes out from vds_nspool_idle(),
+ * or now when a kind has none left. */
 void vds_nspool_refill(void)
 {
+	/* an empty pool: requests come faster than the quiet rule refills it
+	 * (stacks made back to back): order now, so that the worker makes
+	 * namespaces beside the helper; its CPU would be idle otherwise */
+	for (unsigned k = 0; k < KINDS; k++) {
+		if (wanted[k] && ordered[k] == 0) {
+			refill_due = false;
+			order_more();
+			return;
+		}
+	}
 	refill_due = true;
 }
 
