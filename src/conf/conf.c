@@ -61,11 +61,26 @@ struct apply {
 	int64_t deadline;         /* of dhcp and rd together */
 };
 
-/* vds_dns_free - free DNS data; accepts NULL. */
-void vds_dns_free(struct vds_dns *dns)
+/* stack_dns - the slot of the stack's DNS data (NULL until set; dns_lock
+ * held).  Return: its address. */
+static struct vds_dns **stack_dns(struct vdestack *s)
 {
-	vds_free(dns);
+	return (struct vds_dns **)vds_stack_slot(s, VDS_SLOT_CONF);
 }
+
+/* stack_gone - the gone hook: free the stack's DNS data.  No lock: the
+ * stack's last reference is gone, so no call can use it any more (and a
+ * forked child may have inherited dns_lock held). */
+static void stack_gone(struct vdestack *s)
+{
+	struct vds_dns **slot = stack_dns(s);
+
+	vds_free(*slot);
+	*slot = NULL;
+}
+
+/* How stack.c reaches this file: added before the first DNS data. */
+static const struct vds_stack_hooks conf_hooks = { .gone = stack_gone };
 
 /* resolve_auto - turn auto, auto4, auto6 into the steps they imply for
  * a stack on url. */
@@ -203,8 +218,9 @@ static int record_dns(struct apply *a)
 	dns = vds_calloc(1, sizeof(*dns));
 	if (!dns)
 		return -ENOMEM;
+	vds_stack_hooks_add(&conf_hooks);
 	pthread_mutex_lock(&dns_lock);
-	slot = vds_stack_dns(a->stack);
+	slot = stack_dns(a->stack);
 	if (*slot)
 		*dns = **slot;
 	if (now.nservers) {
@@ -217,7 +233,7 @@ static int record_dns(struct apply *a)
 	}
 	if (a->scope[0])
 		memcpy(dns->ifname, a->scope, sizeof(dns->ifname));
-	vds_dns_free(*slot);
+	vds_free(*slot);
 	*slot = dns;
 	pthread_mutex_unlock(&dns_lock);
 	return 0;
@@ -322,7 +338,7 @@ VDS_EXPORT int vde_stackresolv(struct vdestack *stack, char *buf,
 		return -1;
 	}
 	pthread_mutex_lock(&dns_lock);
-	len = vds_dns_format(*vds_stack_dns(stack), buf, size);
+	len = vds_dns_format(*stack_dns(stack), buf, size);
 	pthread_mutex_unlock(&dns_lock);
 	if (buf && len >= size) {
 		errno = ERANGE;

@@ -225,18 +225,4 @@ size_t vds_ndisc_build_rs(unsigned char *buf, size_t size);
 int vds_ndisc_run(int fd, int pfd, unsigned ifindex, int64_t deadline_ms,
 		  struct vds_ra *ret);
 
-/* ------------------------------------------------------------------ */
-/* stack.c accessors for vde_stackconf                                 */
-/* ------------------------------------------------------------------ */
-
-/* The URL the stack was made on ("" for a stack without a network). */
-const char *vds_stack_url(const struct vdestack *s);
-
-/* The stack's DNS data, NULL until set; the stack frees it with
- * vds_dns_free.  Callers serialise with their own lock. */
-struct vds_dns **vds_stack_dns(struct vdestack *s);
-
-/* Free DNS data; accepts NULL. */
-void vds_dns_free(struct vds_dns *dns);
-
 #endif /* VDS_CONF_H */

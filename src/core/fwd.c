@@ -33,12 +33,13 @@
  * it, and a flow idle for FWD_UDP_IDLE_MS is closed by a periodic sweep.
  *
  * The forwards are kept here in one list keyed by the stack pointer, so
- * struct vdestack needs no field: vde_delstack() calls
- * vds_fwd_stack_gone() first, which removes the stack's forwards on their
- * loop (vds_loop_call) before the stack's namespace goes away.  Forwards
- * named in a backend's URL are bound while the backend opens (so a port in
- * use fails vde_addstack early) and start serving when the stack is ready
- * (vds_fwd_stack_ready).
+ * struct vdestack needs no field.  The first forward adds this file's
+ * stack hooks (vds_stack_hooks_add): vde_delstack() calls the gone hook
+ * first, which removes the stack's forwards on their loop (vds_loop_call)
+ * before the stack's namespace goes away.  Forwards named in a backend's
+ * URL are bound while the backend opens (so a port in use fails
+ * vde_addstack early) and start serving at the ready hook, once the stack
+ * exists.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -845,11 +846,22 @@ static int stop_on_loop(void *arg)
 
 /* fwd_new - a forward bound to its host address (listening for TCP), in
  * the host's stack, not serving yet.  Return: 0 or -errno. */
+static int stack_ready(struct vdestack *stack, struct vds_port *port);
+static void stack_gone(struct vdestack *stack);
+
+/* How stack.c reaches this file: added with the first forward. */
+static const struct vds_stack_hooks fwd_hooks = {
+	.ready = stack_ready,
+	.gone = stack_gone,
+};
+
 static int fwd_new(const struct vds_fwdspec *spec, struct fwd **ret)
 {
 	bool tcp = spec->proto == IPPROTO_TCP;
 	int family = spec->host.ss_family, one = 1, err;
 	struct fwd *f;
+
+	vds_stack_hooks_add(&fwd_hooks);
 
 	if ((family != AF_INET && family != AF_INET6) ||
 	    (spec->guest.ss_family != AF_INET &&
@@ -1052,8 +1064,8 @@ static bool pick_stack(const struct fwd *f, const void *arg)
 	return f->stack == arg;
 }
 
-/* vds_fwd_stack_gone - remove every forward of a stack. */
-void vds_fwd_stack_gone(struct vdestack *stack)
+/* stack_gone - the gone hook: remove every forward of a stack. */
+static void stack_gone(struct vdestack *stack)
 {
 	int saved = errno;
 
@@ -1104,10 +1116,10 @@ void vds_fwd_port_cancel(struct vds_port *port)
 	free_all(take(pick_pending, port));
 }
 
-/* vds_fwd_stack_ready - start the forwards port asked for, for stack.
- * Return: 0 or -errno (the caller then destroys the stack, which removes
- * them all). */
-int vds_fwd_stack_ready(struct vdestack *stack, struct vds_port *port)
+/* stack_ready - the ready hook: start the forwards port asked for, for
+ * stack.  Return: 0 or -errno (the caller then destroys the stack, which
+ * removes them all). */
+static int stack_ready(struct vdestack *stack, struct vds_port *port)
 {
 	struct fwd *todo[64];
 	unsigned n;
@@ -1119,7 +1131,7 @@ int vds_fwd_stack_ready(struct vdestack *stack, struct vds_port *port)
 		for (struct fwd *f = fwds; f && n < VDS_ARRAY_SIZE(todo);
 		     f = f->next) {
 			if (!f->stack && f->port == port) {
-				f->stack = stack; /* now vds_fwd_stack_gone's */
+				f->stack = stack; /* now stack_gone's */
 				todo[n++] = f;
 			}
 		}

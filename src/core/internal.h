@@ -400,6 +400,23 @@ int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
  * back in base_ns on return.  Return: 0/-errno. */
 int vds_ns_make(int base_ns, int *ret_ns);
 
+/* stack.c: what a module above the stacks (fwd.c, conf.c) does when a
+ * stack is ready (its port started; a failure fails vde_addstack) and
+ * before it goes (in vde_delstack, and in a forked child for its copy).
+ * A module adds its hooks once, before it keeps anything of a stack;
+ * stack.c calls them without knowing the module. */
+struct vds_stack_hooks {
+	int (*ready)(struct vdestack *s, struct vds_port *port);
+	void (*gone)(struct vdestack *s);
+};
+void vds_stack_hooks_add(const struct vds_stack_hooks *h);
+/* stack.c: per-stack data of a module (NULL until set), which its gone
+ * hook frees.  Callers serialise with their own lock. */
+enum vds_stack_slot { VDS_SLOT_CONF, VDS_SLOTS };
+void **vds_stack_slot(struct vdestack *s, enum vds_stack_slot which);
+/* stack.c: the URL the stack was made on ("" for no network). */
+const char *vds_stack_url(const struct vdestack *s);
+
 /* nspool.c: inside the helper, the worker process that does slow kernel
  * work off the request path: network namespaces made ahead (a bounded
  * pool) and descriptors whose close waits for the kernel (taps, packet
@@ -542,18 +559,12 @@ int vds_fwd_parse(const char *spec, bool only_host, struct vds_fwdspec *ret);
 /* Forwards asked for by a backend's URL (slirp's tcpfwd=/udpfwd=) before
  * the stack exists: bound and listening at once, in the host's stack, so
  * that EADDRINUSE comes from vde_addstack before any namespace is made;
- * they start serving at vds_fwd_stack_ready.  Return: 0 or -errno (on
- * failure none of them stays). */
+ * they start serving when the stack is ready (fwd.c's stack hooks).
+ * Return: 0 or -errno (on failure none of them stays). */
 int vds_fwd_port_request(struct vds_port *port,
 			 const struct vds_fwdspec *specs, unsigned n);
 /* Drop the forwards port asked for that no stack took (backend close). */
 void vds_fwd_port_cancel(struct vds_port *port);
-/* stack.c: the stack of port exists; its requested forwards serve it.
- * Return: 0 or -errno. */
-int vds_fwd_stack_ready(struct vdestack *stack, struct vds_port *port);
-/* stack.c: the stack is being destroyed; remove all its forwards (closes
- * every descriptor; in a forked child only the child's copies). */
-void vds_fwd_stack_gone(struct vdestack *stack);
 /* Add or remove a forward (the work of vde_stackfwd/vde_stackunfwd).
  * Return: 0, -EINVAL, -EADDRINUSE, -ENOENT (remove), -errno. */
 int vds_fwd_add(struct vdestack *stack, const struct vds_fwdspec *spec);

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "conf.h"
 
 struct vdestack {
 	atomic_int refs;
@@ -34,7 +33,7 @@ struct vdestack {
 	struct vds_port *port;    /* NULL: no network */
 	pid_t owner;              /* process that made the stack */
 	char *url;                /* as given ("" none): vde_stackconf's auto */
-	struct vds_dns *dns;      /* vde_stackconf's DNS data (conf.c) */
+	void *slots[VDS_SLOTS];   /* modules' data (vds_stack_slot) */
 	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
 	bool joined;              /* ... joined there: the port never runs */
 };
@@ -52,6 +51,59 @@ static struct vdestack *stack_ref(struct vdestack *s)
 	return s;
 }
 
+/* Hooks of the modules above this file (vds_stack_hooks_add); a fixed
+ * table filled once per module, read without a lock once published. */
+#define VDS_STACK_HOOKS_MAX 4
+static const struct vds_stack_hooks *_Atomic hooks[VDS_STACK_HOOKS_MAX];
+static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* vds_stack_hooks_add - see internal.h; adding the same hooks twice adds
+ * them once. */
+void vds_stack_hooks_add(const struct vds_stack_hooks *h)
+{
+	pthread_mutex_lock(&hooks_lock);
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *cur = atomic_load(&hooks[i]);
+
+		if (cur == h)
+			break;
+		if (!cur) {
+			atomic_store(&hooks[i], h);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&hooks_lock);
+}
+
+/* hooks_ready - the ready hooks, in the order added.
+ * Return: 0 or the first one's -errno. */
+static int hooks_ready(struct vdestack *s)
+{
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
+		int err;
+
+		if (!h)
+			break;
+		if (h->ready && (err = h->ready(s, s->port)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* hooks_gone - every gone hook. */
+static void hooks_gone(struct vdestack *s)
+{
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
+
+		if (!h)
+			break;
+		if (h->gone)
+			h->gone(s);
+	}
+}
+
 /* stack_destroy - release everything a stack holds; accepts a stack that
  * was only partly built.  In a forked child only the child's copies are
  * released: the namespace and the pump belong to the parent. */
@@ -59,9 +111,8 @@ static void stack_destroy(struct vdestack *s)
 {
 	int saved = errno;
 
-	vds_fwd_stack_gone(s); /* its host port forwards (fwd.c) */
+	hooks_gone(s); /* its host port forwards (fwd.c), its DNS data... */
 	vds_free(s->url);
-	vds_dns_free(s->dns);
 	if (s->owner != getpid()) {
 		vds_port_forget(s->port);
 		vds_free(s);
@@ -163,7 +214,7 @@ static int stack_create(const char *url, const char *ifname,
 				goto fail;
 		}
 		/* the forwards the URL named (slirp's tcpfwd=) serve now */
-		err = vds_fwd_stack_ready(s, s->port);
+		err = hooks_ready(s);
 		if (err < 0)
 			goto fail;
 	} else if (tap >= 0) {
@@ -461,9 +512,8 @@ const char *vds_stack_url(const struct vdestack *s)
 	return s->url;
 }
 
-/* vds_stack_dns - the slot of the stack's DNS data (conf.c).
- * Return: its address. */
-struct vds_dns **vds_stack_dns(struct vdestack *s)
+/* vds_stack_slot - see internal.h.  Return: the slot's address. */
+void **vds_stack_slot(struct vdestack *s, enum vds_stack_slot which)
 {
-	return &s->dns;
+	return &s->slots[which];
 }
