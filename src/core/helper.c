@@ -657,7 +657,8 @@ int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
 
 /* The helper's table of stacks: slot i holds the namespace of id i + 1. */
 struct slot {
-	int ns;   /* -1 when free */
+	int ns;   /* its network namespace; -1 when free */
+	int user; /* its user namespace, which owns ns */
 	int link; /* the helper's copy of its interface, or -1: the
 		   * application's close is then not the last one, whose
 		   * wait for the kernel the worker takes at DELSTACK */
@@ -796,11 +797,12 @@ static struct slot *slot_of(uint32_t id)
  * it is the first member).  Return: the bridge's handle with *ret_ns, or
  * -errno (-EBADMSG for a bad key, -EXFULL for a full bridge). */
 static int newstack_joined(const struct vds_req *req, const char *payload,
-			   int *ret_ns, unsigned *ret_peer)
+			   struct vds_stackns *ret_ns, unsigned *ret_peer)
 {
 	size_t at = strlen(payload) + 1;
+	struct vds_stackns ns;
 	unsigned spare;
-	int br, err, ns;
+	int br, err;
 
 	if (at >= req->len)
 		return -EBADMSG; /* no key, or an empty one */
@@ -811,9 +813,9 @@ static int newstack_joined(const struct vds_req *req, const char *payload,
 		return -EXFULL;
 	spare = 0;
 	ns = vds_nspool_take_spare(payload, &spare);
-	if (ns < 0)
+	if (ns.net < 0)
 		ns = vds_nspool_take();
-	err = vds_ns_new_joined(base_ns, ns, spare, payload,
+	err = vds_ns_new_joined(base_ns, &ns, spare, payload,
 				vds_bridge_ifindex(br), (unsigned)req->arg[1],
 				ret_ns, ret_peer);
 	if (err < 0)
@@ -829,8 +831,9 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 {
 	unsigned flags = (unsigned)req->arg[0];
 	bool tap = flags & VDS_NEWSTACK_TAP;
+	struct vds_stackns ns, made;
 	unsigned i;
-	int ns, err;
+	int err;
 
 	*ret_tap = -1;
 	if (tap && (req->len == 0 || payload[req->len - 1] != '\0' ||
@@ -845,7 +848,8 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		if (!s)
 			return -ENOMEM;
 		for (unsigned j = nslots; j < n; j++)
-			s[j] = (struct slot){ .ns = -1, .link = -1, .bridge = -1 };
+			s[j] = (struct slot){ .ns = -1, .user = -1, .link = -1,
+					      .bridge = -1 };
 		slots = s;
 		nslots = n;
 	}
@@ -854,19 +858,22 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 		int br = newstack_joined(req, payload, &ns, &peer);
 
 		if (br >= 0) {
-			slots[i] = (struct slot){ .ns = ns, .link = -1,
-						  .bridge = br, .peer = peer };
+			slots[i] = (struct slot){ .ns = ns.net, .user = ns.user,
+						  .link = -1, .bridge = br,
+						  .peer = peer };
 			return (int)(i + 1);
 		}
 		if (br == -EBADMSG)
 			return br;
 		/* no bridge here, or a full one: a link of the usual kinds */
 	}
-	err = vds_ns_new_stack(base_ns, vds_nspool_take(), payload, flags,
+	made = vds_nspool_take();
+	err = vds_ns_new_stack(base_ns, &made, payload, flags,
 			       (unsigned)req->arg[1], &ns, ret_tap);
 	if (err < 0)
 		return err;
-	slots[i] = (struct slot){ .ns = ns, .link = -1, .bridge = -1 };
+	slots[i] = (struct slot){ .ns = ns.net, .user = ns.user, .link = -1,
+				  .bridge = -1 };
 	return (int)(i + 1);
 }
 
@@ -1024,8 +1031,8 @@ static int lift(int fd)
  * /dev/null for the others), each moved above 2 into stdio, and the
  * capabilities its commands keep into *ret_caps.  Replies with the error
  * and exits on failure. */
-static void enter_stack(int chan, int ns, const int *stdio_in, unsigned mask,
-			int stdio[3], uint64_t *ret_caps)
+static void enter_stack(int chan, const struct slot *s, const int *stdio_in,
+			unsigned mask, int stdio[3], uint64_t *ret_caps)
 {
 	int null = -1, err;
 	unsigned k = 0;
@@ -1038,8 +1045,14 @@ static void enter_stack(int chan, int ns, const int *stdio_in, unsigned mask,
 		reply(chan, err, 0, -1);
 		_exit(0);
 	}
-	if (vds_sys_setns(ns, CLONE_NEWNET) < 0) {
-		reply(chan, -errno, 0, -1);
+	/* the network namespace first, while the helper's capabilities
+	 * hold; then the stack's user namespace, which owns it and nothing
+	 * else: its commands are root of their stack only */
+	err = vds_sys_setns(s->ns, CLONE_NEWNET);
+	if (err == 0)
+		err = vds_sys_setns(s->user, CLONE_NEWUSER);
+	if (err < 0) {
+		reply(chan, err, 0, -1);
 		_exit(0);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -1058,7 +1071,7 @@ static void enter_stack(int chan, int ns, const int *stdio_in, unsigned mask,
 }
 
 /* runner - the process that runs one command sequence (never returns). */
-static void runner(int chan, int ns, const char *buf, size_t len,
+static void runner(int chan, const struct slot *s, const char *buf, size_t len,
 		   const int *stdio_in, unsigned mask, pid_t pgid)
 {
 	char *argv[VDS_CMD_MAXARGS];
@@ -1066,7 +1079,7 @@ static void runner(int chan, int ns, const char *buf, size_t len,
 	size_t pos = 0;
 	uint64_t caps;
 
-	enter_stack(chan, ns, stdio_in, mask, stdio, &caps);
+	enter_stack(chan, s, stdio_in, mask, stdio, &caps);
 	while ((n = vds_cmdline_next(buf, len, &pos, argv,
 				     VDS_ARRAY_SIZE(argv), 0)) > 0) {
 		status = run_one(argv, stdio, pgid, caps);
@@ -1096,7 +1109,7 @@ static int do_cmd(const struct vds_req *req, const void *payload, int chan,
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		runner(chan, s->ns, payload, req->len, stdio, mask,
+		runner(chan, s, payload, req->len, stdio, mask,
 		       (pid_t)req->arg[1]);
 	return 0;
 }
@@ -1124,7 +1137,7 @@ static ssize_t unpack_words(const char *buf, size_t len, unsigned n,
  * reports the start (or the exec's errno), relays signals written to the
  * channel, reports the wait status, and kills the process if the channel
  * closes first.  Never returns. */
-static void spawner(int chan, int ns, char **argv, char **envp,
+static void spawner(int chan, const struct slot *s, char **argv, char **envp,
 		    const int *stdio_in, unsigned mask, pid_t pgid)
 {
 	int stdio[3], report[2], status, e = 0, pidfd;
@@ -1132,7 +1145,7 @@ static void spawner(int chan, int ns, char **argv, char **envp,
 	ssize_t n;
 	pid_t pid;
 
-	enter_stack(chan, ns, stdio_in, mask, stdio, &caps);
+	enter_stack(chan, s, stdio_in, mask, stdio, &caps);
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		reply(chan, -errno, 0, -1);
 		_exit(0);
@@ -1225,7 +1238,7 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
 	}
 	pid = fork();
 	if (pid == 0)
-		spawner(chan, s->ns, vec, vec + argc + 1, stdio, mask,
+		spawner(chan, s, vec, vec + argc + 1, stdio, mask,
 			(pid_t)(req->arg[0] >> 3));
 	vds_free(vec);
 	return pid < 0 ? -errno : 0;
@@ -1239,7 +1252,7 @@ static int do_spawn(const struct vds_req *req, const char *payload, int chan,
 static bool serve(int sock, bool from_ctl, char *buf, size_t size,
 		  bool *got)
 {
-	int fds[4], status = 0, out_fd = -1, chan, discard[2] = { -1, -1 };
+	int fds[4], status = 0, out_fd = -1, chan, discard[3] = { -1, -1, -1 };
 	const int *in;
 	struct vds_req req;
 	const void *payload;
@@ -1310,7 +1323,9 @@ static bool serve(int sock, bool from_ctl, char *buf, size_t size,
 			/* closed after the reply, by the worker if there is one */
 			discard[0] = s->link;
 			discard[1] = s->ns;
-			*s = (struct slot){ .ns = -1, .link = -1, .bridge = -1 };
+			discard[2] = s->user;
+			*s = (struct slot){ .ns = -1, .user = -1, .link = -1,
+					    .bridge = -1 };
 		} else {
 			status = -EBADF;
 		}
@@ -1349,8 +1364,8 @@ out:
 		slots[id - 1].link = out_fd; /* see struct slot */
 		out_fd = -1;
 	}
-	vds_nspool_discard(discard[0]);
-	vds_nspool_discard(discard[1]);
+	for (unsigned k = 0; k < VDS_ARRAY_SIZE(discard); k++)
+		vds_nspool_discard(discard[k]);
 	if (op == VDS_OP_NEWSTACK)
 		vds_nspool_refill();
 close_fds:

@@ -391,14 +391,24 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 
 /* nsops.c: inside the helper. */
 int vds_ns_setup_user(uid_t uid, gid_t gid);
-/* Create a network namespace (or take ns, one made by vds_ns_make; -1:
- * none), and a tap named ifname in it, as flags VDS_NEWSTACK_* say, bring
- * lo up, return to base.  Return: 0/-errno (ns closed on failure). */
-int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
-		     unsigned mtu, int *ret_ns, int *ret_tap);
-/* A network namespace with lo up, made ahead of its stack; the caller is
- * back in base_ns on return.  Return: 0/-errno. */
-int vds_ns_make(int base_ns, int *ret_ns);
+/* In a new user namespace: setgroups denied, root mapped to uid/gid. */
+int vds_ns_map_root(uid_t uid, gid_t gid);
+/* A stack's namespaces: a user namespace of its own (a child of the
+ * helper's), and the network namespace it owns.  -1: none. */
+struct vds_stackns {
+	int user, net;
+};
+#define VDS_STACKNS_NONE ((struct vds_stackns){ .user = -1, .net = -1 })
+void vds_stackns_close(struct vds_stackns *ns);
+/* Make a stack's namespaces (or take *ns, made by vds_ns_make; NONE:
+ * none), and a tap named ifname in it, as flags VDS_NEWSTACK_* say, with
+ * lo up; back in base_ns.  Return: 0/-errno (*ns closed on failure). */
+int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
+		     unsigned flags, unsigned mtu, struct vds_stackns *ret,
+		     int *ret_tap);
+/* A stack's namespaces with lo up, made ahead of it; the caller stays
+ * where it is.  Return: 0/-errno. */
+int vds_ns_make(struct vds_stackns *ret);
 
 /* stack.c: what a module above the stacks (fwd.c, conf.c) does when a
  * stack is ready (its port started; a failure fails vde_addstack) and
@@ -421,14 +431,18 @@ const char *vds_stack_url(const struct vdestack *s);
  * work off the request path: network namespaces made ahead (a bounded
  * pool) and descriptors whose close waits for the kernel (taps, packet
  * sockets). */
+/* The worker's name (prctl PR_SET_NAME; its children have it too). */
+#define VDS_NSPOOL_NAME "vdestack-pool"
 /* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
  * Return: 0 or -errno (the helper then works without it). */
 int vds_nspool_start(int base_ns);
-/* A namespace made ahead, or -1 when none is ready (make one now). */
-int vds_nspool_take(void);
-/* One made ahead with ifname a veth whose peer (*ret_peer) waits in the
- * base namespace, or -1 (take a plain one then). */
-int vds_nspool_take_spare(const char *ifname, unsigned *ret_peer);
+/* A stack's namespaces made ahead, or VDS_STACKNS_NONE when none are
+ * ready (make them now). */
+struct vds_stackns vds_nspool_take(void);
+/* Ones made ahead with ifname a veth whose peer (*ret_peer) waits in the
+ * base namespace, or VDS_STACKNS_NONE (take plain ones then). */
+struct vds_stackns vds_nspool_take_spare(const char *ifname,
+					  unsigned *ret_peer);
 /* Note that the pool lacks namespaces (after the reply to a request). */
 void vds_nspool_refill(void);
 /* How long the helper waits without a request before it orders what the
@@ -449,16 +463,16 @@ void vds_nspool_drop_fds(void);
 int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 		 unsigned mtu);
 
-/* nsops.c: as vds_ns_new_stack (ns: made ahead, or -1; spare: its
+/* nsops.c: as vds_ns_new_stack (*ns: made ahead, or NONE; spare: its
  * interface's peer when made by vds_ns_make_spare, else 0), the interface
  * a veth whose peer is a port of bridge master in base_ns (no descriptor
  * for it).  *ret_peer: the peer's ifindex.  Return: 0/-errno. */
-int vds_ns_new_joined(int base_ns, int ns, unsigned spare, const char *ifname,
-		      unsigned master, unsigned mtu, int *ret_ns,
-		      unsigned *ret_peer);
+int vds_ns_new_joined(int base_ns, struct vds_stackns *ns, unsigned spare,
+		      const char *ifname, unsigned master, unsigned mtu,
+		      struct vds_stackns *ret, unsigned *ret_peer);
 /* nsops.c: as vds_ns_make, with ifname a veth whose peer (*ret_peer, its
- * ifindex) waits down in base_ns.  Return: 0/-errno. */
-int vds_ns_make_spare(int base_ns, const char *ifname, int *ret_ns,
+ * ifindex) waits down in the caller's (base) namespace.  Return: 0/-errno. */
+int vds_ns_make_spare(const char *ifname, struct vds_stackns *ret,
 		      unsigned *ret_peer);
 
 struct nlmsghdr;

@@ -8,26 +8,33 @@
  * application is real root), after denying setgroups(2) as the kernel
  * requires for the gid map.  It then unshares a first network namespace,
  * the base, which stays empty and is where the helper returns after each
- * operation.  Every stack is one more network namespace: unshare, open it
- * from /proc/thread-self/ns/net to keep it alive by descriptor, bring lo
- * up, make the interface, and setns() back to the base.  The interface is
- * a tap (which belongs to the namespace it is opened in), or, where
- * /dev/net/tun cannot be opened, a veth whose peer sits in the base
- * namespace (veth.c); VDESTACK_LINK can ask for one kind only.  For a
- * backend whose segment may be joined in the kernel, the veth comes first
- * and its peer is a port of the segment's bridge (vds_ns_new_joined,
- * bridge.c).  All of these moves are allowed because the helper is root
- * in the user namespace that owns all of these namespaces.
+ * operation.  Every stack is a pair of namespaces more: a user namespace
+ * of its own, a child of the helper's, mapped "0 0 1" (root to root),
+ * and the network namespace it owns, both made by a short-lived child
+ * (make_pair) and kept alive by descriptor, lo up.  The helper, root of
+ * the parent user namespace, has every capability over each pair; a
+ * command, root of its stack's user namespace only, has none over the
+ * other stacks or the base.  The stack's interface is made with a setns()
+ * into its network namespace and back: a tap (which belongs to the
+ * namespace it is opened in), or, where /dev/net/tun cannot be opened, a
+ * veth whose peer sits in the base namespace (veth.c); VDESTACK_LINK can
+ * ask for one kind only.  For a backend whose segment may be joined in the
+ * kernel, the veth comes first and its peer is a port of the segment's
+ * bridge (vds_ns_new_joined, bridge.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -54,12 +61,18 @@ int vds_ifname_check(const char *name)
  * says when unprivileged user namespaces are off). */
 int vds_ns_setup_user(uid_t uid, gid_t gid)
 {
+	int err = vds_sys_unshare(CLONE_NEWUSER);
+
+	return err < 0 ? err : vds_ns_map_root(uid, gid);
+}
+
+/* vds_ns_map_root - in a new user namespace: deny setgroups and map root
+ * to uid/gid of the parent namespace.  Return: 0 or -errno. */
+int vds_ns_map_root(uid_t uid, gid_t gid)
+{
 	char map[64];
 	int err;
 
-	err = vds_sys_unshare(CLONE_NEWUSER);
-	if (err < 0)
-		return err;
 	err = vds_sys_write_file("/proc/self/setgroups", "deny");
 	if (err < 0 && err != -ENOENT)
 		return err;
@@ -165,65 +178,150 @@ int vds_link_choice(const char *env)
 	return -EINVAL;
 }
 
-/* make_here - unshare a new network namespace, keep it by descriptor and
- * bring its lo up; the caller stays inside.  Return: 0 with *ret_ns, or
- * -errno (the caller may be in the new namespace or not). */
-static int make_here(int *ret_ns)
-{
-	int ns, err;
+/* How a stack's namespaces are made (make_pair): a child, sharing the
+ * caller's memory until it exits (CLONE_VM, with the caller suspended:
+ * CLONE_VFORK, as posix_spawn does), unshares a user namespace and a
+ * network namespace together, maps root to root, brings lo up and sends
+ * both back as descriptors.  The helper cannot do it itself: a process
+ * that unshares a user namespace stays in it, and could not make the next
+ * stack's beside it.  A child of its own keeps each stack's namespaces
+ * apart from the others': a command, root in its stack's user namespace,
+ * has no capability over another stack's network namespace, nor over the
+ * helper's base one. */
+#define PAIR_STACK_SIZE (64 << 10)
 
-	err = vds_sys_unshare(CLONE_NEWNET);
-	if (err < 0)
-		return err;
-	ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
-	if (ns < 0)
-		return ns;
-	err = lo_up();
-	if (err < 0) {
-		close(ns);
-		return err;
+struct pair_child {
+	int sock; /* the child's end: status and descriptors */
+};
+
+/* pair_made - what the child sends. */
+struct pair_made {
+	int32_t status;
+};
+
+/* pair_child - the child of make_pair: only system calls through the
+ * seam and the protocol's send (no allocation, no lock: it runs in the
+ * caller's memory while the caller's other threads go on). */
+static int pair_child(void *arg)
+{
+	const struct pair_child *c = arg;
+	struct pair_made m = { 0 };
+	int fds[2] = { -1, -1 };
+
+	m.status = vds_sys_unshare(CLONE_NEWUSER | CLONE_NEWNET);
+	if (m.status == 0)
+		m.status = vds_ns_map_root(0, 0);
+	if (m.status == 0) {
+		fds[0] = vds_sys_open("/proc/self/ns/user", O_RDONLY);
+		m.status = fds[0] < 0 ? fds[0] : 0;
 	}
-	*ret_ns = ns;
+	if (m.status == 0) {
+		fds[1] = vds_sys_open("/proc/self/ns/net", O_RDONLY);
+		m.status = fds[1] < 0 ? fds[1] : 0;
+	}
+	if (m.status == 0)
+		m.status = lo_up();
+	vds_proto_send(c->sock, &m, sizeof(m), fds, m.status == 0 ? 2 : 0);
+	/* a return, not _exit(): clone's own code then ends the child with
+	 * no call to a noreturn function (ASan would take the switch to this
+	 * stack for a stack overflow) */
 	return 0;
 }
 
-/* vds_ns_make - a new network namespace with lo up, kept by descriptor
- * (a namespace made ahead of its stack, nspool.c); base_ns: where the
- * caller is on return.  Return: 0 with *ret_ns, or -errno; nothing stays
- * open on failure. */
-int vds_ns_make(int base_ns, int *ret_ns)
+/* make_pair - a new stack's namespaces (see pair_child), lo up; the caller
+ * stays where it is.  Return: 0 with *ret, or -errno. */
+static int make_pair(struct vds_stackns *ret)
 {
-	int ns = -1, err, back;
+	static __thread char *stack; /* one per thread, kept */
+	struct pair_child c;
+	struct pair_made m;
+	sigset_t all, old;
+	int sv[2], fds[2], status, err;
+	unsigned nfds = 0;
+	ssize_t n;
+	pid_t pid;
 
-	err = make_here(&ns);
-	back = vds_sys_setns(base_ns, CLONE_NEWNET);
-	if (err == 0 && back < 0) {
-		close(ns);
-		err = back;
+	if (!stack) {
+		void *p = mmap(NULL, PAIR_STACK_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		stack = p;
 	}
+	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	if (err < 0)
 		return err;
-	*ret_ns = ns;
+	c.sock = sv[1];
+	/* the child runs with every signal blocked: no handler of the
+	 * caller's may run on its stack, in the caller's memory */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(pair_child, stack + PAIR_STACK_SIZE,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	err = pid < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (err == 0) {
+		n = vds_proto_recv(sv[0], &m, sizeof(m), fds, 2, &nfds);
+		if (n != (ssize_t)sizeof(m))
+			err = n < 0 ? (int)n : -ECHILD; /* it died early */
+		else if (m.status < 0)
+			err = m.status;
+		else if (nfds != 2)
+			err = -EBADMSG;
+		if (err < 0)
+			for (unsigned k = 0; k < nfds; k++)
+				close(fds[k]);
+	}
+	close(sv[0]);
+	if (err < 0)
+		return err;
+	*ret = (struct vds_stackns){ .user = fds[0], .net = fds[1] };
 	return 0;
 }
 
-/* vds_ns_new_stack - make the network namespace of a new stack, or take
- * ns, one made ahead by vds_ns_make (-1: make it now), and make its
- * interface.  base_ns: the helper's base namespace, where it is on
- * return.  Return: 0 with *ret_ns (and *ret_tap with a tap, else -1)
- * set, or -errno; nothing stays open on failure (ns included). */
-int vds_ns_new_stack(int base_ns, int ns, const char *ifname, unsigned flags,
-		     unsigned mtu, int *ret_ns, int *ret_tap)
+/* vds_stackns_close - close both descriptors of ns (-1 ones ignored). */
+void vds_stackns_close(struct vds_stackns *ns)
 {
+	if (ns->user >= 0)
+		close(ns->user);
+	if (ns->net >= 0)
+		close(ns->net);
+	*ns = VDS_STACKNS_NONE;
+}
+
+/* vds_ns_make - a new stack's namespaces, lo up, kept by descriptor (made
+ * ahead of its stack, nspool.c); the caller stays where it is.
+ * Return: 0 with *ret, or -errno; nothing stays open on failure. */
+int vds_ns_make(struct vds_stackns *ret)
+{
+	return make_pair(ret);
+}
+
+/* vds_ns_new_stack - make the namespaces of a new stack, or take *ns,
+ * made ahead by vds_ns_make (VDS_STACKNS_NONE: make them now), and make
+ * its interface.  base_ns: the helper's base namespace, where it is on
+ * return.  Return: 0 with *ret (and *ret_tap with a tap, else -1) set, or
+ * -errno; nothing stays open on failure (*ns included). */
+int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
+		     unsigned flags, unsigned mtu, struct vds_stackns *ret,
+		     int *ret_tap)
+{
+	struct vds_stackns made = *ns;
 	int tapfd = -1, err = 0, back = 0;
-	bool inside = true; /* maybe away from base_ns */
+	bool inside = false; /* away from base_ns */
 
-	if (ns < 0)
-		err = make_here(&ns);
-	else if (flags & VDS_NEWSTACK_TAP)
-		err = vds_sys_setns(ns, CLONE_NEWNET);
-	else
-		inside = false; /* a namespace made ahead, nothing to add */
+	*ns = VDS_STACKNS_NONE;
+	if (made.net < 0)
+		err = make_pair(&made);
+	if (err == 0 && (flags & VDS_NEWSTACK_TAP)) {
+		err = vds_sys_setns(made.net, CLONE_NEWNET);
+		inside = true;
+	}
 	if (err < 0)
 		goto out;
 	if (flags & VDS_NEWSTACK_TAP) {
@@ -250,59 +348,59 @@ out:
 	if (err == 0 && back < 0)
 		err = back;
 	if (err < 0) {
-		if (ns >= 0)
-			close(ns);
+		vds_stackns_close(&made);
 		if (tapfd >= 0)
 			close(tapfd);
 		return err;
 	}
-	*ret_ns = ns;
+	*ret = made;
 	*ret_tap = tapfd;
 	return 0;
 }
 
 /* vds_ns_make_spare - as vds_ns_make, with the interface ifname already
- * in the namespace: a veth whose peer waits, down, in base_ns to join a
- * bridge (vds_veth_spare).  Return: 0 with *ret_ns and *ret_peer (the
- * peer's ifindex), or -errno; nothing stays on failure. */
-int vds_ns_make_spare(int base_ns, const char *ifname, int *ret_ns,
+ * in the network namespace: a veth whose peer waits, down, in base_ns (the
+ * caller's namespace) to join a bridge (vds_veth_spare).  Return: 0 with
+ * *ret and *ret_peer (the peer's ifindex), or -errno; nothing stays on
+ * failure. */
+int vds_ns_make_spare(const char *ifname, struct vds_stackns *ret,
 		      unsigned *ret_peer)
 {
-	int ns, err;
+	struct vds_stackns ns;
+	int err;
 
-	err = vds_ns_make(base_ns, &ns);
+	err = make_pair(&ns);
 	if (err < 0)
 		return err;
-	err = vds_veth_spare(ns, ifname, ret_peer);
+	err = vds_veth_spare(ns.net, ifname, ret_peer);
 	if (err < 0) {
-		close(ns); /* the pair, if any, goes with it */
+		vds_stackns_close(&ns); /* the pair, if any, goes with it */
 		return err;
 	}
-	*ret_ns = ns;
+	*ret = ns;
 	return 0;
 }
 
-/* vds_ns_new_joined - make the network namespace of a new stack, or take
- * ns, one made ahead (-1: make it now; spare: the ifindex of the peer of
- * its interface when it was made by vds_ns_make_spare, else 0), whose
- * interface ifname is a veth with its peer a port of bridge master in
- * base_ns (veth.c), where the helper is on return.
- * Return: 0 with *ret_ns set, or -errno; nothing stays on failure (ns
+/* vds_ns_new_joined - make the namespaces of a new stack, or take *ns,
+ * made ahead (VDS_STACKNS_NONE: make them now; spare: the ifindex of the
+ * peer of its interface when it was made by vds_ns_make_spare, else 0),
+ * whose interface ifname is a veth with its peer a port of bridge master
+ * in base_ns (veth.c), where the helper is on return.
+ * Return: 0 with *ret set, or -errno; nothing stays on failure (*ns
  * included). */
-int vds_ns_new_joined(int base_ns, int ns, unsigned spare, const char *ifname,
-		      unsigned master, unsigned mtu, int *ret_ns,
-		      unsigned *ret_peer)
+int vds_ns_new_joined(int base_ns, struct vds_stackns *ns, unsigned spare,
+		      const char *ifname, unsigned master, unsigned mtu,
+		      struct vds_stackns *ret, unsigned *ret_peer)
 {
+	struct vds_stackns made = *ns;
 	int err = 0, back;
 
-	if (ns < 0) {
+	*ns = VDS_STACKNS_NONE;
+	if (made.net < 0) {
 		spare = 0;
-		err = make_here(&ns);
-		back = vds_sys_setns(base_ns, CLONE_NEWNET);
-		if (err == 0 && back < 0)
-			err = back;
+		err = make_pair(&made);
 	} else if (spare && mtu) {
-		err = vds_sys_setns(ns, CLONE_NEWNET);
+		err = vds_sys_setns(made.net, CLONE_NEWNET);
 		if (err == 0)
 			err = set_mtu(ifname, mtu);
 		back = vds_sys_setns(base_ns, CLONE_NEWNET);
@@ -313,13 +411,12 @@ int vds_ns_new_joined(int base_ns, int ns, unsigned spare, const char *ifname,
 		err = vds_veth_enslave(spare, master);
 		*ret_peer = spare;
 	} else if (err == 0) {
-		err = vds_veth_join(ns, ifname, master, mtu, ret_peer);
+		err = vds_veth_join(made.net, ifname, master, mtu, ret_peer);
 	}
 	if (err < 0) {
-		if (ns >= 0)
-			close(ns);
+		vds_stackns_close(&made);
 		return err;
 	}
-	*ret_ns = ns;
+	*ret = made;
 	return 0;
 }

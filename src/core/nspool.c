@@ -20,37 +20,38 @@
  *
  *  - the helper orders namespaces (struct order, one per namespace, of a
  *    kind) on the first pair; the worker makes each and sends it back
- *    (struct made, plus the namespace descriptor), or the error, on the
- *    pair of its kind.  PLAIN: vds_ns_make() (unshare, lo up, back to the
- *    base).  SPARE, for mem:// stacks joined to a bridge: the same with
- *    vde0 already in it, one end of a veth pair whose peer waits down in
- *    the base namespace (vds_ns_make_spare); joining is then one
- *    RTM_SETLINK instead of making two netdevs, most of such a stack's
- *    vde_addstack().  Spares are ordered only once a stack has joined a
- *    bridge.  The worker has VDS_NSPOOL_THREADS threads reading the order
- *    socket (each message goes to one of them), so that one waits out a
- *    close while another makes a namespace; the kernel makes namespaces
- *    in parallel, each thread in its own (/proc/thread-self/ns/net).  The
- *    namespaces wait in the queue of their kind's socket: those queues
- *    are the pool, and nothing of it sits in the helper's descriptor
- *    table.  The helper keeps ready + ordered at the pool size for each
- *    kind (VDESTACK_NSPOOL, default VDS_NSPOOL_DEFAULT, at most
- *    VDS_NSPOOL_MAX, 0: no worker at all).  It orders what it took once it
- *    has had no request for VDS_NSPOOL_QUIET_MS: a worker woken earlier
- *    (at the reply, or when the helper's busy-poll ended) shared the CPUs
- *    with the rest of that vde_addstack() and the vde_delstack() that
- *    often follows it, and its unshare held their replies back for as
- *    long as it took.  So stacks made now and then find the pool full.
- *    A kind with nothing left is ordered at once instead: stacks made
- *    back to back drain the pool, and the worker then makes namespaces on
- *    the CPU the helper leaves idle (1000 stacks: 0.32 -> 0.21 s).
- *    A request that finds no namespace ready never waits for one being
- *    made: the helper makes its own, as it always did.  The worker runs
- *    at the helper's priority: a lower one (measured at nice 10) starves
- *    it on a busy machine while it holds rtnl_lock (a tap's close, a
- *    namespace's lo), and every rtnl user of the machine waits for it.
+ *    (struct made, plus the descriptors of the stack's user and network
+ *    namespaces), or the error, on the pair of its kind.  PLAIN:
+ *    vds_ns_make() (a child unshares both, lo up).  SPARE, for mem://
+ *    stacks joined to a bridge: the same with vde0 already in it, one end
+ *    of a veth pair whose peer waits down in the base namespace
+ *    (vds_ns_make_spare); joining is then one RTM_SETLINK instead of making
+ *    two netdevs, most of such a stack's vde_addstack().  Spares are
+ *    ordered only once a stack has joined a bridge.  The worker has
+ *    VDS_NSPOOL_THREADS threads reading the order socket (each message goes
+ *    to one of them), so that one waits out a close while another makes a
+ *    namespace; the kernel makes namespaces in parallel, each thread
+ *    through a child of its own.  The namespaces wait in the queue of their
+ *    kind's socket: those queues are the pool, and nothing of it sits in
+ *    the helper's descriptor table.  The helper keeps ready + ordered at
+ *    the pool size for each kind (VDESTACK_NSPOOL, default
+ *    VDS_NSPOOL_DEFAULT, at most VDS_NSPOOL_MAX, 0: no worker at all).  It
+ *    orders what it took once it has had no request for
+ *    VDS_NSPOOL_QUIET_MS: a worker woken earlier (at the reply, or when the
+ *    helper's busy-poll ended) shared the CPUs with the rest of that
+ *    vde_addstack() and the vde_delstack() that often follows it, and its
+ *    unshare held their replies back for as long as it took.  So stacks
+ *    made now and then find the pool full.  A kind with nothing left is
+ *    ordered at once instead: stacks made back to back drain the pool, and
+ *    the worker then makes namespaces on the CPU the helper leaves idle
+ *    (1000 stacks: 0.32 -> 0.21 s).  A request that finds no namespace ready
+ *    never waits for one being made: the helper makes its own, as it always
+ *    did.  The worker runs at the helper's priority: a lower one (measured
+ *    at nice 10) starves it on a busy machine while it holds rtnl_lock (a
+ *    tap's close, a namespace's lo), and every rtnl user of the machine
+ *    waits for it.
  *  - an order may carry descriptors (make = 0): the helper's copies of a
- *    deleted stack's interface and namespace.  The worker closes them, so
+ *    deleted stack's interface and namespaces.  The worker closes them, so
  *    the grace period is waited for there; the helper's reply went first.
  *
  * The pool is bounded (a few namespaces, a few hundred KiB of kernel
@@ -99,8 +100,8 @@ struct order {
 	uint32_t kind;
 };
 
-/* worker -> helper: status 0 and a namespace descriptor (with the peer's
- * ifindex for SPARE), or -errno. */
+/* worker -> helper: status 0 and the stack's user and network namespace
+ * descriptors (with the peer's ifindex for SPARE), or -errno. */
 struct made {
 	int32_t status;
 	uint32_t kind;
@@ -156,7 +157,7 @@ struct worker_ctx {
 static void *worker_serve(void *arg)
 {
 	const struct worker_ctx *w = arg;
-	int sock = w->sock, base_ns = w->base_ns;
+	int sock = w->sock;
 
 	for (;;) {
 		struct order o;
@@ -172,19 +173,21 @@ static void *worker_serve(void *arg)
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
 			struct made m = { .kind = o.kind };
-			int ns = -1;
+			struct vds_stackns ns = VDS_STACKNS_NONE;
+			int two[2];
 
 			if (o.kind == SPARE)
-				m.status = vds_ns_make_spare(base_ns,
-							     VDS_DEFAULT_IFNAME,
+				m.status = vds_ns_make_spare(VDS_DEFAULT_IFNAME,
 							     &ns, &m.peer);
 			else
-				m.status = vds_ns_make(base_ns, &ns);
+				m.status = vds_ns_make(&ns);
+			two[0] = ns.user;
+			two[1] = ns.net;
 			if (vds_proto_send(o.kind == SPARE ? w->spare_sock : sock,
-					   &m, sizeof(m), &ns, ns >= 0 ? 1 : 0) < 0)
+					   &m, sizeof(m), two,
+					   m.status == 0 ? 2 : 0) < 0)
 				_exit(0); /* the helper is gone */
-			if (ns >= 0)
-				close(ns);
+			vds_stackns_close(&ns);
 		}
 	}
 }
@@ -203,6 +206,7 @@ static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper)
 		_exit(0);
+	prctl(PR_SET_NAME, VDS_NSPOOL_NAME); /* in ps, and for the tests */
 	for (unsigned i = 1; i < 3; i++) /* sort the three */
 		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -264,33 +268,34 @@ static void order_more(void)
 	}
 }
 
-/* take - a namespace of kind k, if one is ready (never waits).
- * Return: it (with *ret_peer for SPARE), or -1. */
-static int take(unsigned k, unsigned *ret_peer)
+/* take - the namespaces of a stack of kind k, if ready (never waits).
+ * Return: them (with *ret_peer for SPARE), or VDS_STACKNS_NONE. */
+static struct vds_stackns take(unsigned k, unsigned *ret_peer)
 {
 	struct made m;
-	unsigned nfds;
+	unsigned nfds = 0;
 	ssize_t n;
-	int ns = -1;
+	int two[2];
 
 	if (worker[k] < 0 || ordered[k] == 0)
-		return -1;
-	n = vds_proto_recv(worker[k], &m, sizeof(m), &ns, 1, &nfds);
+		return VDS_STACKNS_NONE;
+	n = vds_proto_recv(worker[k], &m, sizeof(m), two, 2, &nfds);
 	if (n == -EAGAIN)
-		return -1; /* still being made: it serves a later request */
+		return VDS_STACKNS_NONE; /* still being made: a later request's */
 	if (n <= 0) {
 		worker_gone();
-		return -1;
+		return VDS_STACKNS_NONE;
 	}
 	ordered[k]--;
-	if (n != sizeof(m) || m.status < 0 || m.kind != k || nfds != 1) {
-		if (nfds == 1)
-			close(ns);
-		return -1; /* the caller makes it, and sees the error itself */
+	if (n != sizeof(m) || m.status < 0 || m.kind != k || nfds != 2) {
+		for (unsigned i = 0; i < nfds; i++)
+			close(two[i]);
+		return VDS_STACKNS_NONE; /* the caller makes them, and sees
+					   * the error itself */
 	}
 	if (ret_peer)
 		*ret_peer = m.peer;
-	return ns;
+	return (struct vds_stackns){ .user = two[0], .net = two[1] };
 }
 
 /* worker_ready - wait (bounded) for the worker's first message, sent once
@@ -361,24 +366,24 @@ int vds_nspool_start(int base_ns)
 	return 0;
 }
 
-/* vds_nspool_take - a namespace of the pool (lo up, nothing else), if one
- * is ready: never waits for the worker (a request does not wait behind
- * work meant for a later one).  Return: its descriptor, or -1 when none is
- * ready, there is no worker, or it could not make one (the caller makes
- * it, and sees the error itself). */
-int vds_nspool_take(void)
+/* vds_nspool_take - a stack's namespaces from the pool (lo up, nothing
+ * else), if ready: never waits for the worker (a request does not wait
+ * behind work meant for a later one).  Return: them, or VDS_STACKNS_NONE
+ * when none is ready, there is no worker, or it could not make them (the
+ * caller makes them, and sees the error itself). */
+struct vds_stackns vds_nspool_take(void)
 {
 	return take(PLAIN, NULL);
 }
 
-/* vds_nspool_take_spare - as vds_nspool_take, a namespace whose interface
+/* vds_nspool_take_spare - as vds_nspool_take, namespaces whose interface
  * ifname is a veth with its peer, *ret_peer (ifindex), down in the base
  * namespace; only for VDS_DEFAULT_IFNAME.  The first call makes the pool
  * keep such namespaces from then on. */
-int vds_nspool_take_spare(const char *ifname, unsigned *ret_peer)
+struct vds_stackns vds_nspool_take_spare(const char *ifname, unsigned *ret_peer)
 {
 	if (strcmp(ifname, VDS_DEFAULT_IFNAME) != 0 || pool_size == 0)
-		return -1;
+		return VDS_STACKNS_NONE;
 	wanted[SPARE] = true;
 	return take(SPARE, ret_peer);
 }

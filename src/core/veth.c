@@ -282,6 +282,23 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 	return packet_socket(ifindex, vnet);
 }
 
+/* make_indexed - make_veth(p), and the ifindex of its first end (p->name,
+ * in the current namespace).  Return: 0 with *ret_ifindex, or -errno (a
+ * pair made stays, and goes with the stack's namespace). */
+static int make_indexed(const struct pair_spec *p, unsigned *ret_ifindex)
+{
+	unsigned ifindex;
+	int err = make_veth(p);
+
+	if (err < 0)
+		return err;
+	ifindex = if_nametoindex(p->name);
+	if (ifindex == 0)
+		return -errno;
+	*ret_ifindex = ifindex;
+	return 0;
+}
+
 /* vds_veth_join - make the stack's interface ifname (in stack_ns) as a
  * veth whose peer is born in base_ns as a port of the bridge master, up:
  * frames between the stack and the bridge stay in the kernel, and nothing
@@ -291,23 +308,13 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 		  unsigned mtu, unsigned *ret_peer)
 {
 	char peer[IFNAMSIZ];
-	struct pair_spec p = {
+	const struct pair_spec p = {
 		.name = peer, .mtu = BASE_END_MTU, .master = master, .up = true,
 		.peer = ifname, .peer_ns = stack_ns, .peer_mtu = mtu,
 	};
 
-	unsigned ifindex;
-	int err;
-
 	snprintf(peer, sizeof(peer), "vdsp%u", peer_counter++);
-	err = make_veth(&p);
-	if (err < 0)
-		return err;
-	ifindex = if_nametoindex(peer);
-	if (ifindex == 0)
-		return -errno; /* the pair goes with the stack's namespace */
-	*ret_peer = ifindex;
-	return 0;
+	return make_indexed(&p, ret_peer);
 }
 
 /* vds_veth_spare - see internal.h.  The peers are named vdsq0, vdsq1...:
@@ -321,19 +328,10 @@ int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
 		.name = peer, .mtu = BASE_END_MTU,
 		.peer = ifname, .peer_ns = stack_ns,
 	};
-	unsigned ifindex;
-	int err;
 
 	snprintf(peer, sizeof(peer), "vdsq%u",
 		 atomic_fetch_add(&spare_counter, 1));
-	err = make_veth(&p);
-	if (err < 0)
-		return err;
-	ifindex = if_nametoindex(peer);
-	if (ifindex == 0)
-		return -errno; /* the pair goes with the stack's namespace */
-	*ret_peer = ifindex;
-	return 0;
+	return make_indexed(&p, ret_peer);
 }
 
 /* vds_veth_enslave - see internal.h: one RTM_SETLINK that sets the master

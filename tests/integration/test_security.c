@@ -220,17 +220,21 @@ static void probe_command(const struct victim *v, char *cmd, size_t size)
 }
 
 /* check_no_entry - no line of out says "entered", and the victim's
- * namespace could be opened but not entered (EPERM: the missing
- * CAP_SYS_ADMIN is what stops it). */
+ * namespace could not be opened (EACCES: it belongs to another stack's
+ * user namespace) or not entered (EPERM). */
 static void check_no_entry(const char *who, const char *out, pid_t victim)
 {
-	char want[128];
+	char open_refused[128], setns_refused[128];
 
 	IT_CHECKF(!strstr(out, " entered"), "%s entered a namespace:\n%s", who,
 		  out);
-	snprintf(want, sizeof(want), "/proc/%d/ns/net setns %d\n", (int)victim,
-		 EPERM);
-	IT_CHECKF(strstr(out, want), "%s: want [%s] in:\n%s", who, want, out);
+	snprintf(open_refused, sizeof(open_refused), "/proc/%d/ns/net open %d\n",
+		 (int)victim, EACCES);
+	snprintf(setns_refused, sizeof(setns_refused),
+		 "/proc/%d/ns/net setns %d\n", (int)victim, EPERM);
+	IT_CHECKF(strstr(out, open_refused) || strstr(out, setns_refused),
+		  "%s: want [%s] or [%s] in:\n%s", who, open_refused,
+		  setns_refused, out);
 }
 
 /* test_command_cannot_enter_another_stack_or_the_helper - neither the
@@ -263,10 +267,11 @@ static void test_command_cannot_enter_another_stack_or_the_helper(void)
 	vde_delstack(a);
 }
 
-/* test_cmd_caps_all_lets_a_command_enter_another_stack - what the
- * default prevents, shown possible with the opt-out (so the test above
- * would see an entry). */
-static void test_cmd_caps_all_lets_a_command_enter_another_stack(void)
+/* test_cmd_caps_all_lets_a_command_enter_its_own_stack_only - with every
+ * capability (VDESTACK_CMD_CAPS=all) a command may enter a namespace of its
+ * own stack (so the probe above would see an entry), and still not one of
+ * another stack: each stack has a user namespace of its own. */
+static void test_cmd_caps_all_lets_a_command_enter_its_own_stack_only(void)
 {
 	struct vdestack *a, *b;
 	char cmd[1024], out[4096], want[128];
@@ -280,9 +285,47 @@ static void test_cmd_caps_all_lets_a_command_enter_another_stack(void)
 	start_victim(a, &v);
 	snprintf(cmd, sizeof(cmd), "%s setns /proc/%d/ns/net", probe(),
 		 (int)v.pid);
-	IT_CHECK(it_stackcmd_capture(b, cmd, false, out, sizeof(out)) == 0);
+	IT_CHECK(it_stackcmd_capture(a, cmd, false, out, sizeof(out)) == 0);
 	snprintf(want, sizeof(want), "/proc/%d/ns/net entered\n", (int)v.pid);
 	IT_CHECKF(!strcmp(out, want), "got [%s], want [%s]", out, want);
+	IT_CHECK(it_stackcmd_capture(b, cmd, false, out, sizeof(out)) == 0);
+	check_no_entry("vde_stackcmd with every capability", out, v.pid);
+	close(v.pd);
+	vde_delstack(b);
+	vde_delstack(a);
+}
+
+/* test_command_cannot_put_an_interface_in_another_stack_or_the_helper -
+ * a command keeps CAP_NET_ADMIN, but only over its own stack: it cannot
+ * make a veth pair with an end in another stack's network namespace or
+ * the helper's base one, named by path or by pid. */
+static void test_command_cannot_put_an_interface_in_another_stack_or_the_helper(void)
+{
+	struct vdestack *a, *b;
+	pid_t helper;
+	char cmd[1024], out[4096];
+	struct victim v;
+
+	unsetenv("VDESTACK_CMD_CAPS");
+	it_require_stacks();
+	a = it_addstack(NULL, NULL);
+	b = it_addstack(NULL, NULL);
+	start_victim(a, &v);
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	/* the same command works inside the stack itself */
+	it_stackcmd_ok(b, "/bin/ip link add vdst0 type veth peer name vdst1");
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/sh -c 'for t in /proc/%d/ns/net %d /proc/%d/ns/net %d; do "
+		 "/bin/ip link add vdsx0 type veth peer name vdsx1 netns $t "
+		 "2>/dev/null && echo made in $t; done; echo done'",
+		 (int)v.pid, (int)v.pid, (int)helper, (int)helper);
+	IT_CHECK(it_stackcmd_capture(b, cmd, false, out, sizeof(out)) == 0);
+	IT_CHECKF(!strcmp(out, "done\n"), "a command of one stack made an "
+		  "interface elsewhere:\n%s", out);
+	IT_CHECK(it_stackcmd_capture(a, "/bin/ip -o link show", false, out,
+				     sizeof(out)) == 0);
+	IT_CHECKF(!strstr(out, "vdsx"), "stack a has: %s", out);
 	close(v.pd);
 	vde_delstack(b);
 	vde_delstack(a);
@@ -482,7 +525,8 @@ static const struct it_test tests[] = {
 	T(command_keeps_every_capability_with_cmd_caps_all),
 	T(bad_cmd_caps_value_fails_with_einval),
 	T(command_cannot_enter_another_stack_or_the_helper),
-	T(cmd_caps_all_lets_a_command_enter_another_stack),
+	T(cmd_caps_all_lets_a_command_enter_its_own_stack_only),
+	T(command_cannot_put_an_interface_in_another_stack_or_the_helper),
 	T(network_tools_work_with_the_network_capabilities),
 	T(spawned_process_sees_no_descriptor_of_the_application),
 	T(spawned_process_gets_exactly_its_environment),

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -52,10 +53,9 @@ struct plan {
 	int calls;       /* matching calls since armed (atomic) */
 	int hits;        /* faults injected (atomic) */
 	int helper_checked; /* cases that could count the helper's fds */
-	pid_t app;       /* with worker_only: the test process, whose
-			  * children (the helper) are spared */
-	bool worker_only; /* the fault hits grandchildren only (the worker
-			   * of the namespace pool) */
+	pid_t app;       /* the test process */
+	bool worker_only; /* the fault hits the worker of the namespace pool
+			   * (and its children) only, by its name */
 };
 
 static struct plan *plan;
@@ -68,8 +68,15 @@ static int inject(enum seam seam, long value, const char *path)
 
 	if (!plan || plan->seam != seam)
 		return 0;
-	if (plan->worker_only && (getpid() == plan->app || getppid() == plan->app))
-		return 0;
+	if (plan->worker_only) {
+		char name[16] = "";
+
+		/* the worker names itself; its children (the ones that make
+		 * its namespaces) have the name too, the helper's do not */
+		prctl(PR_GET_NAME, name);
+		if (strcmp(name, VDS_NSPOOL_NAME) != 0)
+			return 0;
+	}
 	if (plan->match && plan->match != value)
 		return 0;
 	if (plan->path[0] && (!path || strcmp(path, plan->path)))
@@ -233,6 +240,11 @@ struct hcase {
 };
 
 #define NS_PATH "/proc/thread-self/ns/net"
+/* a stack's namespaces: unshared together, opened by the child that made
+ * them (nsops.c make_pair) */
+#define STACK_NS (CLONE_NEWUSER | CLONE_NEWNET)
+#define STACK_NET_PATH "/proc/self/ns/net"
+#define STACK_USER_PATH "/proc/self/ns/user"
 #define TUN_PATH "/dev/net/tun"
 
 static const struct hcase cases[] = {
@@ -271,14 +283,26 @@ static const struct hcase cases[] = {
 	{ .name = "socketpair for a new thread's socket channel fails",
 	  .op = OP_MSOCKET, .thread = true, .seam = SEAM_SOCKETPAIR,
 	  .err = EMFILE, .want = EMFILE },
-	{ .name = "unshare of the stack's network namespace fails with ENOSPC",
-	  .warm = true, .seam = SEAM_UNSHARE, .match = CLONE_NEWNET,
+	{ .name = "unshare of the stack's namespaces fails with ENOSPC",
+	  .warm = true, .seam = SEAM_UNSHARE, .match = STACK_NS,
 	  .err = ENOSPC, .want = ENOSPC },
-	{ .name = "unshare of the stack's network namespace fails with EPERM",
-	  .warm = true, .seam = SEAM_UNSHARE, .match = CLONE_NEWNET,
+	{ .name = "unshare of the stack's namespaces fails with EPERM",
+	  .warm = true, .seam = SEAM_UNSHARE, .match = STACK_NS,
 	  .err = EPERM, .want = EPERM },
+	{ .name = "the stack's uid_map write fails", .warm = true,
+	  .seam = SEAM_WRITE_FILE, .path = "/proc/self/uid_map", .err = EPERM,
+	  .want = EPERM },
+	{ .name = "open of the stack's user namespace fails", .warm = true,
+	  .seam = SEAM_OPEN, .path = STACK_USER_PATH, .err = EMFILE,
+	  .want = EMFILE },
 	{ .name = "open of the stack's network namespace fails", .warm = true,
-	  .seam = SEAM_OPEN, .path = NS_PATH, .err = EMFILE, .want = EMFILE },
+	  .seam = SEAM_OPEN, .path = STACK_NET_PATH, .err = EMFILE,
+	  .want = EMFILE },
+	{ .name = "the child making the stack's namespaces is killed",
+	  .warm = true, .seam = SEAM_UNSHARE, .match = STACK_NS, .kill = true,
+	  .want = ECHILD },
+	{ .name = "socketpair to the child making the namespaces fails",
+	  .warm = true, .seam = SEAM_SOCKETPAIR, .err = EMFILE, .want = EMFILE },
 	{ .name = "socket to bring lo up fails", .warm = true,
 	  .seam = SEAM_SOCKET, .match = AF_INET, .err = EMFILE,
 	  .want = EMFILE },
@@ -287,13 +311,13 @@ static const struct hcase cases[] = {
 	  .want = ENODEV },
 	{ .name = "bringing lo up fails", .warm = true, .seam = SEAM_IOCTL,
 	  .match = SIOCSIFFLAGS, .err = EPERM, .want = EPERM },
-	{ .name = "returning to the base namespace fails", .warm = true,
-	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
-	  .want = EINVAL },
+	{ .name = "returning to the base namespace fails", .url = "mem://t",
+	  .link = "tap", .warm = true, .fake_tun = true, .seam = SEAM_SETNS,
+	  .match = CLONE_NEWNET, .skip = 1, .err = EINVAL, .want = EINVAL },
 	/* the worker of the namespace pool (nspool.c) */
 	{ .name = "the worker cannot make a namespace: the helper makes it",
 	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
-	  .match = CLONE_NEWNET, .err = ENOSPC, .want = 0 },
+	  .match = STACK_NS, .err = ENOSPC, .want = 0 },
 	{ .name = "no worker (fork fails): the helper makes every namespace",
 	  .pool = "2", .seam = SEAM_FORK, .skip = 1, .err = EAGAIN,
 	  .want = 0 },
@@ -301,8 +325,8 @@ static const struct hcase cases[] = {
 	  .pool = "2", .seam = SEAM_SOCKETPAIR, .skip = 1, .err = EMFILE,
 	  .want = 0 },
 	{ .name = "the worker is killed: the helper makes the namespaces",
-	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
-	  .match = CLONE_NEWNET, .kill = true, .want = 0 },
+	  .pool = "1", .worker_only = true, .seam = SEAM_SOCKETPAIR,
+	  .kill = true, .want = 0 },
 	/* the tap (VDESTACK_LINK=tap: no veth fallback) */
 	{ .name = "/dev/net/tun missing", .url = "mem://faults", .link = "tap",
 	  .warm = true, .seam = SEAM_OPEN, .path = TUN_PATH, .err = ENOENT,
@@ -341,7 +365,7 @@ static const struct hcase cases[] = {
 	/* a mem:// stack joined to its segment's bridge */
 	{ .name = "bridged veth: no namespace for it, a plain veth instead",
 	  .url = "mem://faults", .link = "veth", .bridge = true, .warm = true,
-	  .seam = SEAM_UNSHARE, .match = CLONE_NEWNET, .err = ENOSPC,
+	  .seam = SEAM_UNSHARE, .match = STACK_NS, .err = ENOSPC,
 	  .want = 0 },
 	{ .name = "bridged veth: lo cannot come up, a plain veth instead",
 	  .url = "mem://faults", .bridge = true, .warm = true,
@@ -352,6 +376,9 @@ static const struct hcase cases[] = {
 	{ .name = "runner cannot enter the stack", .op = OP_STACKCMD,
 	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
 	  .want = EINVAL },
+	{ .name = "runner cannot enter the stack's user namespace",
+	  .op = OP_STACKCMD, .seam = SEAM_SETNS, .match = CLONE_NEWUSER,
+	  .err = EINVAL, .want = EINVAL },
 	{ .name = "runner killed before it replies", .op = OP_STACKCMD,
 	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .kill = true,
 	  .want = -1 },
