@@ -668,6 +668,7 @@ struct slot {
 
 static struct slot *slots;
 static unsigned nslots;
+static unsigned nlive; /* slots in use */
 static int base_ns = -1;
 static int helper_ctl = -1, app_pidfd = -1, helper_ep = -1;
 static struct rlimit app_nofile = { RLIM_INFINITY, RLIM_INFINITY };
@@ -814,7 +815,7 @@ static int newstack_joined(const struct vds_req *req, const char *payload,
 	spare = 0;
 	ns = vds_nspool_take_spare(payload, &spare);
 	if (ns.net < 0)
-		ns = vds_nspool_take();
+		ns = vds_nspool_take(nlive >= VDS_NSPOOL_WAIT_FROM);
 	err = vds_ns_new_joined(base_ns, &ns, spare, payload,
 				vds_bridge_ifindex(br), (unsigned)req->arg[1],
 				ret_ns, ret_peer);
@@ -861,19 +862,21 @@ static int do_newstack(const struct vds_req *req, const char *payload,
 			slots[i] = (struct slot){ .ns = ns.net, .user = ns.user,
 						  .link = -1, .bridge = br,
 						  .peer = peer };
+			nlive++;
 			return (int)(i + 1);
 		}
 		if (br == -EBADMSG)
 			return br;
 		/* no bridge here, or a full one: a link of the usual kinds */
 	}
-	made = vds_nspool_take();
+	made = vds_nspool_take(nlive >= VDS_NSPOOL_WAIT_FROM);
 	err = vds_ns_new_stack(base_ns, &made, payload, flags,
 			       (unsigned)req->arg[1], &ns, ret_tap);
 	if (err < 0)
 		return err;
 	slots[i] = (struct slot){ .ns = ns.net, .user = ns.user, .link = -1,
 				  .bridge = -1 };
+	nlive++;
 	return (int)(i + 1);
 }
 
@@ -1326,6 +1329,7 @@ static bool serve(int sock, bool from_ctl, char *buf, size_t size,
 			discard[2] = s->user;
 			*s = (struct slot){ .ns = -1, .user = -1, .link = -1,
 					    .bridge = -1 };
+			nlive--;
 		} else {
 			status = -EBADF;
 		}

@@ -436,9 +436,12 @@ const char *vds_stack_url(const struct vdestack *s);
 /* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
  * Return: 0 or -errno (the helper then works without it). */
 int vds_nspool_start(int base_ns);
-/* A stack's namespaces made ahead, or VDS_STACKNS_NONE when none are
- * ready (make them now). */
-struct vds_stackns vds_nspool_take(void);
+/* A stack's namespaces made ahead (or, none being ready and with wait,
+ * the next the worker makes), or VDS_STACKNS_NONE (make them now).  The
+ * helper waits from VDS_NSPOOL_WAIT_FROM stacks on: its child's copy of
+ * its descriptor table then costs more than a wake-up of the worker. */
+#define VDS_NSPOOL_WAIT_FROM 256
+struct vds_stackns vds_nspool_take(bool wait);
 /* Ones made ahead with ifname a veth whose peer (*ret_peer) waits in the
  * base namespace, or VDS_STACKNS_NONE (take plain ones then). */
 struct vds_stackns vds_nspool_take_spare(const char *ifname,

@@ -44,9 +44,13 @@
  *    made now and then find the pool full.  A kind with nothing left is
  *    ordered at once instead: stacks made back to back drain the pool, and
  *    the worker then makes namespaces on the CPU the helper leaves idle
- *    (1000 stacks: 0.32 -> 0.21 s).  A request that finds no namespace ready
- *    never waits for one being made: the helper makes its own, as it always
- *    did.  The worker runs at the helper's priority: a lower one (measured
+ *    (1000 stacks: 0.32 -> 0.21 s).  A request that finds none ready has
+ *    the helper make them itself, which saves waking the worker, as long
+ *    as the helper holds fewer than VDS_NSPOOL_WAIT_FROM stacks; from
+ *    there on it waits for the worker's next (wait_for): the child that
+ *    makes a stack's namespaces copies its parent's descriptor table, and
+ *    the helper's has three descriptors a stack where the worker's has a
+ *    handful.  The worker runs at the helper's priority: a lower one (measured
  *    at nice 10) starves it on a busy machine while it holds rtnl_lock (a
  *    tap's close, a namespace's lo), and every rtnl user of the machine
  *    waits for it.
@@ -82,6 +86,8 @@
 #endif
 #define VDS_NSPOOL_MAX 8
 #define VDS_NSPOOL_THREADS 2
+/* how long the helper waits for the namespaces of a request it ordered */
+#define VDS_NSPOOL_WAIT_MS 5000
 /* how long the helper waits for its worker to start */
 #define VDS_NSPOOL_START_MS 5000
 
@@ -298,6 +304,34 @@ static struct vds_stackns take(unsigned k, unsigned *ret_peer)
 	return (struct vds_stackns){ .user = two[0], .net = two[1] };
 }
 
+/* wait_for - wait (bounded by VDS_NSPOOL_WAIT_MS) for the next stack's
+ * namespaces of kind k from the worker, ordering them if none are on
+ * their way.  Return: them, or VDS_STACKNS_NONE (no worker, it failed, or
+ * took too long: the caller makes them). */
+static struct vds_stackns wait_for(unsigned k)
+{
+	struct order o = { .make = 1, .kind = k };
+	struct pollfd p;
+	int n;
+
+	if (worker[k] < 0)
+		return VDS_STACKNS_NONE;
+	if (ordered[k] == 0) {
+		n = vds_proto_send(worker[PLAIN], &o, sizeof(o), NULL, 0);
+		if (n < 0) {
+			if (n != -EAGAIN)
+				worker_gone();
+			return VDS_STACKNS_NONE;
+		}
+		ordered[k]++;
+	}
+	p = (struct pollfd){ .fd = worker[k], .events = POLLIN };
+	do
+		n = poll(&p, 1, VDS_NSPOOL_WAIT_MS);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? take(k, NULL) : VDS_STACKNS_NONE;
+}
+
 /* worker_ready - wait (bounded) for the worker's first message, sent once
  * it has closed the helper's descriptors.  Return: true when it came. */
 static bool worker_ready(int sock)
@@ -367,13 +401,15 @@ int vds_nspool_start(int base_ns)
 }
 
 /* vds_nspool_take - a stack's namespaces from the pool (lo up, nothing
- * else), if ready: never waits for the worker (a request does not wait
- * behind work meant for a later one).  Return: them, or VDS_STACKNS_NONE
- * when none is ready, there is no worker, or it could not make them (the
+ * else), or, when none are ready and wait is set, the next the worker
+ * makes (wait_for).  Return: them, or VDS_STACKNS_NONE when none are
+ * ready (without wait), there is no worker or it could not make them (the
  * caller makes them, and sees the error itself). */
-struct vds_stackns vds_nspool_take(void)
+struct vds_stackns vds_nspool_take(bool wait)
 {
-	return take(PLAIN, NULL);
+	struct vds_stackns ns = take(PLAIN, NULL);
+
+	return ns.net >= 0 || !wait ? ns : wait_for(PLAIN);
 }
 
 /* vds_nspool_take_spare - as vds_nspool_take, namespaces whose interface

@@ -315,7 +315,7 @@ static const struct hcase cases[] = {
 	  .link = "tap", .warm = true, .fake_tun = true, .seam = SEAM_SETNS,
 	  .match = CLONE_NEWNET, .skip = 1, .err = EINVAL, .want = EINVAL },
 	/* the worker of the namespace pool (nspool.c) */
-	{ .name = "the worker cannot make a namespace: the helper makes it",
+	{ .name = "the worker cannot make a namespace: the stack is made all the same",
 	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
 	  .match = STACK_NS, .err = ENOSPC, .want = 0 },
 	{ .name = "no worker (fork fails): the helper makes every namespace",
