@@ -1477,7 +1477,7 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 		vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	}
 	if (err == 0)
-		vds_nspool_start(base_ns); /* without a worker if it fails */
+		vds_nspool_start(); /* without a worker if it fails */
 	hello.status = err;
 	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
 	if (err < 0)

@@ -435,7 +435,7 @@ const char *vds_stack_url(const struct vdestack *s);
 #define VDS_NSPOOL_NAME "vdestack-pool"
 /* Start the worker (VDESTACK_NSPOOL: pool size, 0 = no worker).
  * Return: 0 or -errno (the helper then works without it). */
-int vds_nspool_start(int base_ns);
+int vds_nspool_start(void);
 /* A stack's namespaces made ahead (or, none being ready and with wait,
  * the next the worker makes), or VDS_STACKNS_NONE (make them now).  The
  * helper waits from VDS_NSPOOL_WAIT_FROM stacks on: its child's copy of

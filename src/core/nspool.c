@@ -154,7 +154,7 @@ static void close_all_but(const int *keep, unsigned n)
 }
 
 struct worker_ctx {
-	int sock, spare_sock, base_ns;
+	int sock, spare_sock;
 };
 
 /* worker_serve - one thread of the worker: take orders from the shared
@@ -202,32 +202,25 @@ static void *worker_serve(void *arg)
  * that one waits out a close while another makes a namespace (the kernel
  * makes namespaces in parallel).  Never returns. */
 static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
-						  int base_ns, pid_t helper)
+						  pid_t helper)
 {
 	static struct worker_ctx w;
 	struct made hello = { .status = 0 };
-	int keep[3] = { sock, spare_sock, base_ns };
+	int keep[2] = { sock < spare_sock ? sock : spare_sock,
+			sock < spare_sock ? spare_sock : sock };
 	sigset_t all;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper)
 		_exit(0);
 	prctl(PR_SET_NAME, VDS_NSPOOL_NAME); /* in ps, and for the tests */
-	for (unsigned i = 1; i < 3; i++) /* sort the three */
-		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	close_all_but(keep, 3);
+	close_all_but(keep, 2);
 	/* the helper waits for this: until now the worker held the helper's
 	 * control socket, and the application must see that socket hang up
 	 * as soon as the helper dies */
 	if (vds_proto_send(sock, &hello, sizeof(hello), NULL, 0) < 0)
 		_exit(0);
-	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock,
-				 .base_ns = base_ns };
+	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
 	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
@@ -351,9 +344,10 @@ static bool worker_ready(int sock)
 }
 
 /* vds_nspool_start - fork the worker (unless VDESTACK_NSPOOL is 0) and
- * order the first pool.  base_ns: the helper's base namespace.
+ * order the first pool.  Called in the helper's base namespace, where the
+ * worker stays: the children that make its namespaces never move it.
  * Return: 0, or -errno (the helper works without a worker then). */
-int vds_nspool_start(int base_ns)
+int vds_nspool_start(void)
 {
 	int sv[KINDS][2], err;
 	pid_t helper = getpid(), pid;
@@ -372,7 +366,7 @@ int vds_nspool_start(int base_ns)
 	}
 	pid = vds_sys_fork();
 	if (pid == 0)
-		worker_main(sv[PLAIN][1], sv[SPARE][1], base_ns, helper);
+		worker_main(sv[PLAIN][1], sv[SPARE][1], helper);
 	for (unsigned k = 0; k < KINDS; k++)
 		close(sv[k][1]);
 	if (pid < 0) {
