@@ -127,6 +127,8 @@ int vds_sandbox_thread(void);
 void vds_loop_release(struct vds_loop *loop);
 /* Run fn(arg) on the loop's thread and wait for it (runs inline when
  * called from that thread).  Return: fn's return value. */
+/* loop.c: the monotonic clock in microseconds. */
+int64_t vds_now_us(void);
 int vds_loop_call(struct vds_loop *loop, int (*fn)(void *arg), void *arg);
 
 int vds_loop_watch_add(struct vds_loop *loop, int fd, uint32_t events,
@@ -280,7 +282,7 @@ void vds_port_forget(struct vds_port *port);
 void vds_port_close(struct vds_port *port);
 
 /* ------------------------------------------------------------------ */
-/* proto.c / helper.c: the namespace helper and its control protocol    */
+/* proto.c, helper.c, src/helper/: the namespace helper and its protocol */
 /* ------------------------------------------------------------------ */
 
 enum vds_op {

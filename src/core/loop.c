@@ -126,7 +126,7 @@ static struct vds_loop pool[2 * VDS_LOOP_MAX];
 static unsigned pool_size;
 
 /* vds_now_us - the monotonic clock in microseconds. */
-static int64_t vds_now_us(void)
+int64_t vds_now_us(void)
 {
 	struct timespec ts;
 

@@ -21,7 +21,7 @@
  * with it TSO) turned off, so that every frame read is a finished,
  * MTU-sized frame, as a tap without IFF_VNET_HDR gives.
  *
- * The base namespace has IPv6 disabled (helper.c), so the peers send
+ * The base namespace has IPv6 disabled (serve.c), so the peers send
  * nothing of their own (no DAD, no router solicitation) into a stack.
  * Deleting a stack's namespace deletes both ends of its pair.
  *
