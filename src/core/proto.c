@@ -18,6 +18,9 @@
  * (vds_proto_op_cached): a runner that dies before it replies must leave
  * a channel that reads end-of-file, which a channel the helper also holds
  * would not.
+ *
+ * Also here, since both ends check them: the interface names a NEWSTACK
+ * may carry, and the link kinds VDESTACK_LINK lets it ask for.
  */
 #include <errno.h>
 #include <string.h>
@@ -186,4 +189,34 @@ ssize_t vds_proto_recv_flags(int sock, void *buf, size_t len, int *fds,
 	}
 	*ret_nfds = got;
 	return n;
+}
+
+/* vds_ifname_check - validate an interface name as the kernel would.
+ * Return: 0, or -EINVAL for an empty, too long (over 15 bytes, never
+ * truncated), "." or ".." name, or one with '/', ':' or blanks. */
+int vds_ifname_check(const char *name)
+{
+	size_t len = strnlen(name, VDS_IFNAME_MAX + 1);
+
+	if (len == 0 || len > VDS_IFNAME_MAX)
+		return -EINVAL;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+/* vds_link_choice - the link kinds VDESTACK_LINK allows.
+ * Return: VDS_NEWSTACK_LINK_* flags, or -EINVAL for another value. */
+int vds_link_choice(const char *env)
+{
+	if (!env || !*env || !strcmp(env, "auto"))
+		return VDS_NEWSTACK_LINK_TAP | VDS_NEWSTACK_LINK_VETH;
+	if (!strcmp(env, "tap"))
+		return VDS_NEWSTACK_LINK_TAP;
+	if (!strcmp(env, "veth"))
+		return VDS_NEWSTACK_LINK_VETH;
+	return -EINVAL;
 }

@@ -39,23 +39,6 @@
 
 #include "internal.h"
 
-/* vds_ifname_check - validate an interface name as the kernel would.
- * Return: 0, or -EINVAL for an empty, too long (over 15 bytes, never
- * truncated), "." or ".." name, or one with '/', ':' or blanks. */
-int vds_ifname_check(const char *name)
-{
-	size_t len = strnlen(name, VDS_IFNAME_MAX + 1);
-
-	if (len == 0 || len > VDS_IFNAME_MAX)
-		return -EINVAL;
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
-			return -EINVAL;
-	return 0;
-}
-
 /* vds_ns_setup_user - enter a new user namespace with uid/gid as root.
  * Return: 0 or -errno (EPERM/ENOSPC/EINVAL from unshare as the kernel
  * says when unprivileged user namespaces are off). */
@@ -163,19 +146,6 @@ static bool tun_unavailable(int err)
 {
 	return err == -ENOENT || err == -EACCES || err == -EPERM ||
 	       err == -ENODEV || err == -ENXIO;
-}
-
-/* vds_link_choice - the link kinds VDESTACK_LINK allows.
- * Return: VDS_NEWSTACK_LINK_* flags, or -EINVAL for another value. */
-int vds_link_choice(const char *env)
-{
-	if (!env || !*env || !strcmp(env, "auto"))
-		return VDS_NEWSTACK_LINK_TAP | VDS_NEWSTACK_LINK_VETH;
-	if (!strcmp(env, "tap"))
-		return VDS_NEWSTACK_LINK_TAP;
-	if (!strcmp(env, "veth"))
-		return VDS_NEWSTACK_LINK_VETH;
-	return -EINVAL;
 }
 
 /* How a stack's namespaces are made (make_pair): a child, sharing the
