@@ -484,6 +484,13 @@ struct nlmsghdr;
 /* veth.c: one rtnetlink request in the current namespace, acknowledged.
  * Return: 0 or -errno. */
 int vds_rtnl_call(struct nlmsghdr *nlh);
+struct ifinfomsg;
+/* veth.c: the header of a link request (RTM_SETLINK, RTM_DELLINK...) for
+ * ifindex in buf (zeroed, large enough for what the caller adds), with
+ * *ret_ifm (if not NULL) for its flags.  Return: the message. */
+struct nlmsghdr *vds_rtnl_link_msg(char *buf, uint16_t type,
+				   unsigned char family, unsigned ifindex,
+				   struct ifinfomsg **ret_ifm);
 /* veth.c: the stack's interface ifname in stack_ns as a veth whose peer
  * is born up, in the current (base) namespace, as a port of bridge
  * master; *ret_peer: the peer's ifindex, for vds_veth_cut().

@@ -61,16 +61,14 @@ static unsigned counter;  /* names the bridges: vdsbr0, vdsbr1... */
 static int make_bridge(const char *name)
 {
 	char buf[1024] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, 0,
+						 &ifm);
 	struct nlattr *linkinfo, *data;
 	unsigned ifindex;
 	int err;
 
-	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
@@ -97,14 +95,9 @@ static int make_bridge(const char *name)
 static int delete_link(unsigned ifindex)
 {
 	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
 
-	nlh->nlmsg_type = RTM_DELLINK;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)ifindex;
-	return vds_rtnl_call(nlh);
+	return vds_rtnl_call(vds_rtnl_link_msg(buf, RTM_DELLINK, AF_UNSPEC,
+					       ifindex, NULL));
 }
 
 /* vds_bridge_find - the bridge of key.

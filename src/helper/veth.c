@@ -119,6 +119,25 @@ struct pair_spec {
 	unsigned peer_mtu;
 };
 
+/* vds_rtnl_link_msg - see internal.h: the header of a link request on
+ * ifindex (type RTM_SETLINK, RTM_DELLINK...) in buf, which the caller
+ * zeroed; *ret_ifm (if not NULL) for its flags.  Return: the message. */
+struct nlmsghdr *vds_rtnl_link_msg(char *buf, uint16_t type,
+				   unsigned char family, unsigned ifindex,
+				   struct ifinfomsg **ret_ifm)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = type;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = family;
+	ifm->ifi_index = (int)ifindex;
+	if (ret_ifm)
+		*ret_ifm = ifm;
+	return nlh;
+}
+
 /* make_veth - create a veth pair over rtnetlink, in one request (so that
  * a failure to join the master leaves nothing behind).
  * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST, and the
@@ -339,13 +358,10 @@ int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
 int vds_veth_enslave(unsigned peer, unsigned master)
 {
 	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_SETLINK, AF_UNSPEC,
+						 peer, &ifm);
 
-	nlh->nlmsg_type = RTM_SETLINK;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)peer;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	mnl_attr_put_u32(nlh, IFLA_MASTER, master);
@@ -359,14 +375,10 @@ int vds_veth_enslave(unsigned peer, unsigned master)
 int vds_veth_cut(unsigned peer)
 {
 	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_SETLINK, AF_BRIDGE,
+						 peer, NULL);
 	struct nlattr *info;
 
-	nlh->nlmsg_type = RTM_SETLINK;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_BRIDGE;
-	ifm->ifi_index = (int)peer;
 	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
 	mnl_attr_nest_end(nlh, info);
