@@ -4,11 +4,12 @@
  * what the client does with a reply: the prefix of its netmask, a REQUEST
  * built from an offer, the resolv.conf text of its DNS options. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

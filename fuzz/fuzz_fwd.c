@@ -3,12 +3,14 @@
  * vde_stackfwd/vde_stackunfwd ("tcp:..."/"udp:...") and slirp's
  * tcpfwd=/udpfwd= items (not NUL-terminated) give them to fwd.c. */
 #include <arpa/inet.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/fwdspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,10 +2,12 @@
 /* fuzz_memsw.c - libFuzzer target: the mem:// learning switch fed frames
  * of any length and content from any of four ports, with joins and
  * leaves in between. */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "mem_switch.h"
+#include "backends/mem_switch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,11 +2,12 @@
 /* fuzz_ndisc.c - libFuzzer target: router advertisements as they come
  * from the network (ndisc.c), and the resolv.conf text of their RDNSS and
  * DNSSL options. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

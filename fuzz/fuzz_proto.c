@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz_proto.c - libFuzzer target: what the helper reads from its control
  * socket (request header, then packed commands or argv/envp). */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/cmdline.h"
+#include "base/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,12 +19,14 @@
  * one part had a bad one, and it stays within 64 KiB (IPv4) or the MTU
  * (IPv6).
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "slirp_gro.h"
+#include "backends/slirp_gro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,11 +2,12 @@
 /* fuzz_slirpopts.c - libFuzzer target: the options of a slirp:// URL
  * (slirp_opts.c), with their forward lists; what a successful parse
  * gives must be what libslirp can be configured with, and be freed. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "slirp_opts.h"
+#include "backends/slirp_opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

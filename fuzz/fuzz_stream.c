@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz_stream.c - libFuzzer target: the VDE stream decoder, fed the input
  * in the chunks a socket might deliver. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backends/stream.h"
+#include "core/backend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,15 +25,20 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/clock.h"
+#include "core/backend.h"
+#include "core/pump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

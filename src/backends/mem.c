@@ -36,10 +36,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
 #include "mem_switch.h"
+#include "core/backend.h"
 
 struct mem_segment {
 	char *name;

@@ -9,6 +9,9 @@
  * the cost of a collision is bandwidth, never a lost frame.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mem_switch.h"

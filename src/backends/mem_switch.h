@@ -5,8 +5,11 @@
 #define VDS_MEM_SWITCH_H
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-#include "internal.h"
+#include "core/backend.h"
 
 #define VDS_MEMSW_FDB_SLOTS 4096 /* power of two */
 #define VDS_MEMSW_AGE_MS (300 * 1000)

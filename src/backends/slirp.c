@@ -71,19 +71,24 @@
  * sockets without crossing the interface.  cmdfwd= and unixfwd= are
  * libslirp's guest forwards.
  */
-#include <errno.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "slirp_gro.h"
 #include "slirp_opts.h"
+#include "core/backend.h"
+#include "fwd/fwd.h"
 
 #define SLIRP_EVENTS 256 /* readiness collected per epoll_wait */
 #define ACKQ_MAX 32       /* pure ACKs held back during one batch */

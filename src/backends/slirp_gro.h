@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "core/backend.h"
 
 /* A merged segment, headers first: Ethernet, IPv6, TCP, 64 KiB. */
 #define VDS_SLIRP_GRO_BUF (14 + 40 + 20 + 65535)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <netinet/in.h>
 
-#include "internal.h"
+#include "core/backend.h"
 
 /* Interface MTU of a slirp stack unless mtu= says otherwise (as
  * rootlesskit's default: a tap relay at 1500 is held near 1 Gbit/s). */

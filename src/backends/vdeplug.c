@@ -33,12 +33,16 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core/backend.h"
 
 #define VDEPLUG_RECV_BATCH 64
 #define VDEPLUG_RETRY_MIN_MS 100

@@ -38,12 +38,19 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/internal.h"
+#include "core/stack.h"
 
 #define LOOPBACK_INDEX 1        /* lo, in every network namespace */
 #define SLAAC_POLL_MS 50

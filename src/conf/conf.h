@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#include "internal.h"
 
 /* Limits of one configuration string. */
 #define VDS_CONF_MAX_ADDRS 16

@@ -14,11 +14,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "base/internal.h"
+#include "base/proto.h"
 
 /* Whether a key takes a value. */
 enum key_arg {

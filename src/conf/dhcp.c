@@ -23,12 +23,17 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "base/clock.h"
 
 #define IP_HDR 20
 #define UDP_HDR 8

@@ -32,10 +32,15 @@
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "conf.h"
+#include "base/clock.h"
 
 #define RA_HDR 16               /* ICMPv6 header + RA fixed part */
 #define RS_INTERVAL_MS 2000     /* no answer yet */

@@ -29,14 +29,23 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "helper.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/proto.h"
+#include "base/sys.h"
+#include "helper/serve.h"
 
 /* Busy-polling (VDESTACK_BUSY_POLL=0 turns it off): a thread waiting for
  * a reply on its cached channel polls this long before it sleeps (the

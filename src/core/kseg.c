@@ -28,11 +28,19 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "kseg.h"
+#include "base/alloc.h"
+#include "base/proto.h"
+#include "backend.h"
+#include "helper.h"
+#include "pump.h"
 
 struct vds_kseg {
 	struct vds_helper *helper; /* the stacks' (each holds a reference) */

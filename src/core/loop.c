@@ -51,14 +51,23 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "loop.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/internal.h"
+#include "sandbox.h"
+#include "stack.h"
 
 #define VDS_LOOP_MAX 8
 #define VDS_LOOP_EVENTS 64
@@ -124,24 +133,6 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 /* [0, VDS_LOOP_MAX): loops with the filter; the rest: loops without */
 static struct vds_loop pool[2 * VDS_LOOP_MAX];
 static unsigned pool_size;
-
-/* vds_now_us - the monotonic clock in microseconds. */
-int64_t vds_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* vds_now_ms - the monotonic clock in milliseconds. */
-int64_t vds_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* on_loop_thread - whether the caller is the loop's own thread. */
 static bool on_loop_thread(const struct vds_loop *loop)

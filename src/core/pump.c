@@ -13,13 +13,22 @@
  * is no poll per frame: the loop wakes once per burst.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "pump.h"
+#include "base/alloc.h"
+#include "backend.h"
+#include "loop.h"
+#include "registry.h"
+#include "stack.h"
 
 /* Frames read per wake-up at most, and the room for them.  The buffer is
  * per port thread (thread-local), so a thousand idle stacks cost nothing. */

@@ -9,10 +9,13 @@
  * the same name.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "config.h"
-#include "internal.h"
+#include "registry.h"
+#include "base/internal.h"
+#include "backend.h"
 
 /* Built-in backends, switched by meson options. */
 static const struct vds_backend_ops *const builtin[] = {

@@ -19,12 +19,25 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "stack.h"
+#include "base/alloc.h"
+#include "base/cmdline.h"
+#include "base/internal.h"
+#include "base/proto.h"
+#include "base/sys.h"
+#include "backend.h"
+#include "helper.h"
+#include "kseg.h"
+#include "pump.h"
 
 struct vdestack {
 	atomic_int refs;

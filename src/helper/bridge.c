@@ -40,10 +40,14 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "bridge.h"
+#include "base/alloc.h"
+#include "veth.h"
 
 struct bridge {
 	char *key;         /* NULL: a free entry */

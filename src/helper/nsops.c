@@ -29,15 +29,22 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "nsops.h"
+#include "base/proto.h"
+#include "base/sys.h"
+#include "veth.h"
 
 /* vds_ns_setup_user - enter a new user namespace with uid/gid as root.
  * Return: 0 or -errno (EPERM/ENOSPC/EINVAL from unshare as the kernel

@@ -72,14 +72,21 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "nspool.h"
+#include "base/proto.h"
+#include "base/sys.h"
+#include "nsops.h"
 
 #ifndef VDS_NSPOOL_DEFAULT
 #define VDS_NSPOOL_DEFAULT 2

@@ -31,6 +31,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,10 +41,21 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "serve.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/cmdline.h"
+#include "base/internal.h"
+#include "base/proto.h"
+#include "base/sys.h"
+#include "bridge.h"
+#include "nsops.h"
+#include "nspool.h"
+#include "veth.h"
 
 /* After a request the helper polls this long for the next one
  * (VDESTACK_BUSY_POLL=0 turns it off; see helper.c). */

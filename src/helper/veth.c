@@ -51,14 +51,20 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "veth.h"
+#include "base/proto.h"
+#include "base/sys.h"
 
 /* MTU of every end in the base namespace, and of an uplink's: the largest
  * a veth takes, so that only the stacks' own MTUs limit a frame. */

@@ -6,11 +6,15 @@
  * descriptor, process or allocated block behind (vds_alloc_live).
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "vdestack.h"
+#include "base/alloc.h"
+#include "core/helper.h"
 #include "unit.h"
 
 /* A command line over 256 bytes: its request needs an allocation. */

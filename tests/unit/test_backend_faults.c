@@ -11,15 +11,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
+#include "vdestack.h"
 #include "config.h"
-#include "internal.h"
+#include "base/alloc.h"
 #include "unit.h"
 
 /* Runs of one URL before giving up: far more allocations than a stack

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_cmdline.c - unit tests of the vde_stackcmd parser (cmdline.c). */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/alloc.h"
+#include "base/cmdline.h"
+#include "base/internal.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------------ */

@@ -8,11 +8,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/icmp6.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conf.h"
+#include "vdestack.h"
+#include "base/alloc.h"
+#include "conf/conf.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------------ */

@@ -3,9 +3,14 @@
  * vde_stackfwd(3) and slirp's tcpfwd=/udpfwd= (fwd.c), table-driven. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "internal.h"
+#include "vdestack.h"
+#include "base/fwdspec.h"
+#include "base/internal.h"
+#include "fwd/fwd.h"
 #include "unit.h"
 
 /* to_text - "proto host:port>guest:port" for a parsed forward (IPv6 in

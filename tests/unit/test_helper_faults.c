@@ -12,20 +12,26 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
-#include "internal.h"
+#include "vdestack.h"
+#include "base/internal.h"
+#include "core/helper.h"
+#include "helper/nspool.h"
 #include "unit.h"
 
 enum seam {

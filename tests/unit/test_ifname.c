@@ -2,8 +2,10 @@
 /* test_ifname.c - unit tests of interface name validation
  * (vds_ifname_check in nsops.c). */
 #include <errno.h>
+#include <stddef.h>
 
-#include "internal.h"
+#include "base/internal.h"
+#include "base/proto.h"
 #include "unit.h"
 
 struct ifname_case {

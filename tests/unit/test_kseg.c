@@ -3,12 +3,18 @@
  * segments: the helper and the ports are mocks (--wrap), so the tests see
  * every request and every uplink port. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/alloc.h"
+#include "base/proto.h"
+#include "core/backend.h"
+#include "core/kseg.h"
 #include "unit.h"
 
 /* What the mocks were asked and how they answer. */

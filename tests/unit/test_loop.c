@@ -2,15 +2,20 @@
 /* test_loop.c - unit tests of the event loop pool (loop.c). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
-#include "internal.h"
+#include "base/clock.h"
+#include "core/loop.h"
 #include "unit.h"
 
 /* Every test takes one loop; the fixture gives it back. */

@@ -3,9 +3,11 @@
  * (mem_switch.c), driven directly with token ports and a recording
  * deliver function. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "mem_switch.h"
+#include "backends/mem_switch.h"
 #include "unit.h"
 
 /* The ports are never dereferenced by the switch: tokens will do. */

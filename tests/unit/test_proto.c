@@ -2,12 +2,17 @@
 /* test_proto.c - unit tests of the helper's control protocol (proto.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
-#include "internal.h"
+#include "base/internal.h"
+#include "base/proto.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------------ */

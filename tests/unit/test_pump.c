@@ -5,13 +5,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
-#include "internal.h"
+#include "base/alloc.h"
+#include "core/backend.h"
+#include "core/loop.h"
+#include "core/pump.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------------ */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_registry.c - unit tests of URL -> backend selection (registry.c). */
 #include <errno.h>
+#include <stddef.h>
 
 #include "config.h"
-#include "internal.h"
+#include "base/internal.h"
+#include "core/backend.h"
+#include "core/registry.h"
 #include "unit.h"
 
 #if VDS_HAVE_VDEPLUG

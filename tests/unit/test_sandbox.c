@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -12,9 +13,11 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
-#include "internal.h"
+#include "core/loop.h"
+#include "core/sandbox.h"
 #include "unit.h"
 
 /* What a filtered thread saw; checked on the test's thread. */

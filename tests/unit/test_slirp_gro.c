@@ -2,10 +2,13 @@
 /* test_slirp_gro.c - unit tests of the slirp backend's reading of TCP
  * frames (slirp_gro.h): which segments merge, what a merged frame says,
  * pure ACKs. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "slirp_gro.h"
+#include "backends/slirp_gro.h"
 #include "unit.h"
 
 #define MAXF 80

@@ -4,10 +4,13 @@
  * every malformed one refused with EINVAL. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "internal.h"
-#include "slirp_opts.h"
+#include "base/alloc.h"
+#include "base/fwdspec.h"
+#include "base/internal.h"
+#include "backends/slirp_opts.h"
 #include "unit.h"
 
 /* ip4 - Return: the text of an IPv4 address (static buffer, 4 slots). */

@@ -16,8 +16,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 
-#include "internal.h"
+#include "base/internal.h"
+#include "core/pump.h"
 #include "unit.h"
 
 #ifndef SYS_pidfd_open

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_stream_decode.c - unit tests of the VDE stream decoder
  * (vds_stream_decode in stream.c). */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backends/stream.h"
+#include "base/internal.h"
+#include "core/backend.h"
 #include "unit.h"
 
 /* A frame of the tests is len bytes where byte i is (tag + i) & 0xff, so

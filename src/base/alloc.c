@@ -2,10 +2,12 @@
 /* alloc.c - the library's one allocator entry point, with fault injection. */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "alloc.h"
 
 /* Allocations counted since the last vds_alloc_fail_at(), and the one
  * (1-based) that must fail; 0 means none. */

@@ -23,11 +23,15 @@
  * may carry, and the link kinds VDESTACK_LINK lets it ask for.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "proto.h"
 
 #define VDS_MAX_FDS 4
 

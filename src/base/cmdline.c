@@ -13,9 +13,13 @@
  * travels to the helper.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cmdline.h"
+#include "alloc.h"
 
 /* A growing output buffer. */
 struct packer {

@@ -9,13 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sys.h"
 
 /* vds_sys_fork - fork(2).  Return: pid (0 in the child) or -errno. */
 pid_t vds_sys_fork(void)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* stream.h - the VDE stream encoding of the =command backend (stream.c),
+ * exposed for the unit and fuzz tests. */
+#ifndef VDS_STREAM_H
+#define VDS_STREAM_H
+
+#include <stddef.h>
+
+#include "core/backend.h"
+
+/* Decode the VDE stream encoding (2-byte big-endian length, then
+ * the frame); frames under 14 bytes are skipped.  Return: bytes consumed. */
+size_t vds_stream_decode(const unsigned char *buf, size_t len,
+			 void (*deliver)(void *arg, const struct vds_frame *f),
+			 void *arg);
+
+#endif /* VDS_STREAM_H */

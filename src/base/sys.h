@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sys.h - the system-call seam (sys.c): the calls that make helpers,
+ * namespaces and links, each returning >= 0 on success and -errno on
+ * failure.  Unit tests replace them with -Wl,--wrap=vds_sys_<name>. */
+#ifndef VDS_SYS_H
+#define VDS_SYS_H
+
+#include <sys/types.h>
+
+pid_t vds_sys_fork(void);
+int vds_sys_unshare(int flags);
+int vds_sys_setns(int fd, int nstype);
+int vds_sys_open(const char *path, int flags);
+int vds_sys_ioctl(int fd, unsigned long req, void *arg);
+int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
+int vds_sys_socket(int domain, int type, int protocol);
+int vds_sys_write_file(const char *path, const char *text);
+
+#endif /* VDS_SYS_H */

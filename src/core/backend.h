@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * backend.h - what a backend author needs, and all a file of src/backends/
+ * includes besides system headers and its own: frames, the table of
+ * operations, delivery to the stack's interface (the port), the loop's
+ * watches, timers and sources, the clock, the allocator.
+ */
+#ifndef VDS_BACKEND_H
+#define VDS_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/cmdline.h"
+#include "base/fwdspec.h"
+#include "base/internal.h"
+#include "base/sys.h"
+#include "loop.h"
+
+/* One Ethernet frame (no FCS).  Buffers belong to the caller and are
+ * valid only during the call that passes them. */
+struct vds_frame {
+	void *data;
+	size_t len;
+};
+
+struct vds_port;
+struct vds_backend;
+
+/*
+ * struct vds_backend_ops - the frame transport behind a stack's interface.
+ *
+ * A backend's state struct starts with a struct vds_backend header.  The
+ * core calls open and close from the application's thread, and start,
+ * send and stop on the loop thread that pumps the stack.
+ */
+struct vds_backend_ops {
+	/* URL scheme ("mem" for mem://NAME); NULL for the fallback entry. */
+	const char *scheme;
+
+	/* Open from the full URL.  port is the core's handle for this
+	 * stack, to pass to vds_port_deliver.  Return: 0 or -errno
+	 * (-EINVAL for a malformed URL). */
+	int (*open)(const char *url, struct vds_port *port,
+		    struct vds_backend **ret);
+
+	/* Register fds, timers and sources on the loop.  Return: 0/-errno. */
+	int (*start)(struct vds_backend *be, struct vds_loop *loop);
+
+	/* Frames read from the interface, to send out.  Must not block:
+	 * drop what cannot be sent now.  Return: frames consumed. */
+	unsigned (*send)(struct vds_backend *be, const struct vds_frame *f,
+			 unsigned n);
+
+	/* Undo start (on the loop thread). */
+	void (*stop)(struct vds_backend *be);
+
+	/* Release everything; accepts a backend that was never started. */
+	void (*close)(struct vds_backend *be);
+
+	/* Largest frame (Ethernet header included) the backend carries;
+	 * 0 = no limit the core needs to know. */
+	size_t max_frame;
+
+	/* VDS_BACKEND_* */
+	unsigned flags;
+
+	/* Optional (NULL: never).  After open(): the key of the segment
+	 * this backend's stack is on, when the members of that segment may
+	 * be joined in the kernel instead of through send() and
+	 * vds_port_deliver(): every stack of the process whose backend has
+	 * these ops and returns the same key is on one Ethernet segment.
+	 * The core then links such stacks with veth pairs to one bridge in
+	 * the helper (bridge.c) and never starts their ports; a member it
+	 * cannot join there (a tap, a full bridge) is pumped as usual, and
+	 * the core adds one more port of the backend (opened on the same URL)
+	 * as the uplink between the two.  The string lives as long as the
+	 * backend.  Return: the key, or NULL for a stack that must not be
+	 * joined in the kernel. */
+	const char *(*kernel_segment)(struct vds_backend *be);
+};
+
+/* The backend takes and gives frames that start with a struct
+ * virtio_net_hdr (10 bytes: checksum and segmentation offload data, see
+ * <linux/virtio_net.h>), so the interface is made with IFF_VNET_HDR and
+ * TSO/checksum offloads: a 64 KiB TCP segment crosses as one frame. */
+#define VDS_BACKEND_VNET_HDR 0x1u
+#define VDS_VNET_HDR_LEN 10
+
+/* Common header of every backend's state. */
+struct vds_backend {
+	const struct vds_backend_ops *ops;
+	struct vds_port *port;
+	/* MTU for the stack's interface, set by open(); 0 = the kernel's
+	 * default (1500). */
+	unsigned mtu;
+	/* set by open() when the backend starts programs from its loop
+	 * thread (libslirp's cmdfwd=): its loop gets no seccomp filter */
+	bool execs;
+};
+
+/* Frames arriving from the network, to write to the stack's interface.
+ * Safe from any thread (an in-memory segment delivers from the sender's
+ * loop thread).  Never blocks; drops on congestion. */
+void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
+		      unsigned n);
+
+#endif /* VDS_BACKEND_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kseg.h - the application's side of kernel-joined segments (kseg.c):
+ * stacks of a mem:// segment on a bridge in the helper, and the uplink. */
+#ifndef VDS_KSEG_H
+#define VDS_KSEG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/proto.h"
+#include "helper.h"
+
+/* A struct vds_kseg is one segment key of one helper. */
+struct vds_kseg;
+/* The NEWSTACK request req (flags set, VDS_NEWSTACK_BRIDGE among them when
+ * the stack may be joined in the kernel) for a stack whose backend gave
+ * the kernel-segment key key (every such stack comes here), and
+ * the accounting that keeps the segment's uplink present exactly while
+ * it has members of both kinds.  *ret_fd: the interface descriptor, or
+ * -1 when the stack was joined in the kernel (nothing to pump).
+ * Return: 0 with *ret_seg, or -errno (nothing of the stack stays). */
+int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
+		      const char *ifname, const char *url, const char *key,
+		      struct vds_rep *rep, int *ret_fd,
+		      struct vds_kseg **ret_seg);
+/* The DELSTACK of stack id, which vds_kseg_newstack made as kernel (joined)
+ * or not, and its accounting; the stack's port is closed already. */
+void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
+		       struct vds_helper *h, uint32_t id);
+/* VDESTACK_BRIDGE: whether stacks may be joined in the kernel at all.
+ * Return: true or false, -EINVAL for another value than on/off/auto. */
+int vds_kseg_allowed(const char *env);
+
+#endif /* VDS_KSEG_H */

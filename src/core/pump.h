@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pump.h - a port (pump.c): one stack's interface descriptor and its
+ * backend, as the core sees them. */
+#ifndef VDS_PUMP_H
+#define VDS_PUMP_H
+
+#include "backend.h"
+
+/* Open the backend of url (before any namespace exists, so that a bad URL
+ * costs nothing).  Return: 0 or -errno. */
+int vds_port_open(const char *url, struct vds_port **ret);
+/* Start pumping between the interface fd (non-blocking; owned by the port
+ * from now on, also on failure) and the backend, on a loop of the pool.
+ * Return: 0 or -errno. */
+int vds_port_start(struct vds_port *port, int ifd);
+/* VDS_BACKEND_* flags of the port's backend. */
+unsigned vds_port_flags(const struct vds_port *port);
+/* The backend's kernel_segment key (see struct vds_backend_ops), or NULL. */
+const char *vds_port_kernel_segment(const struct vds_port *port);
+/* The MTU the port's backend asks for (0: kernel default). */
+unsigned vds_port_mtu(const struct vds_port *port);
+/* In a forked child: release the child's copies only (the parent still
+ * runs the pump and owns the backend).  Accepts NULL. */
+void vds_port_forget(struct vds_port *port);
+/* Stop, close the backend and the fd, free.  Accepts NULL. */
+void vds_port_close(struct vds_port *port);
+
+#endif /* VDS_PUMP_H */
