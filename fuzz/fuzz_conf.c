@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/proto.h"
-#include "conf/conf.h"
+#include "conf/conf_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

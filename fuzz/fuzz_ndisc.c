@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/conf.h"
+#include "conf/ndisc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

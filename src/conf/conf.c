@@ -46,7 +46,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf_parse.h"
+#include "dhcp.h"
+#include "ndisc.h"
+#include "netconf.h"
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/internal.h"

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conf.h"
+#include "conf_parse.h"
 #include "base/internal.h"
 #include "base/proto.h"
 

@@ -32,7 +32,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "dhcp.h"
 #include "base/clock.h"
 
 #define IP_HDR 20

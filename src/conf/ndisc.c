@@ -39,7 +39,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "conf.h"
+#include "ndisc.h"
 #include "base/clock.h"
 
 #define RA_HDR 16               /* ICMPv6 header + RA fixed part */

@@ -31,7 +31,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "netconf.h"
 #include "base/alloc.h"
 #include "base/clock.h"
 

@@ -17,7 +17,9 @@
 
 #include "vdestack.h"
 #include "base/alloc.h"
-#include "conf/conf.h"
+#include "conf/conf_parse.h"
+#include "conf/dhcp.h"
+#include "conf/ndisc.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------------ */
