@@ -65,10 +65,11 @@
  * runs several times faster than a separate libslirp process (measured
  * here: see bench/run_slirp).
  *
- * tcpfwd=/udpfwd= do not use libslirp's host forwarding: they are the
- * generic forwarder's (fwd.c), bound when the backend opens and serving as
- * soon as the stack exists, which splices the bytes to the stack's own
- * sockets without crossing the interface.  cmdfwd= and unixfwd= are
+ * tcpfwd=/udpfwd= do not use libslirp's host forwarding: the backend
+ * hands them to the core as data (struct vds_backend's fwds), and the
+ * forward module (src/fwd) binds them before the stack's namespace exists
+ * and serves them as soon as the stack does, splicing the bytes to the
+ * stack's own sockets without crossing the interface.  cmdfwd= and unixfwd= are
  * libslirp's guest forwards.
  */
 #include <arpa/inet.h>
@@ -88,7 +89,6 @@
 #include "slirp_gro.h"
 #include "slirp_opts.h"
 #include "core/backend.h"
-#include "fwd/fwd.h"
 
 #define SLIRP_EVENTS 256 /* readiness collected per epoll_wait */
 #define ACKQ_MAX 32       /* pure ACKs held back during one batch */
@@ -659,13 +659,9 @@ static int slirp_open(const char *url, struct vds_port *port,
 	for (unsigned i = 0; i < b->opts.ngfwds; i++)
 		if (b->opts.gfwds[i].is_cmd)
 			b->hdr.execs = true; /* libslirp forks and execs */
-	err = vds_fwd_port_request(port, b->opts.fwds, b->opts.nfwds);
-	if (err < 0) {
-		vds_slirp_opts_free(&b->opts);
-		vds_free(b->gro);
-		vds_free(b);
-		return err;
-	}
+	/* tcpfwd=, udpfwd=: the forward module serves them (as data) */
+	b->hdr.fwds = b->opts.fwds;
+	b->hdr.nfwds = b->opts.nfwds;
 	if (b->opts.verbose)
 		print_config(&b->opts);
 	b->hdr.mtu = b->opts.mtu;
@@ -1011,14 +1007,13 @@ static unsigned slirp_send(struct vds_backend *be, const struct vds_frame *f,
 	return n; /* the ACKs held go out in check(), after the pump's burst */
 }
 
-/* slirp_close - drop the forwards no stack took, free everything. */
+/* slirp_close - free everything. */
 static void slirp_close(struct vds_backend *be)
 {
 	struct slirp_backend *b = (struct slirp_backend *)be;
 
 	if (!b)
 		return;
-	vds_fwd_port_cancel(b->hdr.port);
 	vds_slirp_opts_free(&b->opts);
 	vds_free(b->gro);
 	vds_free(b);
@@ -1032,5 +1027,5 @@ const struct vds_backend_ops vds_backend_slirp = {
 	.stop = slirp_stop,
 	.close = slirp_close,
 	.max_frame = 0,
-	.flags = 0,
+	.flags = VDS_BACKEND_DHCP,
 };

@@ -42,7 +42,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -93,17 +92,18 @@ static void stack_gone(struct vdestack *s)
 static const struct vds_stack_hooks conf_hooks = { .gone = stack_gone };
 
 /* resolve_auto - turn auto, auto4, auto6 into the steps they imply for
- * a stack on url. */
-static void resolve_auto(struct vds_conf *c, const char *url)
+ * stack: "auto" is "eth" on a network, "eth,dhcp" on one with a DHCP
+ * server. */
+static void resolve_auto(struct vds_conf *c, const struct vdestack *stack)
 {
 	if (c->autos & VDS_CONF_AUTO4)
 		c->eth = c->dhcp = true;
 	if (c->autos & VDS_CONF_AUTO6)
 		c->eth = c->rd = true;
-	if (!(c->autos & VDS_CONF_AUTO) || !url[0])
+	if (!(c->autos & VDS_CONF_AUTO) || !vds_stack_has_net(stack))
 		return;
 	c->eth = true;
-	if (!strncasecmp(url, "slirp://", 8))
+	if (vds_stack_has_dhcp(stack))
 		c->dhcp = true;
 }
 
@@ -287,7 +287,7 @@ static int stackconf(struct vdestack *stack, const char *config)
 	err = vds_conf_parse(config, a.conf);
 	if (err < 0)
 		goto out;
-	resolve_auto(a.conf, vds_stack_url(stack));
+	resolve_auto(a.conf, stack);
 	a.deadline = vds_now_ms() + a.conf->timeout_ms;
 	fd = stack_socket(stack, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	if (fd < 0) {

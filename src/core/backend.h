@@ -89,6 +89,9 @@ struct vds_backend_ops {
  * TSO/checksum offloads: a 64 KiB TCP segment crosses as one frame. */
 #define VDS_BACKEND_VNET_HDR 0x1u
 #define VDS_VNET_HDR_LEN 10
+/* The network has a DHCPv4 server (libslirp's): vde_stackconf's "auto"
+ * then means "eth,dhcp" rather than "eth". */
+#define VDS_BACKEND_DHCP 0x2u
 
 /* Common header of every backend's state. */
 struct vds_backend {
@@ -100,6 +103,12 @@ struct vds_backend {
 	/* set by open() when the backend starts programs from its loop
 	 * thread (libslirp's cmdfwd=): its loop gets no seccomp filter */
 	bool execs;
+	/* Host -> stack forwards the URL asks for (slirp's tcpfwd= and
+	 * udpfwd=), set by open(), as data: the forward module (src/fwd)
+	 * binds them before the stack's namespace exists and serves them
+	 * from when the stack is ready.  They live as long as the backend. */
+	const struct vds_fwdspec *fwds;
+	unsigned nfwds;
 };
 
 /* Frames arriving from the network, to write to the stack's interface.

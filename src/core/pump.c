@@ -256,6 +256,15 @@ unsigned vds_port_mtu(const struct vds_port *port)
 	return port->be->mtu;
 }
 
+/* vds_port_forwards - the host -> stack forwards of the port's backend.
+ * Return: the array, *ret_n entries (NULL and 0 when none). */
+const struct vds_fwdspec *vds_port_forwards(const struct vds_port *port,
+					    unsigned *ret_n)
+{
+	*ret_n = port->be->nfwds;
+	return port->be->nfwds ? port->be->fwds : NULL;
+}
+
 /* vds_port_forget - in a forked child, free the child's copy of a port
  * without touching the pump or the backend, which are the parent's. */
 void vds_port_forget(struct vds_port *port)

@@ -17,6 +17,10 @@ int vds_port_start(struct vds_port *port, int ifd);
 unsigned vds_port_flags(const struct vds_port *port);
 /* The backend's kernel_segment key (see struct vds_backend_ops), or NULL. */
 const char *vds_port_kernel_segment(const struct vds_port *port);
+/* The forwards the port's backend asks for (struct vds_backend's fwds),
+ * *ret_n of them.  Return: the array (NULL when none). */
+const struct vds_fwdspec *vds_port_forwards(const struct vds_port *port,
+					    unsigned *ret_n);
 /* The MTU the port's backend asks for (0: kernel default). */
 unsigned vds_port_mtu(const struct vds_port *port);
 /* In a forked child: release the child's copies only (the parent still

@@ -45,7 +45,6 @@ struct vdestack {
 	uint32_t id;              /* in the helper; 0 = none */
 	struct vds_port *port;    /* NULL: no network */
 	pid_t owner;              /* process that made the stack */
-	char *url;                /* as given ("" none): vde_stackconf's auto */
 	void *slots[VDS_SLOTS];   /* modules' data (vds_stack_slot) */
 	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
 	bool joined;              /* ... joined there: the port never runs */
@@ -70,7 +69,7 @@ static struct vdestack *stack_ref(struct vdestack *s)
 static const struct vds_stack_hooks *_Atomic hooks[VDS_STACK_HOOKS_MAX];
 static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* vds_stack_hooks_add - see internal.h; adding the same hooks twice adds
+/* vds_stack_hooks_add - see stack.h; adding the same hooks twice adds
  * them once. */
 void vds_stack_hooks_add(const struct vds_stack_hooks *h)
 {
@@ -86,6 +85,23 @@ void vds_stack_hooks_add(const struct vds_stack_hooks *h)
 		}
 	}
 	pthread_mutex_unlock(&hooks_lock);
+}
+
+/* hooks_opened - the opened hooks, in the order added: the stack's
+ * backend is open, its namespace not made yet.
+ * Return: 0 or the first one's -errno. */
+static int hooks_opened(struct vdestack *s)
+{
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
+		int err;
+
+		if (!h)
+			break;
+		if (h->opened && (err = h->opened(s, s->port)) < 0)
+			return err;
+	}
+	return 0;
 }
 
 /* hooks_ready - the ready hooks, in the order added.
@@ -125,7 +141,6 @@ static void stack_destroy(struct vdestack *s)
 	int saved = errno;
 
 	hooks_gone(s); /* its host port forwards (fwd.c), its DNS data... */
-	vds_free(s->url);
 	if (s->owner != getpid()) {
 		vds_port_forget(s->port);
 		vds_free(s);
@@ -174,13 +189,13 @@ static int stack_create(const char *url, const char *ifname,
 		return -ENOMEM;
 	atomic_init(&s->refs, 1);
 	s->owner = getpid();
-	s->url = vds_strdup(net ? url : "");
-	if (!s->url) {
-		err = -ENOMEM;
-		goto fail;
-	}
 	if (net) {
 		err = vds_port_open(url, &s->port);
+		if (err < 0)
+			goto fail;
+		/* what the URL asks of the modules above (slirp's tcpfwd=),
+		 * before any namespace exists: a port in use fails here */
+		err = hooks_opened(s);
 		if (err < 0)
 			goto fail;
 	}
@@ -343,11 +358,12 @@ VDS_EXPORT int vde_stackcmd(struct vdestack *stack, char *stackcmd)
 	return err;
 }
 
-/* vde_msocket - socket(2) in the stack's network namespace.
- * Return: the descriptor, or -1 with errno (socket(2)'s, or EINVAL,
- * ESRCH when the helper is gone). */
-VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
-			   int protocol)
+/* vds_stack_socket - socket(2) in the stack's network namespace, for the
+ * modules above (src/conf, src/fwd) and vde_msocket().  The descriptor is
+ * close-on-exec only if type has SOCK_CLOEXEC, as socket(2) makes it.
+ * Return: the descriptor, or -errno (socket(2)'s, -EINVAL, -ESRCH when
+ * the helper is gone). */
+int vds_stack_socket(struct vdestack *s, int domain, int type, int protocol)
 {
 	struct vds_req req = {
 		.op = VDS_OP_SOCKET,
@@ -356,21 +372,26 @@ VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
 	struct vds_rep rep;
 	int fd, err;
 
-	if (!stack || !stack->id) {
-		errno = EINVAL;
-		return -1;
-	}
-	req.id = stack->id;
-	/* received close-on-exec only if the caller asked for it, as
-	 * socket(2) would make it */
-	err = vds_helper_call_opt(stack->helper, &req, NULL, NULL, 0, &rep, &fd,
+	if (!s || !s->id)
+		return -EINVAL;
+	req.id = s->id;
+	err = vds_helper_call_opt(s->helper, &req, NULL, NULL, 0, &rep, &fd,
 				  (type & SOCK_CLOEXEC) ? 0 : VDS_CALL_INHERIT);
-	if (err < 0) {
-		errno = -err;
-		return -1;
-	}
+	if (err < 0)
+		return err;
+	return fd < 0 ? -EBADMSG : fd;
+}
+
+/* vde_msocket - socket(2) in the stack's network namespace.
+ * Return: the descriptor, or -1 with errno (socket(2)'s, or EINVAL,
+ * ESRCH when the helper is gone). */
+VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
+			   int protocol)
+{
+	int fd = vds_stack_socket(stack, domain, type, protocol);
+
 	if (fd < 0) {
-		errno = EBADMSG;
+		errno = -fd;
 		return -1;
 	}
 	return fd;
@@ -518,14 +539,21 @@ VDS_EXPORT int vde_stackkill(int pd, int sig)
 	return 0;
 }
 
-/* vds_stack_url - the URL the stack was made on (conf.c's auto).
- * Return: it, "" for a stack without a network. */
-const char *vds_stack_url(const struct vdestack *s)
+/* vds_stack_has_net - whether the stack has a network.
+ * Return: true if it was made on a URL. */
+bool vds_stack_has_net(const struct vdestack *s)
 {
-	return s->url;
+	return s->port != NULL;
 }
 
-/* vds_stack_slot - see internal.h.  Return: the slot's address. */
+/* vds_stack_has_dhcp - whether the stack's network has a DHCPv4 server.
+ * Return: true when its backend says so (VDS_BACKEND_DHCP). */
+bool vds_stack_has_dhcp(const struct vdestack *s)
+{
+	return s->port && (vds_port_flags(s->port) & VDS_BACKEND_DHCP);
+}
+
+/* vds_stack_slot - see stack.h.  Return: the slot's address. */
 void **vds_stack_slot(struct vdestack *s, enum vds_stack_slot which)
 {
 	return &s->slots[which];

@@ -33,13 +33,14 @@
  * it, and a flow idle for FWD_UDP_IDLE_MS is closed by a periodic sweep.
  *
  * The forwards are kept here in one list keyed by the stack pointer, so
- * struct vdestack needs no field.  The first forward adds this file's
- * stack hooks (vds_stack_hooks_add): vde_delstack() calls the gone hook
- * first, which removes the stack's forwards on their loop (vds_loop_call)
- * before the stack's namespace goes away.  Forwards named in a backend's
- * URL are bound while the backend opens (so a port in use fails
- * vde_addstack early) and start serving at the ready hook, once the stack
- * exists.
+ * struct vdestack needs no field.  This file adds its stack hooks
+ * (vds_stack_hooks_add) when the library is loaded: vde_delstack() calls
+ * the gone hook first, which removes the stack's forwards on their loop
+ * (vds_loop_call) before the stack's namespace goes away.  Forwards that a
+ * backend's URL names reach this file as data (struct vds_backend's
+ * fwds): the opened hook binds them once the backend is open and before
+ * the namespace exists (so a port in use fails vde_addstack early), and
+ * they start serving at the ready hook, once the stack exists.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +63,7 @@
 #include "base/internal.h"
 #include "base/sys.h"
 #include "core/loop.h"
+#include "core/pump.h"
 #include "core/stack.h"
 
 #define FWD_PIPE_SIZE (256 << 10)  /* asked; the kernel may give less */
@@ -110,14 +112,14 @@ struct flow {
 
 struct fwd {
 	struct vds_fwdspec spec;
-	struct vdestack *stack;   /* NULL while pending */
-	struct vds_port *port;    /* the port that asked for it, or NULL */
+	struct vdestack *stack;
 	pid_t owner;
 	int lfd;                  /* listening (tcp) or bound (udp) socket */
 	struct vds_loop *loop;
 	struct vds_watch *lw;
 	struct vds_timer *timer;  /* tcp: listener pause; udp: sweep */
 	bool started;
+	bool starting;            /* taken by stack_ready to start */
 	bool timer_armed;
 	struct conn *conns;
 	struct flow *flows;
@@ -655,11 +657,13 @@ static int stop_on_loop(void *arg)
 
 /* fwd_new - a forward bound to its host address (listening for TCP), in
  * the host's stack, not serving yet.  Return: 0 or -errno. */
+static int stack_opened(struct vdestack *stack, struct vds_port *port);
 static int stack_ready(struct vdestack *stack, struct vds_port *port);
 static void stack_gone(struct vdestack *stack);
 
-/* How stack.c reaches this file: added with the first forward. */
+/* How stack.c reaches this file (fwd_init adds them at load). */
 static const struct vds_stack_hooks fwd_hooks = {
+	.opened = stack_opened,
 	.ready = stack_ready,
 	.gone = stack_gone,
 };
@@ -669,8 +673,6 @@ static int fwd_new(const struct vds_fwdspec *spec, struct fwd **ret)
 	bool tcp = spec->proto == IPPROTO_TCP;
 	int family = spec->host.ss_family, one = 1, err;
 	struct fwd *f;
-
-	vds_stack_hooks_add(&fwd_hooks);
 
 	if ((family != AF_INET && family != AF_INET6) ||
 	    (spec->guest.ss_family != AF_INET &&
@@ -883,51 +885,35 @@ static void stack_gone(struct vdestack *stack)
 	errno = saved;
 }
 
-/* pick_pending - Return: whether f is still waiting for port's stack. */
-static bool pick_pending(const struct fwd *f, const void *arg)
+/* stack_opened - the opened hook: bind the forwards that the stack's
+ * backend asks for (slirp's tcpfwd=/udpfwd=), before its namespace
+ * exists, so that a port in use fails vde_addstack() early; they start
+ * at the ready hook.  Return: 0 or -errno (the caller then destroys the
+ * stack, whose gone hook removes the ones bound). */
+static int stack_opened(struct vdestack *stack, struct vds_port *port)
 {
-	return !f->stack && f->port == arg;
-}
+	const struct vds_fwdspec *specs;
+	unsigned n;
+	struct fwd *f;
+	int err;
 
-/* vds_fwd_port_request - bind the forwards a backend's URL names, to start
- * when port's stack is ready.  Return: 0 or -errno (none kept). */
-int vds_fwd_port_request(struct vds_port *port,
-			 const struct vds_fwdspec *specs, unsigned n)
-{
-	struct fwd *list = NULL, *f, *last = NULL;
-	int err = 0;
-
+	specs = vds_port_forwards(port, &n);
 	for (unsigned i = 0; i < n; i++) {
 		err = fwd_new(&specs[i], &f);
-		if (err < 0) {
-			free_all(list);
+		if (err < 0)
 			return err;
-		}
-		f->port = port;
-		f->next = list;
-		list = f;
-		if (!last)
-			last = f;
+		f->stack = stack; /* stack_gone's from now on */
+		pthread_mutex_lock(&fwd_lock);
+		f->next = fwds;
+		fwds = f;
+		pthread_mutex_unlock(&fwd_lock);
 	}
-	if (!list)
-		return 0;
-	pthread_mutex_lock(&fwd_lock);
-	last->next = fwds;
-	fwds = list;
-	pthread_mutex_unlock(&fwd_lock);
 	return 0;
 }
 
-/* vds_fwd_port_cancel - drop the forwards port asked for that no stack
- * took. */
-void vds_fwd_port_cancel(struct vds_port *port)
-{
-	free_all(take(pick_pending, port));
-}
-
-/* stack_ready - the ready hook: start the forwards port asked for, for
- * stack.  Return: 0 or -errno (the caller then destroys the stack, which
- * removes them all). */
+/* stack_ready - the ready hook: start the forwards bound for stack at its
+ * opened hook.  Return: 0 or -errno (the caller then destroys the stack,
+ * which removes them all). */
 static int stack_ready(struct vdestack *stack, struct vds_port *port)
 {
 	struct fwd *todo[64];
@@ -939,8 +925,8 @@ static int stack_ready(struct vdestack *stack, struct vds_port *port)
 		pthread_mutex_lock(&fwd_lock);
 		for (struct fwd *f = fwds; f && n < VDS_ARRAY_SIZE(todo);
 		     f = f->next) {
-			if (!f->stack && f->port == port) {
-				f->stack = stack; /* now stack_gone's */
+			if (f->stack == stack && !f->started && !f->starting) {
+				f->starting = true;
 				todo[n++] = f;
 			}
 		}
@@ -949,6 +935,13 @@ static int stack_ready(struct vdestack *stack, struct vds_port *port)
 			err = fwd_start(todo[i], stack);
 	} while (n == VDS_ARRAY_SIZE(todo) && err == 0);
 	return err;
+}
+
+/* fwd_init - at load: the hooks through which stack.c reaches this file,
+ * there before any stack is made, since a URL may name forwards. */
+__attribute__((constructor)) static void fwd_init(void)
+{
+	vds_stack_hooks_add(&fwd_hooks);
 }
 
 /* vde_stackfwd - forward a host address and port into the stack.

@@ -125,7 +125,7 @@ struct pair_spec {
 	unsigned peer_mtu;
 };
 
-/* vds_rtnl_link_msg - see internal.h: the header of a link request on
+/* vds_rtnl_link_msg - see veth.h: the header of a link request on
  * ifindex (type RTM_SETLINK, RTM_DELLINK...) in buf, which the caller
  * zeroed; *ret_ifm (if not NULL) for its flags.  Return: the message. */
 struct nlmsghdr *vds_rtnl_link_msg(char *buf, uint16_t type,
@@ -342,7 +342,7 @@ int vds_veth_join(int stack_ns, const char *ifname, unsigned master,
 	return make_indexed(&p, ret_peer);
 }
 
-/* vds_veth_spare - see internal.h.  The peers are named vdsq0, vdsq1...:
+/* vds_veth_spare - see veth.h.  The peers are named vdsq0, vdsq1...:
  * the worker that makes them is a fork of the helper, whose vdsp counter
  * it must not share. */
 int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
@@ -359,7 +359,7 @@ int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
 	return make_indexed(&p, ret_peer);
 }
 
-/* vds_veth_enslave - see internal.h: one RTM_SETLINK that sets the master
+/* vds_veth_enslave - see veth.h: one RTM_SETLINK that sets the master
  * and brings the link up (the kernel joins the bridge first). */
 int vds_veth_enslave(unsigned peer, unsigned master)
 {
@@ -374,7 +374,7 @@ int vds_veth_enslave(unsigned peer, unsigned master)
 	return vds_rtnl_call(nlh);
 }
 
-/* vds_veth_cut - see internal.h: the peer's bridge port is disabled
+/* vds_veth_cut - see veth.h: the peer's bridge port is disabled
  * (RTM_SETLINK, AF_BRIDGE, IFLA_BRPORT_STATE), which the bridge honours at
  * once in both directions; cheaper than taking the link down, which waits
  * for the network stack to quiesce.  Called in the base namespace. */
