@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vdestack.c - the vdestack command: run a program in a throwaway network
+ * main.c - the vdestack command: run a program in a throwaway network
  * stack, like `unshare -n` but unprivileged and connected.
  *
  * Theory of operation: the command makes one stack (vde_addstack),
@@ -79,7 +79,7 @@ static void usage(FILE *f)
 
 /* fail - a one-line error on stderr, then exit with status. */
 static void __attribute__((noreturn, format(printf, 2, 3)))
-fail(int status, const char *fmt, ...)
+die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -298,21 +298,21 @@ int main(int argc, char **argv)
 	path = find_program(cmd[0]);
 	if (!path) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			fail(EXIT_NOTFOUND, "%s: command not found", cmd[0]);
-		fail(EXIT_CANNOT, "%s: %s", cmd[0], strerror(errno));
+			die(EXIT_NOTFOUND, "%s: command not found", cmd[0]);
+		die(EXIT_CANNOT, "%s: %s", cmd[0], strerror(errno));
 	}
 	cmd[0] = path;
 
 	stack = vde_addstack((char *)url, (char *)ifname);
 	if (!stack)
-		fail(EXIT_FAIL, "cannot make a stack on '%s'%s%s: %s", url,
+		die(EXIT_FAIL, "cannot make a stack on '%s'%s%s: %s", url,
 		     ifname ? " with interface " : "", ifname ? ifname : "",
 		     strerror(errno));
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
 
 		vde_delstack(stack);
-		fail(EXIT_FAIL, "%s configuration '%s': %s",
+		die(EXIT_FAIL, "%s configuration '%s': %s",
 		     err == EINVAL ? "invalid" : "cannot apply the", conf,
 		     strerror(err));
 	}
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		vde_delstack(stack);
-		fail(EXIT_FAIL, "signalfd: %s", strerror(err));
+		die(EXIT_FAIL, "signalfd: %s", strerror(err));
 	}
 
 	pd = vde_stackspawn(stack, cmd, environ);
@@ -336,11 +336,11 @@ int main(int argc, char **argv)
 
 		vde_delstack(stack);
 		if (err == ENOENT || err == ENOTDIR)
-			fail(EXIT_NOTFOUND, "%s: %s", cmd[0], strerror(err));
+			die(EXIT_NOTFOUND, "%s: %s", cmd[0], strerror(err));
 		if (err == EACCES || err == ENOEXEC || err == EPERM ||
 		    err == EISDIR || err == ETXTBSY || err == ELIBBAD)
-			fail(EXIT_CANNOT, "%s: %s", cmd[0], strerror(err));
-		fail(EXIT_FAIL, "cannot start %s: %s", cmd[0], strerror(err));
+			die(EXIT_CANNOT, "%s: %s", cmd[0], strerror(err));
+		die(EXIT_FAIL, "cannot start %s: %s", cmd[0], strerror(err));
 	}
 
 	status = wait_program(pd, sfd, &tsig);
@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 		vde_delstack(stack);
 		if (tsig) /* the terminal's signal ended everything */
 			exit_like(tsig); /* a bare signal number is a status */
-		fail(EXIT_FAIL, "lost the program: %s", strerror(err));
+		die(EXIT_FAIL, "lost the program: %s", strerror(err));
 	}
 	close(pd);
 	vde_delstack(stack);
