@@ -103,7 +103,7 @@
 static const char *lib_path = "?";
 static double deadline;     /* now_s() after which every loop gives up */
 
-/* die - print a message and exit with status 1. */
+/* die - print a message and exit with status 1.  Return: never. */
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
@@ -189,7 +189,7 @@ static long thread_count(void)
 }
 
 /* set_timeouts - receive and send timeouts of ms on fd (connect() uses
- * the send timeout). */
+ * the send timeout).  Return: nothing. */
 static void set_timeouts(int fd, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
@@ -270,7 +270,7 @@ static struct vdestack *rr_stack(const char *url, const char *cidr)
 }
 
 /* rr_open - stacks A and B, the echo thread in B and the client socket
- * in A.  Exits on failure. */
+ * in A.  Exits on failure.  Return: nothing. */
 static void rr_open(struct rr *r, const char *url_a, const char *url_b)
 {
 	struct sockaddr_in sin = sin_of(NULL, UDP_PORT);
@@ -291,7 +291,8 @@ static void rr_open(struct rr *r, const char *url_a, const char *url_b)
 		die("rr: client socket: %s", strerror(errno));
 }
 
-/* rr_close - stop the echo thread, close the sockets, delete A and B. */
+/* rr_close - stop the echo thread, close the sockets, delete A and B.
+ * Return: nothing. */
 static void rr_close(struct rr *r)
 {
 	atomic_store(&r->stop, true);
@@ -394,7 +395,7 @@ static void *serve(void *arg)
 }
 
 /* server_start - listen on lfd (bound) and start its thread.  lfd is the
- * server's from here on.  Exits on failure. */
+ * server's from here on.  Exits on failure.  Return: nothing. */
 static void server_start(struct server *s, int lfd)
 {
 	s->lfd = lfd;
@@ -405,7 +406,8 @@ static void server_start(struct server *s, int lfd)
 	s->started = true;
 }
 
-/* server_stop - stop the thread and close the listener. */
+/* server_stop - stop the thread and close the listener.
+ * Return: nothing. */
 static void server_stop(struct server *s)
 {
 	atomic_store(&s->stop, true);
@@ -493,7 +495,8 @@ static int port_of(int fd)
 /* fwd_open - the forward from a free port of 127.0.0.1 into C's
  * GUEST_PORT, counting the threads vde_stackfwd starts.  A port found
  * free (bound to 0, then closed) may be taken before vde_stackfwd binds
- * it: then another one, 20 times at most.  Exits on failure. */
+ * it: then another one, 20 times at most.  Exits on failure.
+ * Return: nothing. */
 static void fwd_open(struct burst *b)
 {
 	char spec[96] = "";
@@ -523,7 +526,7 @@ static void fwd_open(struct burst *b)
 }
 
 /* burst_open - stack C with its server and the forward into it, and the
- * direct server on our loopback.  Exits on failure. */
+ * direct server on our loopback.  Exits on failure.  Return: nothing. */
 static void burst_open(struct burst *b)
 {
 	struct sockaddr_in sin = sin_of("127.0.0.1", GUEST_PORT);
@@ -549,7 +552,7 @@ static void burst_open(struct burst *b)
 	server_start(&b->direct, fd);
 }
 
-/* clients_stop - stop and join the client threads. */
+/* clients_stop - stop and join the client threads.  Return: nothing. */
 static void clients_stop(struct burst *b)
 {
 	atomic_store(&b->stop_clients, true);
@@ -559,7 +562,8 @@ static void clients_stop(struct burst *b)
 }
 
 /* clients_start - start the client threads and wait (at most ramp_ms)
- * until each has had time to complete connections.  Exits on failure. */
+ * until each has had time to complete connections.  Exits on failure.
+ * Return: nothing. */
 static void clients_start(struct burst *b, long ramp_ms)
 {
 	long c0 = atomic_load(&b->conns);
@@ -575,7 +579,8 @@ static void clients_start(struct burst *b, long ramp_ms)
 		usleep(1000);
 }
 
-/* burst_close - stop every thread, delete C (and with it the forward). */
+/* burst_close - stop every thread, delete C (and with it the forward).
+ * Return: nothing. */
 static void burst_close(struct burst *b)
 {
 	clients_stop(b);
@@ -605,7 +610,7 @@ struct sample {
 
 /* run_cond - per round trips under condition c, appended to s: alone, or
  * while the clients open connections directly to our loopback's server
- * (DIRECT) or through the forward into C (FWD). */
+ * (DIRECT) or through the forward into C (FWD).  Return: nothing. */
 static void run_cond(struct rr *r, struct burst *b, enum cond c, long per,
 		     long ramp_ms, struct sample *s)
 {
@@ -625,7 +630,8 @@ static void run_cond(struct rr *r, struct burst *b, enum cond c, long per,
 }
 
 /* measure - rounds times each condition in turn (the control, DIRECT,
- * only when asked), per round trips each, pooled by condition. */
+ * only when asked), per round trips each, pooled by condition.
+ * Return: nothing. */
 static void measure(struct rr *r, struct burst *b, long per, long rounds,
 		    long ramp_ms, bool control, struct sample *s)
 {
@@ -636,7 +642,7 @@ static void measure(struct rr *r, struct burst *b, long per, long rounds,
 }
 
 /* print_cond - the key=value pairs of one condition (sorts its samples);
- * *ret_median and *ret_p99 get its quantiles. */
+ * *ret_median and *ret_p99 get its quantiles.  Return: nothing. */
 static void print_cond(struct sample *s, enum cond c, double *ret_median,
 		       double *ret_p99)
 {
@@ -681,7 +687,7 @@ static int report(const char *url_a, const char *url_b, struct sample *s,
 	return s[FWD].conns > 0 ? 0 : 1;
 }
 
-/* usage - print how to call the program and exit 2. */
+/* usage - print how to call the program and exit 2.  Return: never. */
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: vdestack-bench-fwdburst A B [--count N] "
