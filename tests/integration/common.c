@@ -754,13 +754,25 @@ static void watchdog(int sig)
 	_exit(1);
 }
 
+/* watchdog_s - the watchdog's bound: IT_WATCHDOG_S times the pass's
+ * timeout multiplier (VDESTACK_TIMEOUT_MULTIPLIER, which tests/run sets
+ * beside meson's --timeout-multiplier for its slower passes).
+ * Return: seconds. */
+static unsigned watchdog_s(void)
+{
+	const char *m = getenv("VDESTACK_TIMEOUT_MULTIPLIER");
+	long v = m ? strtol(m, NULL, 10) : 1;
+
+	return IT_WATCHDOG_S * (unsigned)(v >= 1 && v <= 100 ? v : 1);
+}
+
 /* run_one - run one test in this process.  Return: never (exits). */
 static void run_one(const struct it_test *t) __attribute__((noreturn));
 static void run_one(const struct it_test *t)
 {
 	current_test = t->name;
 	signal(SIGALRM, watchdog);
-	alarm(IT_WATCHDOG_S);
+	alarm(watchdog_s());
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t->fn();
 	fflush(stdout);

@@ -271,3 +271,11 @@ int unit_counter_wait(struct unit_counter *c, int want)
 	pthread_mutex_unlock(&c->lock);
 	return v;
 }
+
+/* unit_in_ci - whether CI=true is set.  Return: true if so. */
+bool unit_in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && !strcmp(ci, "true");
+}
