@@ -21,6 +21,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
@@ -33,6 +34,21 @@
 
 #include "netconf.h"
 #include "base/rtnl.h"
+
+/* Address lengths of the two families, as the kernel's attributes carry
+ * them. */
+#define ADDR4_LEN 4
+#define ADDR6_LEN 16
+/* From this IPv4 prefix length on, a subnet has no broadcast address
+ * (RFC 3021's /31 and a host's /32). */
+#define NO_BROADCAST_FROM 31
+
+/* addr_len - the length of an address of family (AF_INET or AF_INET6).
+ * Return: it. */
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? ADDR4_LEN : ADDR6_LEN;
+}
 
 /* Search state of vds_nl_link_get. */
 struct link_search {
@@ -58,8 +74,8 @@ static int link_attr(const struct nlattr *attr, void *data)
 			l->mtu = mnl_attr_get_u32(attr);
 		break;
 	case IFLA_ADDRESS:
-		if (mnl_attr_get_payload_len(attr) == 6)
-			memcpy(l->mac, mnl_attr_get_payload(attr), 6);
+		if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
+			memcpy(l->mac, mnl_attr_get_payload(attr), ETH_ALEN);
 		break;
 	}
 	return MNL_CB_OK;
@@ -123,7 +139,7 @@ int vds_nl_link_set(struct vds_rtnl *nl, unsigned index,
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	if (mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	return vds_rtnl_request(nl, nlh);
@@ -138,7 +154,7 @@ int vds_nl_addr_add(struct vds_rtnl *nl, unsigned index,
 	struct nlmsghdr *nlh = vds_rtnl_msg(&req, RTM_NEWADDR,
 					    NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	size_t alen = a->family == AF_INET ? 4 : 16;
+	size_t alen = addr_len(a->family);
 	int err;
 
 	ifa->ifa_family = (unsigned char)a->family;
@@ -147,14 +163,14 @@ int vds_nl_addr_add(struct vds_rtnl *nl, unsigned index,
 	ifa->ifa_index = index;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, a->addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, a->addr);
-	if (a->family == AF_INET && a->prefix < 31) {
+	if (a->family == AF_INET && a->prefix < NO_BROADCAST_FROM) {
 		uint32_t host = a->prefix ? 0xffffffffu >> a->prefix
 					  : 0xffffffffu;
 		uint32_t bcast;
 
-		memcpy(&bcast, a->addr, 4);
+		memcpy(&bcast, a->addr, ADDR4_LEN);
 		bcast |= htonl(host);
-		mnl_attr_put(nlh, IFA_BROADCAST, 4, &bcast);
+		mnl_attr_put(nlh, IFA_BROADCAST, ADDR4_LEN, &bcast);
 	}
 	if (a->family == AF_INET6) {
 		/* usable at once: a stack's segment is private */
@@ -183,8 +199,7 @@ int vds_nl_route_default(struct vds_rtnl *nl, unsigned index,
 	rtm->rtm_type = RTN_UNICAST;
 	if (onlink)
 		rtm->rtm_flags = RTNH_F_ONLINK;
-	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16,
-		     gw->addr);
+	mnl_attr_put(nlh, RTA_GATEWAY, addr_len(gw->family), gw->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, index);
 	return vds_rtnl_request(nl, nlh);
 }
@@ -228,7 +243,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	flags = ifa->ifa_flags;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		if (mnl_attr_get_type(attr) == IFA_ADDRESS &&
-		    mnl_attr_get_payload_len(attr) == 16)
+		    mnl_attr_get_payload_len(attr) == ADDR6_LEN)
 			addr = mnl_attr_get_payload(attr);
 		else if (mnl_attr_get_type(attr) == IFA_FLAGS &&
 			 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)

@@ -197,7 +197,7 @@ static int packet_socket(unsigned ifindex, bool vnet)
 		close(fd);
 		return err;
 	}
-	/* best effort: the default buffers only hold fewer frames */
+	/* best effort: the default buffers hold fewer such bursts */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	return fd;
