@@ -63,7 +63,7 @@ static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
 struct apply {
 	struct vdestack *stack;
 	struct vds_conf *conf;
-	struct vds_nl *nl;
+	struct vds_rtnl *nl;      /* the stack's rtnetlink socket */
 	struct vds_link link;     /* the interface (index 0: none) */
 	char scope[16];           /* its name, for link-local DNS servers */
 	struct vds_dns learned;   /* from DHCP and RAs */
@@ -279,6 +279,7 @@ static int apply(struct apply *a)
 static int stackconf(struct vdestack *stack, const char *config)
 {
 	struct apply a = { .stack = stack };
+	struct vds_rtnl nl = VDS_RTNL_NONE;
 	int err, fd;
 
 	a.conf = vds_calloc(1, sizeof(*a.conf));
@@ -294,9 +295,10 @@ static int stackconf(struct vdestack *stack, const char *config)
 		err = fd;
 		goto out;
 	}
-	err = vds_nl_open(fd, &a.nl);
+	err = vds_rtnl_adopt(fd, &nl);
 	if (err < 0)
 		goto out;
+	a.nl = &nl;
 	if (needs_link(a.conf)) {
 		err = vds_nl_link_get(a.nl, a.conf->ifname, &a.link);
 		if (err < 0)
@@ -312,7 +314,7 @@ static int stackconf(struct vdestack *stack, const char *config)
 	}
 	err = apply(&a);
 out:
-	vds_nl_close(a.nl);
+	vds_rtnl_close(&nl);
 	vds_free(a.conf);
 	return err;
 }

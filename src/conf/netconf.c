@@ -7,11 +7,13 @@
  * lives in the stack's network namespace and carries the credentials of
  * its opener, the helper, which is root in the user namespace that owns
  * the stack: the kernel allows every change there, and the application
- * configures the stack in-process, without running ip(8).  Each change is
- * one request with NLM_F_ACK, answered before the next one is sent; a
- * dump reads until NLMSG_DONE.  Every receive is bounded in time
- * (SO_RCVTIMEO): the kernel answers at once, so a timeout means a broken
- * socket, reported as -ETIMEDOUT rather than a hang.
+ * configures the stack in-process, without running ip(8).  conf.c adopts
+ * that socket into the rtnetlink engine (rtnl.c, vds_rtnl_adopt), and
+ * this file only builds messages and reads what a dump hands it: each
+ * change is one request acknowledged before the next one is sent
+ * (vds_rtnl_request), each lookup a dump read through a callback to its
+ * end (vds_rtnl_dump); the engine checks sequence numbers and bounds
+ * every wait (-ETIMEDOUT on a broken socket rather than a hang).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
@@ -27,102 +30,24 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include "netconf.h"
-#include "base/alloc.h"
-#include "base/clock.h"
+#include "base/rtnl.h"
 
-/* Netlink receive bound: the kernel answers synchronously, so this is
- * only reached on a broken socket. */
-#define NL_RECV_TIMEOUT_S 5
+/* Address lengths of the two families, as the kernel's attributes carry
+ * them. */
+#define ADDR4_LEN 4
+#define ADDR6_LEN 16
+/* From this IPv4 prefix length on, a subnet has no broadcast address
+ * (RFC 3021's /31 and a host's /32). */
+#define NO_BROADCAST_FROM 31
 
-struct vds_nl {
-	struct mnl_socket *sock;
-	unsigned portid;
-	unsigned seq;
-	char buf[32768]; /* requests and replies (dumps: a page or more) */
-};
-
-/* vds_nl_open - wrap a NETLINK_ROUTE socket for the calls below.
- * Return: 0 or -errno; fd is closed on failure. */
-int vds_nl_open(int fd, struct vds_nl **ret)
+/* addr_len - the length of an address of family (AF_INET or AF_INET6).
+ * Return: it. */
+static size_t addr_len(int family)
 {
-	struct timeval tv = { .tv_sec = NL_RECV_TIMEOUT_S };
-	struct vds_nl *nl = vds_calloc(1, sizeof(*nl));
-	int one = 1, err;
-
-	if (!nl) {
-		close(fd);
-		return -ENOMEM;
-	}
-	nl->sock = mnl_socket_fdopen(fd);
-	if (!nl->sock) {
-		err = -errno;
-		close(fd);
-		vds_free(nl);
-		return err;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* errors come back with only their header: smaller replies */
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		vds_nl_close(nl);
-		return err;
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (unsigned)vds_now_ms();
-	*ret = nl;
-	return 0;
-}
-
-/* vds_nl_close - close the socket and free; accepts NULL. */
-void vds_nl_close(struct vds_nl *nl)
-{
-	if (!nl)
-		return;
-	mnl_socket_close(nl->sock);
-	vds_free(nl);
-}
-
-/* request - start a request of type and flags in nl->buf.
- * Return: the message header. */
-static struct nlmsghdr *request(struct vds_nl *nl, uint16_t type,
-				uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	return nlh;
-}
-
-/* transact - send the request in nl->buf and read replies until its
- * acknowledgement (or the end of a dump), passing each reply to cb.
- * Return: 0 or -errno (the kernel's error, or the socket's;
- * -ETIMEDOUT if no answer came). */
-static int transact(struct vds_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
-		    void *arg)
-{
-	unsigned seq = nlh->nlmsg_seq;
-	int ret;
-
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf,
-						sizeof(nl->buf));
-
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, arg);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+	return family == AF_INET ? ADDR4_LEN : ADDR6_LEN;
 }
 
 /* Search state of vds_nl_link_get. */
@@ -149,8 +74,8 @@ static int link_attr(const struct nlattr *attr, void *data)
 			l->mtu = mnl_attr_get_u32(attr);
 		break;
 	case IFLA_ADDRESS:
-		if (mnl_attr_get_payload_len(attr) == 6)
-			memcpy(l->mac, mnl_attr_get_payload(attr), 6);
+		if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
+			memcpy(l->mac, mnl_attr_get_payload(attr), ETH_ALEN);
 		break;
 	}
 	return MNL_CB_OK;
@@ -185,17 +110,17 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 /* vds_nl_link_get - find a link by name, or the first non-loopback one.
  * Return: 0, -ENODEV, or -errno. */
-int vds_nl_link_get(struct vds_nl *nl, const char *name,
+int vds_nl_link_get(struct vds_rtnl *nl, const char *name,
 		    struct vds_link *ret)
 {
 	struct link_search s = { .name = name && name[0] ? name : NULL,
 				 .ret = ret };
-	struct nlmsghdr *nlh = request(nl, RTM_GETLINK, NLM_F_DUMP);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_GETLINK, 0,
+						 AF_UNSPEC, 0, NULL);
 	int err;
 
-	ifi->ifi_family = AF_UNSPEC;
-	err = transact(nl, nlh, link_cb, &s);
+	err = vds_rtnl_dump(nl, nlh, link_cb, &s);
 	if (err < 0)
 		return err;
 	return s.found ? 0 : -ENODEV;
@@ -203,32 +128,33 @@ int vds_nl_link_get(struct vds_nl *nl, const char *name,
 
 /* vds_nl_link_set - MAC, MTU and up, in one RTM_NEWLINK.
  * Return: 0 or -errno. */
-int vds_nl_link_set(struct vds_nl *nl, unsigned index,
+int vds_nl_link_set(struct vds_rtnl *nl, unsigned index,
 		    const unsigned char *mac, unsigned mtu)
 {
-	struct nlmsghdr *nlh = request(nl, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	union vds_rtnl_req req;
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_NEWLINK, 0,
+						 AF_UNSPEC, index, &ifi);
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)index;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	if (mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+		mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return transact(nl, nlh, NULL, NULL);
+	return vds_rtnl_request(nl, nlh);
 }
 
 /* vds_nl_addr_add - add an address; EEXIST is success.
  * Return: 0 or -errno. */
-int vds_nl_addr_add(struct vds_nl *nl, unsigned index,
+int vds_nl_addr_add(struct vds_rtnl *nl, unsigned index,
 		    const struct vds_ipaddr *a)
 {
-	struct nlmsghdr *nlh = request(nl, RTM_NEWADDR,
-				       NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_msg(&req, RTM_NEWADDR,
+					    NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	size_t alen = a->family == AF_INET ? 4 : 16;
+	size_t alen = addr_len(a->family);
 	int err;
 
 	ifa->ifa_family = (unsigned char)a->family;
@@ -237,31 +163,32 @@ int vds_nl_addr_add(struct vds_nl *nl, unsigned index,
 	ifa->ifa_index = index;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, a->addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, a->addr);
-	if (a->family == AF_INET && a->prefix < 31) {
+	if (a->family == AF_INET && a->prefix < NO_BROADCAST_FROM) {
 		uint32_t host = a->prefix ? 0xffffffffu >> a->prefix
 					  : 0xffffffffu;
 		uint32_t bcast;
 
-		memcpy(&bcast, a->addr, 4);
+		memcpy(&bcast, a->addr, ADDR4_LEN);
 		bcast |= htonl(host);
-		mnl_attr_put(nlh, IFA_BROADCAST, 4, &bcast);
+		mnl_attr_put(nlh, IFA_BROADCAST, ADDR4_LEN, &bcast);
 	}
 	if (a->family == AF_INET6) {
 		/* usable at once: a stack's segment is private */
 		ifa->ifa_flags = IFA_F_NODAD;
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
 	}
-	err = transact(nl, nlh, NULL, NULL);
+	err = vds_rtnl_request(nl, nlh);
 	return err == -EEXIST ? 0 : err;
 }
 
 /* vds_nl_route_default - replace the default route of gw's family.
  * Return: 0 or -errno. */
-int vds_nl_route_default(struct vds_nl *nl, unsigned index,
+int vds_nl_route_default(struct vds_rtnl *nl, unsigned index,
 			 const struct vds_ipaddr *gw, bool onlink)
 {
-	struct nlmsghdr *nlh = request(nl, RTM_NEWROUTE,
-				       NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_msg(&req, RTM_NEWROUTE,
+					    NLM_F_CREATE | NLM_F_REPLACE);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (unsigned char)gw->family;
@@ -272,10 +199,9 @@ int vds_nl_route_default(struct vds_nl *nl, unsigned index,
 	rtm->rtm_type = RTN_UNICAST;
 	if (onlink)
 		rtm->rtm_flags = RTNH_F_ONLINK;
-	mnl_attr_put(nlh, RTA_GATEWAY, gw->family == AF_INET ? 4 : 16,
-		     gw->addr);
+	mnl_attr_put(nlh, RTA_GATEWAY, addr_len(gw->family), gw->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, index);
-	return transact(nl, nlh, NULL, NULL);
+	return vds_rtnl_request(nl, nlh);
 }
 
 /* Search state of vds_nl_addr6_in. */
@@ -317,7 +243,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	flags = ifa->ifa_flags;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		if (mnl_attr_get_type(attr) == IFA_ADDRESS &&
-		    mnl_attr_get_payload_len(attr) == 16)
+		    mnl_attr_get_payload_len(attr) == ADDR6_LEN)
 			addr = mnl_attr_get_payload(attr);
 		else if (mnl_attr_get_type(attr) == IFA_FLAGS &&
 			 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
@@ -334,16 +260,17 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 /* vds_nl_addr6_in - look for an IPv6 address of link index in a prefix.
  * Return: 1 usable, 2 tentative, 0 none, or -errno. */
-int vds_nl_addr6_in(struct vds_nl *nl, unsigned index,
+int vds_nl_addr6_in(struct vds_rtnl *nl, unsigned index,
 		    const struct vds_ipaddr *p)
 {
 	struct addr_search s = { .index = index, .prefix = p };
-	struct nlmsghdr *nlh = request(nl, RTM_GETADDR, NLM_F_DUMP);
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_msg(&req, RTM_GETADDR, 0);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	int err;
 
 	ifa->ifa_family = AF_INET6;
 	ifa->ifa_index = index;
-	err = transact(nl, nlh, addr_cb, &s);
+	err = vds_rtnl_dump(nl, nlh, addr_cb, &s);
 	return err < 0 ? err : s.result;
 }

@@ -34,6 +34,9 @@
  * the uplink, the port by which the backend's own switch reaches the
  * bridge when the segment also has members it pumps itself (taps, or
  * stacks beyond the limit).
+ *
+ * Making and deleting a bridge are rtnetlink requests built here and sent
+ * by the engine (rtnl.c, vds_rtnl_call) in the base namespace.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -47,7 +50,16 @@
 
 #include "bridge.h"
 #include "base/alloc.h"
-#include "veth.h"
+#include "base/rtnl.h"
+
+/* How long a bridge remembers where a MAC address was seen (the
+ * kernel counts IFLA_BR_AGEING_TIME in hundredths of a second). */
+#define BRIDGE_AGEING_S 300
+/* The link-local groups 01:80:c2:00:00:0X the bridge forwards: every one
+ * but the three it must keep (0: STP, 1: pause frames, 2: LACP). */
+#define BRIDGE_GROUP_FWD_MASK 0xfff8
+/* Entries of the first table of bridges; it doubles when full. */
+#define BRIDGES_FIRST 8
 
 struct bridge {
 	char *key;         /* NULL: a free entry */
@@ -64,15 +76,15 @@ static unsigned counter;  /* names the bridges: vdsbr0, vdsbr1... */
  * namespace.  Return: its ifindex, or -errno. */
 static int make_bridge(const char *name)
 {
-	char buf[1024] = { 0 };
+	union vds_rtnl_req req;
 	struct ifinfomsg *ifm;
-	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, 0,
-						 &ifm);
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_NEWLINK,
+						 NLM_F_CREATE | NLM_F_EXCL,
+						 AF_UNSPEC, 0, &ifm);
 	struct nlattr *linkinfo, *data;
 	unsigned ifindex;
 	int err;
 
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
@@ -81,10 +93,9 @@ static int make_bridge(const char *name)
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
 	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
-	mnl_attr_put_u32(nlh, IFLA_BR_AGEING_TIME, 300 * 100); /* 1/100 s */
+	mnl_attr_put_u32(nlh, IFLA_BR_AGEING_TIME, BRIDGE_AGEING_S * 100);
 	mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
-	/* every 01:80:c2:00:00:0X group but the three it must keep */
-	mnl_attr_put_u16(nlh, IFLA_BR_GROUP_FWD_MASK, 0xfff8);
+	mnl_attr_put_u16(nlh, IFLA_BR_GROUP_FWD_MASK, BRIDGE_GROUP_FWD_MASK);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 	err = vds_rtnl_call(nlh);
@@ -98,9 +109,9 @@ static int make_bridge(const char *name)
  * Return: 0 or -errno. */
 static int delete_link(unsigned ifindex)
 {
-	char buf[256] = { 0 };
+	union vds_rtnl_req req;
 
-	return vds_rtnl_call(vds_rtnl_link_msg(buf, RTM_DELLINK, AF_UNSPEC,
+	return vds_rtnl_call(vds_rtnl_link_msg(&req, RTM_DELLINK, 0, AF_UNSPEC,
 					       ifindex, NULL));
 }
 
@@ -128,7 +139,7 @@ int vds_bridge_get(const char *key)
 	for (i = 0; i < nbridges && bridges[i].key; i++)
 		;
 	if (i == nbridges) {
-		unsigned n = nbridges ? nbridges * 2 : 8;
+		unsigned n = nbridges ? nbridges * 2 : BRIDGES_FIRST;
 		struct bridge *b = vds_realloc(bridges, n * sizeof(*b));
 
 		if (!b)

@@ -46,6 +46,9 @@
 #include "base/sys.h"
 #include "veth.h"
 
+/* The loopback interface, in every network namespace. */
+#define LOOPBACK_NAME "lo"
+
 /* vds_ns_setup_user - enter a new user namespace with uid/gid as root.
  * Return: 0 or -errno (EPERM/ENOSPC/EINVAL from unshare as the kernel
  * says when unprivileged user namespaces are off). */
@@ -74,37 +77,29 @@ int vds_ns_map_root(uid_t uid, gid_t gid)
 	return vds_sys_write_file("/proc/self/uid_map", map);
 }
 
-/* lo_up - bring the loopback interface of the current namespace up.
- * Return: 0 or -errno. */
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err;
-
-	if (fd < 0)
-		return fd;
-	err = vds_sys_ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (err == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		err = vds_sys_ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
-/* set_mtu - set the MTU of interface ifname in the current namespace.
- * Return: 0 or -errno (-EINVAL for a value the device refuses). */
-static int set_mtu(const char *ifname, unsigned mtu)
+/* vds_ns_link_set - the one way the helper sets an interface of the
+ * current namespace: the MTU (mtu 0: left as it is), then, with up, the
+ * IFF_UP flag (read, then written back with it), by ioctl on a throwaway
+ * socket, all through the system-call seam.
+ * Return: 0 or -errno (-ENODEV for no such interface, -EINVAL for an MTU
+ * the device refuses). */
+int vds_ns_link_set(const char *ifname, unsigned mtu, bool up)
 {
 	struct ifreq ifr = { .ifr_mtu = (int)mtu };
 	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err;
+	int err = 0;
 
 	if (fd < 0)
 		return fd;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	err = vds_sys_ioctl(fd, SIOCSIFMTU, &ifr);
+	if (mtu)
+		err = vds_sys_ioctl(fd, SIOCSIFMTU, &ifr);
+	if (err == 0 && up)
+		err = vds_sys_ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (err == 0 && up) {
+		ifr.ifr_flags |= IFF_UP;
+		err = vds_sys_ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
 	close(fd);
 	return err;
 }
@@ -197,7 +192,7 @@ static int pair_child(void *arg)
 		m.status = fds[1] < 0 ? fds[1] : 0;
 	}
 	if (m.status == 0)
-		m.status = lo_up();
+		m.status = vds_ns_link_set(LOOPBACK_NAME, 0, true);
 	vds_proto_send(c->sock, &m, sizeof(m), fds, m.status == 0 ? 2 : 0);
 	/* a return, not _exit(): clone's own code then ends the child with
 	 * no call to a noreturn function (ASan would take the switch to this
@@ -306,7 +301,7 @@ int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
 		if (flags & VDS_NEWSTACK_LINK_TAP) {
 			tapfd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
 			if (tapfd >= 0 && mtu) {
-				err = set_mtu(ifname, mtu);
+				err = vds_ns_link_set(ifname, mtu, false);
 				if (err < 0)
 					goto out;
 			}
@@ -379,7 +374,7 @@ int vds_ns_new_joined(int base_ns, struct vds_stackns *ns, unsigned spare,
 	} else if (spare && mtu) {
 		err = vds_sys_setns(made.net, CLONE_NEWNET);
 		if (err == 0)
-			err = set_mtu(ifname, mtu);
+			err = vds_ns_link_set(ifname, mtu, false);
 		back = vds_sys_setns(base_ns, CLONE_NEWNET);
 		if (err == 0 && back < 0)
 			err = back;

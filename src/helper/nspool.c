@@ -107,7 +107,9 @@
 enum { PLAIN, SPARE, KINDS };
 
 /* helper -> worker: make this many namespaces of this kind; the message's
- * descriptors are to be closed. */
+ * descriptors (at most ORDER_MAX_FDS, the most one message carries) are
+ * to be closed. */
+#define ORDER_MAX_FDS 4
 struct order {
 	uint32_t make;
 	uint32_t kind;
@@ -174,9 +176,10 @@ static void *worker_serve(void *arg)
 
 	for (;;) {
 		struct order o;
-		int fds[4];
+		int fds[ORDER_MAX_FDS];
 		unsigned nfds;
-		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), fds, 4, &nfds);
+		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), fds,
+					   ORDER_MAX_FDS, &nfds);
 
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */

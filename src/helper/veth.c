@@ -35,6 +35,14 @@
  * closing it removes the pair with no netlink request.  Every end in the
  * base namespace has the largest MTU a veth takes: only the stacks' MTUs
  * limit a frame.
+ *
+ * Every pair is one RTM_NEWLINK, built here and sent by the rtnetlink
+ * engine (rtnl.c) on a socket of the namespace the helper is in at the
+ * time (vds_rtnl_call), as are the requests that enslave a spare's peer
+ * and cut a stack off its bridge.  An end brought up after the fact (a
+ * peer in the base namespace, an uplink's far end) goes up the one way
+ * the helper brings interfaces up, vds_ns_link_set (nsops.c).  Nothing on
+ * these paths allocates.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,59 +67,21 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "veth.h"
 #include "base/proto.h"
+#include "base/rtnl.h"
 #include "base/sys.h"
+#include "nsops.h"
 
 /* MTU of every end in the base namespace, and of an uplink's: the largest
  * a veth takes, so that only the stacks' own MTUs limit a frame. */
 #define BASE_END_MTU 65535
+/* Socket buffers of a packet socket: room for bursts of 64 KiB segments. */
+#define PACKET_BUF_BYTES (4 * 1024 * 1024)
 
 static unsigned peer_counter; /* names the peers: vdsp0, vdsp1... */
-
-/* vds_rtnl_call - send one rtnetlink request (NLM_F_ACK set here) on a
- * new socket of the current namespace and wait for its answer.  No
- * allocation (a plain socket, not libmnl's mnl_socket): the helper may be
- * ended at any point, with nothing of its own in flight.
- * Return: 0 or the kernel's -errno. */
-int vds_rtnl_call(struct nlmsghdr *nlh)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	socklen_t salen = sizeof(sa);
-	char buf[8192];
-	ssize_t n;
-	int fd, err;
-
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL);
-	fd = vds_sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return fd;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (send(fd, nlh, nlh->nlmsg_len, 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	do
-		n = recv(fd, buf, sizeof(buf), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, sa.nl_pid, NULL, NULL) < 0 ?
-	      -errno : 0;
-out:
-	close(fd);
-	return err;
-}
 
 /* Where a new pair goes: the first end in the current namespace, its peer
  * in peer_ns; an end's mtu 0 is the kernel's default. */
@@ -125,42 +95,20 @@ struct pair_spec {
 	unsigned peer_mtu;
 };
 
-/* vds_rtnl_link_msg - see veth.h: the header of a link request on
- * ifindex (type RTM_SETLINK, RTM_DELLINK...) in buf, which the caller
- * zeroed; *ret_ifm (if not NULL) for its flags.  Return: the message. */
-struct nlmsghdr *vds_rtnl_link_msg(char *buf, uint16_t type,
-				   unsigned char family, unsigned ifindex,
-				   struct ifinfomsg **ret_ifm)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
-
-	nlh->nlmsg_type = type;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = family;
-	ifm->ifi_index = (int)ifindex;
-	if (ret_ifm)
-		*ret_ifm = ifm;
-	return nlh;
-}
-
 /* make_veth - create a veth pair over rtnetlink, in one request (so that
  * a failure to join the master leaves nothing behind).
  * Return: 0 or -errno (-EOPNOTSUPP without veth support, -EEXIST, and the
  * bridge's own error, e.g. -EXFULL, when it takes no more ports). */
 static int make_veth(const struct pair_spec *p)
 {
-	char buf[8192] = { 0 }; /* libmnl leaves attribute padding as is */
-	struct nlmsghdr *nlh;
+	union vds_rtnl_req req;
 	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_NEWLINK,
+						 NLM_F_CREATE | NLM_F_EXCL,
+						 AF_UNSPEC, 0, &ifm);
 	struct nlattr *linkinfo, *data, *peerinfo;
 	int err;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
 	if (p->up) {
 		ifm->ifi_flags = IFF_UP;
 		ifm->ifi_change = IFF_UP;
@@ -206,43 +154,21 @@ static int make_pair(const char *ifname, const char *peer, int base_ns,
 	return make_veth(&p);
 }
 
-/* ifreq_ioctl - an interface ioctl on a throwaway socket of the current
- * namespace.  Return: 0 or -errno. */
-static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
-{
-	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err;
-
-	if (fd < 0)
-		return fd;
-	err = vds_sys_ioctl(fd, req, ifr);
-	close(fd);
-	return err;
-}
-
-/* no_tx_offload - make ifname hand over finished frames only.
+/* no_tx_offload - make ifname hand over finished frames only (ethtool's
+ * ETHTOOL_STXCSUM off, on a throwaway socket of the current namespace).
  * Return: 0 or -errno. */
 static int no_tx_offload(const char *ifname)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
 	struct ifreq ifr = { .ifr_data = (void *)&ev };
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	return ifreq_ioctl(SIOCETHTOOL, &ifr);
-}
-
-/* up - bring ifname up in the current namespace.  Return: 0 or -errno. */
-static int up(const char *ifname)
-{
-	struct ifreq ifr = { 0 };
+	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int err;
 
+	if (fd < 0)
+		return fd;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	err = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
-	if (err == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
-	}
+	err = vds_sys_ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
 	return err;
 }
 
@@ -255,7 +181,7 @@ static int packet_socket(unsigned ifindex, bool vnet)
 		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = (int)ifindex,
 	};
-	int one = 1, size = 4 * 1024 * 1024;
+	int one = 1, size = PACKET_BUF_BYTES;
 	int fd = vds_sys_socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 				htons(ETH_P_ALL));
 
@@ -271,7 +197,7 @@ static int packet_socket(unsigned ifindex, bool vnet)
 		close(fd);
 		return err;
 	}
-	/* room for bursts of 64 KiB segments; best effort */
+	/* best effort: the default buffers hold fewer such bursts */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	return fd;
@@ -301,7 +227,7 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 	ifindex = if_nametoindex(peer);
 	if (ifindex == 0)
 		return -errno;
-	err = up(peer);
+	err = vds_ns_link_set(peer, 0, true);
 	if (err < 0)
 		return err;
 	return packet_socket(ifindex, vnet);
@@ -363,10 +289,10 @@ int vds_veth_spare(int stack_ns, const char *ifname, unsigned *ret_peer)
  * and brings the link up (the kernel joins the bridge first). */
 int vds_veth_enslave(unsigned peer, unsigned master)
 {
-	char buf[256] = { 0 };
+	union vds_rtnl_req req;
 	struct ifinfomsg *ifm;
-	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_SETLINK, AF_UNSPEC,
-						 peer, &ifm);
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_SETLINK, 0,
+						 AF_UNSPEC, peer, &ifm);
 
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
@@ -380,9 +306,9 @@ int vds_veth_enslave(unsigned peer, unsigned master)
  * for the network stack to quiesce.  Called in the base namespace. */
 int vds_veth_cut(unsigned peer)
 {
-	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = vds_rtnl_link_msg(buf, RTM_SETLINK, AF_BRIDGE,
-						 peer, NULL);
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_SETLINK, 0,
+						 AF_BRIDGE, peer, NULL);
 	struct nlattr *info;
 
 	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
@@ -434,7 +360,7 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 	if (err < 0)
 		goto out;
 	ifindex = if_nametoindex(p.peer);
-	err = ifindex ? up(p.peer) : -errno;
+	err = ifindex ? vds_ns_link_set(p.peer, 0, true) : -errno;
 	if (err == 0) {
 		fd = packet_socket(ifindex, vnet);
 		err = fd < 0 ? fd : 0;

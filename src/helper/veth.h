@@ -1,27 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* veth.h - veth links in the helper (veth.c): a stack's interface read
- * through a packet socket, bridge members, uplinks; rtnetlink requests. */
+ * through a packet socket, bridge members, uplinks. */
 #ifndef VDS_VETH_H
 #define VDS_VETH_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 /* The stack's interface as a veth whose peer is in base_ns, read
  * through an AF_PACKET socket.  Return: that socket, or -errno. */
 int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 		 unsigned mtu);
-struct nlmsghdr;
-/* One rtnetlink request in the current namespace, acknowledged.
- * Return: 0 or -errno. */
-int vds_rtnl_call(struct nlmsghdr *nlh);
-struct ifinfomsg;
-/* The header of a link request (RTM_SETLINK, RTM_DELLINK...) for
- * ifindex in buf (zeroed, large enough for what the caller adds), with
- * *ret_ifm (if not NULL) for its flags.  Return: the message. */
-struct nlmsghdr *vds_rtnl_link_msg(char *buf, uint16_t type,
-				   unsigned char family, unsigned ifindex,
-				   struct ifinfomsg **ret_ifm);
 /* The stack's interface ifname in stack_ns as a veth whose peer
  * is born up, in the current (base) namespace, as a port of bridge
  * master; *ret_peer: the peer's ifindex, for vds_veth_cut().
