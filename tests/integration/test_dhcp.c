@@ -4,9 +4,6 @@
  * private mem:// segment.  The lease's address, router, DNS server and
  * interface MTU (option 26) are read back from inside the client's
  * stack, and the lease carries traffic to the server's stack. */
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dhcpd_test.h"
@@ -55,48 +52,6 @@ static void pair_stop(struct pair *p)
 	vde_delstack(p->srv);
 }
 
-/* mtu_of - the MTU of vde0 in s, asked of the kernel through a socket of
- * the stack.  Return: it. */
-static int mtu_of(struct vdestack *s)
-{
-	struct ifreq ifr = { .ifr_name = "vde0" };
-	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	IT_CHECK(fd >= 0);
-	IT_CHECKF(ioctl(fd, SIOCGIFMTU, &ifr) == 0, "SIOCGIFMTU: %s",
-		  strerror(errno));
-	close(fd);
-	return ifr.ifr_mtu;
-}
-
-/* show - the output of "/bin/ip ARGS" in s (checked to succeed).
- * Return: a static buffer. */
-static const char *show(struct vdestack *s, const char *args)
-{
-	static char out[8192];
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "/bin/ip %s", args);
-	IT_CHECKF(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0,
-		  "%s: %s", cmd, out);
-	return out;
-}
-
-/* CHECK_SHOWS - "/bin/ip ARGS" in s must print text. */
-#define CHECK_SHOWS(s, args, text)                                          \
-	do {                                                                \
-		const char *out_ = show(s, args);                           \
-		IT_CHECKF(strstr(out_, text), "ip %s lacks \"%s\":\n%s",    \
-			  args, text, out_);                                \
-	} while (0)
-
-/* conf_ok - vde_stackconf that must succeed.  Return: nothing. */
-static void conf_ok(struct vdestack *s, const char *config)
-{
-	IT_CHECKF(vde_stackconf(s, config) == 0, "vde_stackconf(\"%s\"): %s",
-		  config, strerror(errno));
-}
-
 /* test_dhcp_lease_of_another_server_sets_address_route_dns_and_mtu - the
  * server's MTU 1400 (option 26) becomes the interface's, and the address,
  * default route and DNS server are the lease's; TCP both ways between the
@@ -104,20 +59,20 @@ static void conf_ok(struct vdestack *s, const char *config)
 static void test_dhcp_lease_of_another_server_sets_address_route_dns_and_mtu(void)
 {
 	struct pair p;
-	char buf[512];
+	int mtu;
 
 	pair_start(&p, &lease);
-	IT_CHECK(mtu_of(p.cli) == MEM_MTU);
-	conf_ok(p.cli, "dhcp");
+	IT_CHECK(it_iface_mtu(p.cli, "vde0") == MEM_MTU);
+	it_stackconf_ok(p.cli, "dhcp");
 	IT_CHECK(td_offers(p.dhcpd) >= 1);
 	IT_CHECK(td_acks(p.dhcpd) >= 1);
-	IT_CHECKF(mtu_of(p.cli) == SERVER_MTU, "MTU %d after the lease",
-		  mtu_of(p.cli));
-	CHECK_SHOWS(p.cli, "-4 addr show dev vde0", "inet 10.9.0.50/24 ");
-	CHECK_SHOWS(p.cli, "-4 route show default",
-		    "default via 10.9.0.1 dev vde0");
-	IT_CHECK(vde_stackresolv(p.cli, buf, sizeof(buf)) > 0);
-	IT_CHECKF(!strcmp(buf, "nameserver 10.9.0.53\n"), "resolv: %s", buf);
+	mtu = it_iface_mtu(p.cli, "vde0");
+	IT_CHECKF(mtu == SERVER_MTU, "MTU %d after the lease", mtu);
+	IT_CHECK_SHOWS(p.cli, "-4 addr show dev vde0", "inet 10.9.0.50/24 ");
+	IT_CHECK_SHOWS(p.cli, "-4 route show default",
+		       "default via 10.9.0.1 dev vde0");
+	IT_CHECKF(!strcmp(it_resolv(p.cli), "nameserver 10.9.0.53\n"),
+		  "resolv: %s", it_resolv(p.cli));
 	it_tcp_exchange(p.srv, p.cli, "10.9.0.1", 1u << 20, 31);
 	it_tcp_exchange(p.cli, p.srv, "10.9.0.50", 1u << 20, 32);
 	pair_stop(&p);
@@ -128,12 +83,14 @@ static void test_dhcp_lease_of_another_server_sets_address_route_dns_and_mtu(voi
 static void test_dhcp_mtu_item_wins_over_the_mtu_the_server_sends(void)
 {
 	struct pair p;
+	int mtu;
 
 	pair_start(&p, &lease);
-	conf_ok(p.cli, "dhcp,mtu=1300");
+	it_stackconf_ok(p.cli, "dhcp,mtu=1300");
 	IT_CHECK(td_acks(p.dhcpd) >= 1);
-	IT_CHECKF(mtu_of(p.cli) == 1300, "MTU %d", mtu_of(p.cli));
-	CHECK_SHOWS(p.cli, "-4 addr show dev vde0", "inet 10.9.0.50/24 ");
+	mtu = it_iface_mtu(p.cli, "vde0");
+	IT_CHECKF(mtu == 1300, "MTU %d", mtu);
+	IT_CHECK_SHOWS(p.cli, "-4 addr show dev vde0", "inet 10.9.0.50/24 ");
 	it_tcp_exchange(p.srv, p.cli, "10.9.0.1", 1u << 20, 33);
 	pair_stop(&p);
 }
@@ -144,14 +101,16 @@ static void test_dhcp_lease_without_an_mtu_keeps_the_interface_mtu(void)
 {
 	struct td_lease l = lease;
 	struct pair p;
+	int mtu;
 
 	l.mtu = 0;
 	pair_start(&p, &l);
-	conf_ok(p.cli, "dhcp");
+	it_stackconf_ok(p.cli, "dhcp");
 	IT_CHECK(td_acks(p.dhcpd) >= 1);
-	IT_CHECKF(mtu_of(p.cli) == MEM_MTU, "MTU %d", mtu_of(p.cli));
-	CHECK_SHOWS(p.cli, "-4 route show default",
-		    "default via 10.9.0.1 dev vde0");
+	mtu = it_iface_mtu(p.cli, "vde0");
+	IT_CHECKF(mtu == MEM_MTU, "MTU %d", mtu);
+	IT_CHECK_SHOWS(p.cli, "-4 route show default",
+		       "default via 10.9.0.1 dev vde0");
 	it_tcp_exchange(p.srv, p.cli, "10.9.0.1", 1u << 20, 34);
 	pair_stop(&p);
 }
