@@ -49,13 +49,11 @@ struct td_server {
 	atomic_uint offers, acks;
 };
 
-static const unsigned char cookie[4] = { 99, 130, 83, 99 };
+const unsigned char td_cookie[4] = { 99, 130, 83, 99 };
 
-/* find_option - option code in the options o[0..len) of a message.
- * Return: its value (length in *ret_len), or NULL when it is absent or
- * the options are malformed. */
-static const unsigned char *find_option(const unsigned char *o, size_t len,
-					unsigned code, size_t *ret_len)
+/* td_option - option code in o[0..len).  Return: its value, or NULL. */
+const unsigned char *td_option(const unsigned char *o, size_t len,
+			       unsigned code, size_t *ret_len)
 {
 	size_t at = 0;
 
@@ -103,11 +101,11 @@ static int answer_type(const struct td_server *d, const unsigned char *req,
 		return OFFER;
 	if (type != REQUEST)
 		return 0;
-	v = find_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 54,
+	v = td_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 54,
 			&vlen);
 	if (v && (vlen != 4 || memcmp(v, &d->server, 4)))
 		return 0; /* the client chose another server */
-	v = find_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 50,
+	v = td_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 50,
 			&vlen);
 	if (!v || vlen != 4)
 		v = req + 12; /* ciaddr: a client renewing */
@@ -148,9 +146,9 @@ static void reply(struct td_server *d, const unsigned char *req, size_t len)
 	int answer;
 
 	if (len < BOOTP_FIXED + 4 || req[0] != 1 || req[1] != 1 ||
-	    req[2] != 6 || memcmp(req + BOOTP_FIXED, cookie, 4))
+	    req[2] != 6 || memcmp(req + BOOTP_FIXED, td_cookie, 4))
 		return;
-	v = find_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 53,
+	v = td_option(req + BOOTP_FIXED + 4, len - BOOTP_FIXED - 4, 53,
 			&vlen);
 	if (!v || vlen != 1)
 		return;
@@ -168,7 +166,7 @@ static void reply(struct td_server *d, const unsigned char *req, size_t len)
 	memcpy(rep + 20, &d->server, 4);         /* siaddr */
 	memcpy(rep + 24, req + 24, 4);           /* giaddr */
 	memcpy(rep + 28, req + 28, 16);          /* chaddr */
-	memcpy(rep + BOOTP_FIXED, cookie, 4);
+	memcpy(rep + BOOTP_FIXED, td_cookie, 4);
 	put_option(&o, rep + sizeof(rep), 53, &type, 1);
 	put_option(&o, rep + sizeof(rep), 54, &d->server, 4);
 	if (type != NAK)

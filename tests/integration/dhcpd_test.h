@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dhcpd_test.h - a minimal DHCPv4 server of the integration tests: one
- * lease, served in a stack of the test's own (public API only). */
+/* dhcpd_test.h - a minimal DHCPv4 server of the integration tests (one
+ * lease, served in a stack of the test's own) and the reading of DHCP
+ * options (public API only). */
 #ifndef IT_DHCPD_TEST_H
 #define IT_DHCPD_TEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -18,6 +20,15 @@ struct td_lease {
 	unsigned mtu;        /* option 26 when not 0 */
 	uint32_t lease_s;    /* option 51 */
 };
+
+/* The magic cookie before a DHCP message's options (RFC 2131, 3). */
+extern const unsigned char td_cookie[4];
+
+/* Option code in the options o[0..len) of a DHCP message (after the
+ * cookie).  Return: its value (length in *ret_len), or NULL when it is
+ * absent or the options are malformed. */
+const unsigned char *td_option(const unsigned char *o, size_t len,
+			       unsigned code, size_t *ret_len);
 
 /* A running server (dhcpd_test.c). */
 struct td_server;

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dhcpd_test.h"
 #include "test_fwd_util.h"
 
 #define BYTES (16u << 20)
@@ -404,31 +405,6 @@ static bool parse_mac(const char *text, unsigned char mac[6])
 			   &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
 }
 
-static const unsigned char dhcp_cookie[4] = { 99, 130, 83, 99 };
-
-/* dhcp_option - option code of a DHCP reply's options (after the magic
- * cookie) in opt[0..len).  Return: its data (length in *olen), or NULL. */
-static const unsigned char *dhcp_option(const unsigned char *opt, size_t len,
-					unsigned code, size_t *olen)
-{
-	size_t i = 0;
-
-	while (i < len && opt[i] != 255) {
-		if (opt[i] == 0) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || i + 2 + opt[i + 1] > len)
-			return NULL;
-		if (opt[i] == code) {
-			*olen = opt[i + 1];
-			return opt + i + 2;
-		}
-		i += 2 + opt[i + 1];
-	}
-	return NULL;
-}
-
 /* raw_offer - a DHCPDISCOVER sent from s as a raw BOOTP request on UDP
  * port 68 (vde0 first gets 10.0.2.200/24, outside the DHCP range, so that
  * the offer's broadcast passes the source check), repeated until libslirp
@@ -463,7 +439,7 @@ static size_t raw_offer(struct vdestack *s, unsigned char *rep, size_t size)
 	memcpy(req + 4, "\x12\x34\x56\x78", 4); /* xid */
 	req[10] = 0x80;               /* broadcast reply */
 	memcpy(req + 28, mac, 6);     /* chaddr */
-	memcpy(req + 236, dhcp_cookie, 4);
+	memcpy(req + 236, td_cookie, 4);
 	memcpy(req + 240, "\x35\x01\x01\xff", 4); /* DISCOVER, end */
 	for (int tries = 0; tries < 20 && !got; tries++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -476,7 +452,7 @@ static size_t raw_offer(struct vdestack *s, unsigned char *rep, size_t size)
 
 			if (n >= 240 && rep[0] == 2 &&
 			    !memcmp(rep + 4, req + 4, 4) &&
-			    !memcmp(rep + 236, dhcp_cookie, 4))
+			    !memcmp(rep + 236, td_cookie, 4))
 				got = (size_t)n;
 		}
 	}
@@ -501,11 +477,11 @@ static void test_slirp_dhcp_server_offers_the_first_address(void)
 	IT_CHECKF(n, "no DHCP offer");
 	inet_ntop(AF_INET, rep + 16, yi, sizeof(yi));
 	IT_CHECKF(!strcmp(yi, "10.0.2.15"), "offered %s", yi);
-	o = dhcp_option(rep + 240, n - 240, 53, &olen);
+	o = td_option(rep + 240, n - 240, 53, &olen);
 	IT_CHECK(o && olen == 1 && o[0] == 2); /* OFFER */
-	o = dhcp_option(rep + 240, n - 240, 3, &olen);
+	o = td_option(rep + 240, n - 240, 3, &olen);
 	IT_CHECK(o && olen >= 4 && !memcmp(o, "\x0a\x00\x02\x02", 4));
-	o = dhcp_option(rep + 240, n - 240, 6, &olen);
+	o = td_option(rep + 240, n - 240, 6, &olen);
 	IT_CHECK(o && olen >= 4 && !memcmp(o, "\x0a\x00\x02\x03", 4));
 	vde_delstack(s);
 }
@@ -531,7 +507,7 @@ static bool offered_text(const unsigned char *rep, size_t n, unsigned code,
 			 char *out, size_t size)
 {
 	size_t olen;
-	const unsigned char *o = dhcp_option(rep + 240, n - 240, code, &olen);
+	const unsigned char *o = td_option(rep + 240, n - 240, code, &olen);
 
 	if (!o || olen >= size)
 		return false;
