@@ -419,6 +419,52 @@ void it_config_addr(struct vdestack *s, const char *ifname, const char *cidr)
 		       ifname, cidr, ifname);
 }
 
+/* it_ip_show - "/bin/ip ARGS" in s, checked.  Return: its output. */
+const char *it_ip_show(struct vdestack *s, const char *args)
+{
+	static char out[16384];
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "/bin/ip %s", args);
+	IT_CHECKF(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0,
+		  "%s: %s", cmd, out);
+	return out;
+}
+
+/* it_iface_mtu - SIOCGIFMTU on a socket of s.  Return: the MTU. */
+int it_iface_mtu(struct vdestack *s, const char *ifname)
+{
+	struct ifreq ifr = { .ifr_mtu = 0 };
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	IT_CHECKF(fd >= 0, "vde_msocket: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	IT_CHECKF(ioctl(fd, SIOCGIFMTU, &ifr) == 0, "SIOCGIFMTU %s: %s",
+		  ifname, strerror(errno));
+	close(fd);
+	return ifr.ifr_mtu;
+}
+
+/* it_stackconf_ok - vde_stackconf that must succeed.  Return: nothing. */
+void it_stackconf_ok(struct vdestack *s, const char *config)
+{
+	IT_CHECKF(vde_stackconf(s, config) == 0, "vde_stackconf(\"%s\"): %s",
+		  config, strerror(errno));
+}
+
+/* it_resolv - the stack's resolv.conf text, checked.  Return: it. */
+const char *it_resolv(struct vdestack *s)
+{
+	static char buf[4096];
+	int n;
+
+	buf[0] = '\0';
+	n = vde_stackresolv(s, buf, sizeof(buf));
+	IT_CHECKF(n >= 0 && (size_t)n == strlen(buf), "vde_stackresolv: %d",
+		  n);
+	return buf;
+}
+
 /* make_addr - an IPv4 socket address.  Return: it. */
 static struct sockaddr_in make_addr(const char *ip, uint16_t port)
 {

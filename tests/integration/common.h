@@ -168,6 +168,37 @@ int it_stackcmd_capture(struct vdestack *s, const char *cmd, bool with_err,
 /* Bring ifname up and give it address cidr (e.g. "10.0.0.1/24"). */
 void it_config_addr(struct vdestack *s, const char *ifname, const char *cidr);
 
+/* What a stack's kernel says, from inside it: the output of "/bin/ip ARGS"
+ * run in s (stdout and stderr; checked to succeed), in a buffer of
+ * it_ip_show's own that the next call overwrites.  Return: the text. */
+const char *it_ip_show(struct vdestack *s, const char *args);
+
+/* "/bin/ip ARGS" in s must (IT_CHECK_SHOWS) or must not (IT_CHECK_LACKS)
+ * print text. */
+#define IT_CHECK_SHOWS(s, args, text)                                       \
+	do {                                                                \
+		const char *it_out_ = it_ip_show(s, args);                  \
+		IT_CHECKF(strstr(it_out_, text), "ip %s lacks \"%s\":\n%s", \
+			  args, text, it_out_);                             \
+	} while (0)
+#define IT_CHECK_LACKS(s, args, text)                                       \
+	do {                                                                \
+		const char *it_out_ = it_ip_show(s, args);                  \
+		IT_CHECKF(!strstr(it_out_, text), "ip %s shows \"%s\":\n%s",\
+			  args, text, it_out_);                             \
+	} while (0)
+
+/* Return: the MTU of ifname in s, asked of the kernel through a socket of
+ * the stack (checked). */
+int it_iface_mtu(struct vdestack *s, const char *ifname);
+
+/* vde_stackconf(s, config) that must succeed. */
+void it_stackconf_ok(struct vdestack *s, const char *config);
+
+/* Return: vde_stackresolv()'s text for s (checked), in a buffer of its own
+ * that the next call overwrites. */
+const char *it_resolv(struct vdestack *s);
+
 /* A TCP listener on ip:port in stack s (NULL: the host).
  * Return: the descriptor (checked). */
 int it_tcp_listen(struct vdestack *s, const char *ip, uint16_t port);

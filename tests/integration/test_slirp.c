@@ -3,11 +3,16 @@
  * host's loopback (reached at 10.0.2.2 / fd00::2), forwards from the URL,
  * disable_host_loopback, restricted, the options, the interface MTU,
  * cmdfwd=/unixfwd=, DHCP, and the DNS proxy against a resolver the test runs
- * itself in namespaces of its own.  No traffic leaves 127.0.0.1/::1 or the
- * test's namespaces. */
+ * itself in namespaces of its own.  The options end to end: each URL's
+ * stack is configured by vde_stackconf ("eth,dhcp", "rd") and looked at
+ * from inside (ip(8), vde_stackresolv, TCP_MAXSEG), and TCP through its
+ * gateway reaches the host's loopback; what the stack's DHCP client does
+ * not apply (host name, boot file) is read from a raw offer.  No traffic
+ * leaves 127.0.0.1/::1 or the test's namespaces. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -18,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dhcpd_test.h"
 #include "test_fwd_util.h"
 
 #define BYTES (16u << 20)
@@ -399,49 +405,23 @@ static bool parse_mac(const char *text, unsigned char mac[6])
 			   &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
 }
 
-/* dhcp_option - option code of a DHCP reply's options (after the magic
- * cookie) in opt[0..len).  Return: its data (length in *olen), or NULL. */
-static const unsigned char *dhcp_option(const unsigned char *opt, size_t len,
-					unsigned code, size_t *olen)
+/* raw_offer - a DHCPDISCOVER sent from s as a raw BOOTP request on UDP
+ * port 68 (vde0 first gets 10.0.2.200/24, outside the DHCP range, so that
+ * the offer's broadcast passes the source check), repeated until libslirp
+ * answers or 20 tries.  Return: the offer's length in rep (size bytes),
+ * or 0 when none came. */
+static size_t raw_offer(struct vdestack *s, unsigned char *rep, size_t size)
 {
-	size_t i = 0;
-
-	while (i < len && opt[i] != 255) {
-		if (opt[i] == 0) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || i + 2 + opt[i + 1] > len)
-			return NULL;
-		if (opt[i] == code) {
-			*olen = opt[i + 1];
-			return opt + i + 2;
-		}
-		i += 2 + opt[i + 1];
-	}
-	return NULL;
-}
-
-/* test_slirp_dhcp_server_offers_the_first_address - a DHCPDISCOVER sent
- * from the stack gets an offer of 10.0.2.15 with router 10.0.2.2 and DNS
- * 10.0.2.3 (a raw BOOTP exchange on UDP port 68). */
-static void test_slirp_dhcp_server_offers_the_first_address(void)
-{
-	unsigned char req[300] = { 0 }, rep[1500], mac[6];
+	unsigned char req[300] = { 0 }, mac[6];
 	struct sockaddr_in to = { .sin_family = AF_INET,
-				  .sin_port = htons(67) };
+				  .sin_port = htons(67),
+				  .sin_addr = { htonl(INADDR_BROADCAST) } };
 	struct sockaddr_in me = { .sin_family = AF_INET,
 				  .sin_port = htons(68) };
-	static const unsigned char cookie[4] = { 99, 130, 83, 99 };
-	struct vdestack *s;
 	char out[4096];
+	size_t got = 0;
 	int fd, one = 1;
-	bool got = false;
 
-	it_require_network();
-	s = it_addstack("slirp://", NULL);
-	/* an address outside the DHCP range, so that the offer's broadcast
-	 * passes the source check */
 	it_stackcmd_ok(s, "/bin/ip link set vde0 up; "
 			  "/bin/ip addr add 10.0.2.200/24 dev vde0");
 	IT_CHECK(it_stackcmd_capture(s, "/bin/ip link show vde0", false, out,
@@ -453,14 +433,13 @@ static void test_slirp_dhcp_server_offers_the_first_address(void)
 			    sizeof(one)) == 0);
 	IT_CHECK(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "vde0", 5) == 0);
 	IT_CHECK(bind(fd, (struct sockaddr *)&me, sizeof(me)) == 0);
-	to.sin_addr.s_addr = htonl(INADDR_BROADCAST);
 	req[0] = 1;                   /* BOOTREQUEST */
 	req[1] = 1;                   /* Ethernet */
 	req[2] = 6;
 	memcpy(req + 4, "\x12\x34\x56\x78", 4); /* xid */
 	req[10] = 0x80;               /* broadcast reply */
 	memcpy(req + 28, mac, 6);     /* chaddr */
-	memcpy(req + 236, cookie, 4);
+	memcpy(req + 236, td_cookie, 4);
 	memcpy(req + 240, "\x35\x01\x01\xff", 4); /* DISCOVER, end */
 	for (int tries = 0; tries < 20 && !got; tries++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -469,31 +448,108 @@ static void test_slirp_dhcp_server_offers_the_first_address(void)
 				(struct sockaddr *)&to, sizeof(to)) ==
 			 (ssize_t)sizeof(req));
 		while (!got && poll(&p, 1, 1000) > 0) {
-			ssize_t n = recv(fd, rep, sizeof(rep), 0);
-			const unsigned char *o;
-			size_t olen;
-			char yi[INET_ADDRSTRLEN];
+			ssize_t n = recv(fd, rep, size, 0);
 
-			if (n < 240 || rep[0] != 2 ||
-			    memcmp(rep + 4, req + 4, 4) ||
-			    memcmp(rep + 236, cookie, 4))
-				continue;
-			got = true;
-			inet_ntop(AF_INET, rep + 16, yi, sizeof(yi));
-			IT_CHECKF(!strcmp(yi, "10.0.2.15"), "offered %s", yi);
-			o = dhcp_option(rep + 240, (size_t)n - 240, 53, &olen);
-			IT_CHECK(o && olen == 1 && o[0] == 2); /* OFFER */
-			o = dhcp_option(rep + 240, (size_t)n - 240, 3, &olen);
-			IT_CHECK(o && olen >= 4 &&
-				 !memcmp(o, "\x0a\x00\x02\x02", 4));
-			o = dhcp_option(rep + 240, (size_t)n - 240, 6, &olen);
-			IT_CHECK(o && olen >= 4 &&
-				 !memcmp(o, "\x0a\x00\x02\x03", 4));
+			if (n >= 240 && rep[0] == 2 &&
+			    !memcmp(rep + 4, req + 4, 4) &&
+			    !memcmp(rep + 236, td_cookie, 4))
+				got = (size_t)n;
 		}
 	}
-	IT_CHECKF(got, "no DHCP offer");
 	close(fd);
+	return got;
+}
+
+/* test_slirp_dhcp_server_offers_the_first_address - a DHCPDISCOVER sent
+ * from the stack gets an offer of 10.0.2.15 with router 10.0.2.2 and DNS
+ * 10.0.2.3 (a raw BOOTP exchange on UDP port 68). */
+static void test_slirp_dhcp_server_offers_the_first_address(void)
+{
+	unsigned char rep[1500];
+	const unsigned char *o;
+	struct vdestack *s;
+	char yi[INET_ADDRSTRLEN];
+	size_t n, olen;
+
+	it_require_network();
+	s = it_addstack("slirp://", NULL);
+	n = raw_offer(s, rep, sizeof(rep));
+	IT_CHECKF(n, "no DHCP offer");
+	inet_ntop(AF_INET, rep + 16, yi, sizeof(yi));
+	IT_CHECKF(!strcmp(yi, "10.0.2.15"), "offered %s", yi);
+	o = td_option(rep + 240, n - 240, 53, &olen);
+	IT_CHECK(o && olen == 1 && o[0] == 2); /* OFFER */
+	o = td_option(rep + 240, n - 240, 3, &olen);
+	IT_CHECK(o && olen >= 4 && !memcmp(o, "\x0a\x00\x02\x02", 4));
+	o = td_option(rep + 240, n - 240, 6, &olen);
+	IT_CHECK(o && olen >= 4 && !memcmp(o, "\x0a\x00\x02\x03", 4));
 	vde_delstack(s);
+}
+
+/* offer_on - libslirp's DHCP offer to a new stack on url (raw_offer),
+ * checked to come.  Return: its length in rep (size bytes). */
+static size_t offer_on(const char *url, unsigned char *rep, size_t size)
+{
+	struct vdestack *s;
+	size_t n;
+
+	it_require_network();
+	s = it_addstack(url, NULL);
+	n = raw_offer(s, rep, size);
+	IT_CHECKF(n, "no DHCP offer on %s", url);
+	vde_delstack(s);
+	return n;
+}
+
+/* offered_text - option code of the offer rep[0..n) as text in out (size
+ * bytes).  Return: true when the offer has it. */
+static bool offered_text(const unsigned char *rep, size_t n, unsigned code,
+			 char *out, size_t size)
+{
+	size_t olen;
+	const unsigned char *o = td_option(rep + 240, n - 240, code, &olen);
+
+	if (!o || olen >= size)
+		return false;
+	memcpy(out, o, olen);
+	out[olen] = '\0';
+	return true;
+}
+
+/* test_slirp_hostname_is_the_host_name_option_of_the_dhcp_offer - option
+ * 12 of libslirp's offer says hostname= (default "slirp").  Read from the
+ * raw offer: vde_stackconf's client does not apply a host name, since a
+ * stack shares the application's UTS namespace and has none to set. */
+static void test_slirp_hostname_is_the_host_name_option_of_the_dhcp_offer(void)
+{
+	unsigned char rep[1500];
+	size_t n = offer_on("slirp:///hostname=vds-box.test", rep, sizeof(rep));
+	char name[64];
+
+	IT_CHECK(offered_text(rep, n, 12, name, sizeof(name)));
+	IT_CHECKF(!strcmp(name, "vds-box.test"), "host name %s", name);
+	n = offer_on("slirp://", rep, sizeof(rep));
+	IT_CHECK(offered_text(rep, n, 12, name, sizeof(name)));
+	IT_CHECKF(!strcmp(name, "slirp"), "default host name %s", name);
+}
+
+/* test_slirp_bootfile_and_tftp_server_name_are_in_the_dhcp_offer - the
+ * BOOTP file field says bootfile=, option 66 tftp_server_name=; neither
+ * is there by default. */
+static void test_slirp_bootfile_and_tftp_server_name_are_in_the_dhcp_offer(void)
+{
+	unsigned char rep[1500];
+	size_t n = offer_on("slirp:///bootfile=pxelinux.0"
+			    "/tftp_server_name=boot.test", rep, sizeof(rep));
+	char name[64];
+
+	IT_CHECKF(!strncmp((const char *)rep + 108, "pxelinux.0", 11),
+		  "file %.128s", rep + 108);
+	IT_CHECK(offered_text(rep, n, 66, name, sizeof(name)));
+	IT_CHECKF(!strcmp(name, "boot.test"), "TFTP server %s", name);
+	n = offer_on("slirp://", rep, sizeof(rep));
+	IT_CHECK(rep[108] == '\0');
+	IT_CHECK(!offered_text(rep, n, 66, name, sizeof(name)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -692,6 +748,284 @@ static void test_slirp_dns_proxy_answers_from_the_hosts_resolver(void)
 	close(r.fd[1]);
 }
 
+/* ------------------------------------------------------------------ */
+/* The options end to end: what a stack sees after vde_stackconf        */
+/* ------------------------------------------------------------------ */
+
+/* An address plan: what a stack on url has after vde_stackconf(conf). */
+struct plan {
+	const char *url;
+	const char *conf;  /* NULL: "eth,dhcp" */
+	const char *inet;  /* the leased address, as "ip addr" shows it */
+	const char *gw;    /* the default route's gateway: libslirp, the host */
+	const char *dns;   /* the first DNS server of vde_stackresolv() */
+};
+
+/* leased_stack - a stack on p->url configured by vde_stackconf, checked
+ * against p from inside it: the address and prefix, the default route,
+ * the first DNS server; then TCP to a server on the host's 127.0.0.1
+ * through the gateway carries checked data both ways.
+ * Return: the stack. */
+static struct vdestack *leased_stack(const struct plan *p)
+{
+	char route[128], ns[128];
+	struct vdestack *s;
+
+	it_require_network();
+	s = it_addstack(p->url, NULL);
+	it_stackconf_ok(s, p->conf ? p->conf : "eth,dhcp");
+	IT_CHECK_SHOWS(s, "-4 addr show dev vde0", p->inet);
+	snprintf(route, sizeof(route), "default via %s dev vde0", p->gw);
+	IT_CHECK_SHOWS(s, "-4 route show default", route);
+	snprintf(ns, sizeof(ns), "nameserver %s\n", p->dns);
+	IT_CHECKF(!strncmp(it_resolv(s), ns, strlen(ns)), "resolv.conf:\n%s",
+		  it_resolv(s));
+	nat_exchange(s, "127.0.0.1", p->gw, BYTES / 16, 11);
+	return s;
+}
+
+/* test_slirp_default_lease_is_10_0_2_15_via_10_0_2_2_with_dns_10_0_2_3 */
+static void test_slirp_default_lease_is_10_0_2_15_via_10_0_2_2_with_dns_10_0_2_3(void)
+{
+	static const struct plan p = {
+		"slirp://", NULL, "inet 10.0.2.15/24 ", "10.0.2.2", "10.0.2.3",
+	};
+
+	vde_delstack(leased_stack(&p));
+}
+
+/* test_slirp_addr_moves_the_lease_gateway_and_dns_into_its_network -
+ * addr=10.5.0.1/16: libslirp is 10.5.0.1, the lease and the DNS proxy
+ * keep their host part (2.15, 2.3) in 10.5.0.0/16. */
+static void test_slirp_addr_moves_the_lease_gateway_and_dns_into_its_network(void)
+{
+	static const struct plan p = {
+		"slirp:///addr='10.5.0.1/16'", NULL, "inet 10.5.2.15/16 ",
+		"10.5.0.1", "10.5.2.3",
+	};
+
+	vde_delstack(leased_stack(&p));
+}
+
+/* test_slirp_host_is_the_gateway_of_a_lease_in_its_network - host=
+ * (addr='s other name) 172.20.9.9/26: gateway 172.20.9.9, lease
+ * 172.20.9.15/26, DNS 172.20.9.3. */
+static void test_slirp_host_is_the_gateway_of_a_lease_in_its_network(void)
+{
+	static const struct plan p = {
+		"slirp:///host='172.20.9.9/26'", NULL, "inet 172.20.9.15/26 ",
+		"172.20.9.9", "172.20.9.3",
+	};
+
+	vde_delstack(leased_stack(&p));
+}
+
+/* test_slirp_dhcp_is_the_first_address_leased_wherever_it_is_given -
+ * dhcp=10.7.0.200 before addr=10.7.0.2 in the URL still wins over the
+ * start that addr= moves. */
+static void test_slirp_dhcp_is_the_first_address_leased_wherever_it_is_given(void)
+{
+	static const struct plan p = {
+		"slirp:///dhcp=10.7.0.200/addr=10.7.0.2", NULL,
+		"inet 10.7.0.200/24 ", "10.7.0.2", "10.7.0.3",
+	};
+
+	vde_delstack(leased_stack(&p));
+}
+
+/* test_slirp_restricted_lease_names_no_router_and_no_dns - libslirp's
+ * restricted mode leases an address but gives no way out. */
+static void test_slirp_restricted_lease_names_no_router_and_no_dns(void)
+{
+	struct vdestack *s;
+
+	it_require_network();
+	s = it_addstack("slirp:///restricted", NULL);
+	it_stackconf_ok(s, "eth,dhcp");
+	IT_CHECK_SHOWS(s, "-4 addr show dev vde0", "inet 10.0.2.15/24 ");
+	IT_CHECK_LACKS(s, "-4 route show default", "default");
+	IT_CHECKF(!strcmp(it_resolv(s), ""), "resolv.conf:\n%s",
+		  it_resolv(s));
+	vde_delstack(s);
+}
+
+/* test_slirp_vdnssearch_and_vdomainname_are_the_search_list_of_the_lease
+ * - options 15 and 119 of the lease, in vde_stackresolv(). */
+static void test_slirp_vdnssearch_and_vdomainname_are_the_search_list_of_the_lease(void)
+{
+	static const struct plan p = {
+		"slirp:///vdnssearch=a.example,b.test.example"
+		"/vdomainname=corp.example", NULL, "inet 10.0.2.15/24 ",
+		"10.0.2.2", "10.0.2.3",
+	};
+	struct vdestack *s = leased_stack(&p);
+	const char *r = it_resolv(s);
+
+	IT_CHECKF(!strcmp(r, "nameserver 10.0.2.3\n"
+			     "search corp.example a.example b.test.example\n"),
+		  "resolv.conf:\n%s", r);
+	vde_delstack(s);
+}
+
+/* test_slirp_vnameserver_and_vnameserver6_are_the_dns_the_stack_learns -
+ * vnameserver= is the lease's DNS server, vnameserver6= the RDNSS of
+ * libslirp's router advertisement (sent when the host's resolv.conf names
+ * an IPv6 server: the test's own does), and each answers from the host's
+ * resolver (the test's own, in namespaces of its own). */
+static void test_slirp_vnameserver_and_vnameserver6_are_the_dns_the_stack_learns(void)
+{
+	static const struct plan p = {
+		"slirp:///vnameserver=10.0.2.53/vnameserver6=fd00::53",
+		"eth,dhcp,rd", "inet 10.0.2.15/24 ", "10.0.2.2", "10.0.2.53",
+	};
+	struct resolver r = { .fd = { -1, -1 } };
+	struct vdestack *s;
+	char addr[INET_ADDRSTRLEN];
+
+	own_namespaces(); /* first: unshare needs a single thread */
+	it_require_network();
+	r.fd[0] = fu_bound(NULL, SOCK_DGRAM, "127.0.0.1", 53);
+	r.fd[1] = fu_bound(NULL, SOCK_DGRAM, "::1", 53);
+	IT_CHECK(pthread_create(&r.thread, NULL, resolver_thread, &r) == 0);
+	s = leased_stack(&p);
+	IT_CHECKF(!strcmp(it_resolv(s), "nameserver 10.0.2.53\n"
+					"nameserver fd00::53\n"),
+		  "resolv.conf:\n%s", it_resolv(s));
+	IT_CHECKF(dns_query(s, "10.0.2.53", DNS_NAME, addr, sizeof(addr)),
+		  "no answer for %s through 10.0.2.53", DNS_NAME);
+	IT_CHECKF(!strcmp(addr, "192.0.2.77"), "answer %s", addr);
+	IT_CHECKF(dns_query(s, "fd00::53", DNS_NAME, addr, sizeof(addr)),
+		  "no answer for %s through fd00::53", DNS_NAME);
+	IT_CHECKF(!strcmp(addr, "192.0.2.77"), "answer %s", addr);
+	vde_delstack(s);
+	atomic_store(&r.stop, true);
+	pthread_join(r.thread, NULL);
+	close(r.fd[0]);
+	close(r.fd[1]);
+}
+
+/* test_slirp_v4_only_leases_ipv4_and_ignores_ipv6 - slirp:///v4: the
+ * lease works; router discovery gets no advertisement and leaves no
+ * global IPv6 address; even configured by hand, IPv6 to libslirp goes
+ * nowhere and the host's ::1 server sees nothing. */
+static void test_slirp_v4_only_leases_ipv4_and_ignores_ipv6(void)
+{
+	static const struct plan p = {
+		"slirp:///v4", NULL, "inet 10.0.2.15/24 ", "10.0.2.2",
+		"10.0.2.3",
+	};
+	struct vdestack *s = leased_stack(&p);
+	uint16_t port;
+	int lfd = fu_bound_any(SOCK_STREAM, "::1", &port), fd;
+	struct pollfd pl = { .fd = lfd, .events = POLLIN };
+
+	IT_CHECK_ERRNO(vde_stackconf(s, "rd,timeout=2") < 0, ETIMEDOUT);
+	IT_CHECK_LACKS(s, "-6 addr show dev vde0 scope global", "inet6");
+	it_stackconf_ok(s, "ip=fd00::15/64,gw=fd00::2");
+	fd = fu_connect(s, SOCK_STREAM, "fd00::2", port, 2000);
+	IT_CHECKF(fd < 0, "IPv6 reached the host through slirp:///v4");
+	IT_CHECK(poll(&pl, 1, 0) == 0);
+	close(lfd);
+	vde_delstack(s);
+}
+
+/* test_slirp_v6_only_advertises_its_prefix_and_answers_no_dhcp -
+ * slirp:///v6: DHCP gets no lease; router discovery gives an address in
+ * fd00::/64 and a default route, and TCP reaches the host's ::1 through
+ * fd00::2. */
+static void test_slirp_v6_only_advertises_its_prefix_and_answers_no_dhcp(void)
+{
+	struct vdestack *s;
+
+	it_require_network();
+	s = it_addstack("slirp:///v6", NULL);
+	IT_CHECK_ERRNO(vde_stackconf(s, "eth,dhcp,timeout=2") < 0, ETIMEDOUT);
+	IT_CHECK_LACKS(s, "-4 addr show dev vde0", "inet ");
+	it_stackconf_ok(s, "rd");
+	IT_CHECK_SHOWS(s, "-6 addr show dev vde0 scope global", "inet6 fd00::");
+	IT_CHECK_SHOWS(s, "-6 route show default", "default via fe80::");
+	nat_exchange(s, "::1", "fd00::2", BYTES / 16, 12);
+	vde_delstack(s);
+}
+
+/* test_slirp_host6_is_the_prefix_and_gateway_of_router_discovery -
+ * host6=fd12:3456:789a:1::1/64: libslirp advertises that prefix, and TCP
+ * to fd12:3456:789a:1::1 reaches the host's ::1. */
+static void test_slirp_host6_is_the_prefix_and_gateway_of_router_discovery(void)
+{
+	struct vdestack *s;
+
+	it_require_network();
+	s = it_addstack("slirp:///host6='fd12:3456:789a:1::1/64'", NULL);
+	it_stackconf_ok(s, "eth,rd");
+	IT_CHECK_SHOWS(s, "-6 addr show dev vde0 scope global",
+		       "inet6 fd12:3456:789a:1:");
+	IT_CHECK_LACKS(s, "-6 addr show dev vde0 scope global",
+		       "inet6 fd00:");
+	nat_exchange(s, "::1", "fd12:3456:789a:1::1", BYTES / 16, 13);
+	vde_delstack(s);
+}
+
+/* mss_to_host - a TCP connection from s to a server on the host's
+ * host_ip through nat_ip, and a checked exchange on it.
+ * Return: the connection's MSS in the stack (TCP_MAXSEG once connected:
+ * the smaller of the interface's and the one libslirp offered). */
+static int mss_to_host(struct vdestack *s, const char *host_ip,
+		       const char *nat_ip)
+{
+	uint16_t port;
+	int lfd = fu_bound_any(SOCK_STREAM, host_ip, &port), fd, mss = 0;
+	struct fu_server *srv = fu_server_start(lfd, BYTES / 16, 14);
+	socklen_t len = sizeof(mss);
+
+	fd = fu_connect(s, SOCK_STREAM, nat_ip, port, 30000);
+	IT_CHECKF(fd >= 0, "connect from the stack to %s:%u: %s", nat_ip,
+		  port, strerror(-fd));
+	IT_CHECK(getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0);
+	fu_client_exchange(fd, BYTES / 16, 14);
+	fu_server_join(srv);
+	close(lfd);
+	return mss;
+}
+
+/* test_slirp_mru_lowers_the_mss_libslirp_offers_not_the_interface_mtu -
+ * mru=1200: the interface keeps 65520, libslirp's segments carry at most
+ * 1200 - 40 (IPv4) and 1200 - 60 (IPv6) bytes. */
+static void test_slirp_mru_lowers_the_mss_libslirp_offers_not_the_interface_mtu(void)
+{
+	static const struct plan p = {
+		"slirp:///mru=1200", "eth,dhcp,rd", "inet 10.0.2.15/24 ",
+		"10.0.2.2", "10.0.2.3",
+	};
+	struct vdestack *s = leased_stack(&p);
+	int mtu = it_iface_mtu(s, "vde0"), mss;
+
+	IT_CHECKF(mtu == 65520, "MTU %d", mtu);
+	mss = mss_to_host(s, "127.0.0.1", "10.0.2.2");
+	IT_CHECKF(mss == 1160, "IPv4 MSS %d", mss);
+	mss = mss_to_host(s, "::1", "fd00::2");
+	IT_CHECKF(mss == 1140, "IPv6 MSS %d", mss);
+	vde_delstack(s);
+}
+
+/* test_slirp_mtu_is_the_interface_mtu_and_the_mss_after_dhcp - mtu=1400:
+ * the lease (libslirp sends no MTU option) leaves the interface at 1400,
+ * and connections to the host use 1400 - 40 byte segments. */
+static void test_slirp_mtu_is_the_interface_mtu_and_the_mss_after_dhcp(void)
+{
+	static const struct plan p = {
+		"slirp:///mtu=1400", NULL, "inet 10.0.2.15/24 ", "10.0.2.2",
+		"10.0.2.3",
+	};
+	struct vdestack *s = leased_stack(&p);
+	int mtu = it_iface_mtu(s, "vde0"), mss;
+
+	IT_CHECKF(mtu == 1400, "MTU %d", mtu);
+	mss = mss_to_host(s, "127.0.0.1", "10.0.2.2");
+	IT_CHECKF(mss == 1360, "IPv4 MSS %d", mss);
+	vde_delstack(s);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(slirp_stack_reaches_a_host_tcp_server_through_the_nat),
@@ -706,7 +1040,21 @@ static const struct it_test tests[] = {
 	T(slirp_cmdfwd_connects_the_stack_to_a_command),
 	T(slirp_unixfwd_connects_the_stack_to_a_unix_socket),
 	T(slirp_dhcp_server_offers_the_first_address),
+	T(slirp_hostname_is_the_host_name_option_of_the_dhcp_offer),
+	T(slirp_bootfile_and_tftp_server_name_are_in_the_dhcp_offer),
 	T(slirp_dns_proxy_answers_from_the_hosts_resolver),
+	T(slirp_default_lease_is_10_0_2_15_via_10_0_2_2_with_dns_10_0_2_3),
+	T(slirp_addr_moves_the_lease_gateway_and_dns_into_its_network),
+	T(slirp_host_is_the_gateway_of_a_lease_in_its_network),
+	T(slirp_dhcp_is_the_first_address_leased_wherever_it_is_given),
+	T(slirp_restricted_lease_names_no_router_and_no_dns),
+	T(slirp_vdnssearch_and_vdomainname_are_the_search_list_of_the_lease),
+	T(slirp_vnameserver_and_vnameserver6_are_the_dns_the_stack_learns),
+	T(slirp_v4_only_leases_ipv4_and_ignores_ipv6),
+	T(slirp_v6_only_advertises_its_prefix_and_answers_no_dhcp),
+	T(slirp_host6_is_the_prefix_and_gateway_of_router_discovery),
+	T(slirp_mru_lowers_the_mss_libslirp_offers_not_the_interface_mtu),
+	T(slirp_mtu_is_the_interface_mtu_and_the_mss_after_dhcp),
 #undef T
 };
 
