@@ -636,7 +636,7 @@ static void print_config(const struct vds_slirp_opts *o)
 /* slirp_open - parse the URL's options and bind its host forwards.
  * Return: 0, -EINVAL (unknown or malformed option), -EADDRINUSE and the
  * other errors of bind(2) for a forward, -ENOMEM. */
-static int slirp_open(const char *url, struct vds_port *port,
+static int slirp_open(const struct vds_url *url, struct vds_port *port,
 		      struct vds_backend **ret)
 {
 	struct slirp_backend *b = vds_calloc(1, sizeof(*b));
@@ -650,7 +650,7 @@ static int slirp_open(const char *url, struct vds_port *port,
 		vds_free(b);
 		return -ENOMEM;
 	}
-	err = vds_slirp_opts_parse(url, &b->opts);
+	err = vds_slirp_opts_parse(url->rest, &b->opts);
 	if (err < 0) {
 		vds_free(b->gro);
 		vds_free(b);

@@ -544,17 +544,15 @@ static int set_defaults(struct vds_slirp_opts *o)
 
 /* vds_slirp_opts_parse - a slirp:// URL's configuration, every option
  * checked.  Return: 0, -EINVAL, -ENOMEM (nothing to free on failure). */
-int vds_slirp_opts_parse(const char *url, struct vds_slirp_opts *ret)
+int vds_slirp_opts_parse(const char *rest, struct vds_slirp_opts *ret)
 {
 	struct scratch sc = { 0 };
 	struct vds_slirp_opts o;
-	const char *rest;
 	char *buf = NULL;
 	int used, err;
 
-	if (!url || strncmp(url, "slirp://", 8))
+	if (!rest)
 		return -EINVAL;
-	rest = url + 8;
 	if (*rest && *rest != '/')
 		return -EINVAL; /* nothing may come before the options */
 	err = set_defaults(&o);

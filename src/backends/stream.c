@@ -155,10 +155,11 @@ static void reap(pid_t pid)
 		;
 }
 
-/* stream_open - start the command of "=command args".
+/* stream_open - start the command of "=command args" (url->rest: what
+ * follows the '=').
  * Return: 0, or -EINVAL for an empty or malformed command line, or the
  * error of starting it. */
-static int stream_open(const char *url, struct vds_port *port,
+static int stream_open(const struct vds_url *url, struct vds_port *port,
 		       struct vds_backend **ret)
 {
 	struct stream_backend *b = NULL;
@@ -167,10 +168,8 @@ static int stream_open(const char *url, struct vds_port *port,
 	int sv[2] = { -1, -1 }, err;
 	size_t pos = 0;
 
-	if (url[0] != '=')
-		return -EINVAL;
-	err = vds_cmdline_parse(url + 1, VDS_CMDLINE_ONE | VDS_CMDLINE_RELATIVE,
-				&seq);
+	err = vds_cmdline_parse(url->rest,
+				VDS_CMDLINE_ONE | VDS_CMDLINE_RELATIVE, &seq);
 	if (err < 0)
 		return err;
 	err = vds_cmdline_next(seq.buf, seq.len, &pos, argv,

@@ -37,7 +37,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -111,28 +110,24 @@ static int conn_open(const char *url, VDECONN **ret)
  * when it is opened, which a reconnection does on the loop thread: true
  * for cmd:// and for any plugin not known to use sockets only.  Such a
  * stack goes to a loop without the seccomp filter (loop.c). */
-static bool plugin_may_exec(const char *url)
+static bool plugin_may_exec(const struct vds_url *url)
 {
 	static const char *const sockets_only[] = {
 		"vde", "hub", "switch", "ptp", "udp", "vxvde", "vxlan", "null",
 		"tap", "seqpacket",
 	};
-	const char *sep = strstr(url, "://");
-	size_t n;
 
-	if (!sep)
+	if (!url->scheme)
 		return false; /* a plain path: vde:// */
-	n = (size_t)(sep - url);
 	for (size_t i = 0; i < VDS_ARRAY_SIZE(sockets_only); i++)
-		if (strlen(sockets_only[i]) == n &&
-		    strncasecmp(url, sockets_only[i], n) == 0)
+		if (vds_url_scheme_is(url, sockets_only[i]))
 			return false;
 	return true;
 }
 
 /* vdeplug_open - open the URL and keep a copy of it for reconnections.
  * Return: 0, or -errno (see conn_open; ENOMEM). */
-static int vdeplug_open(const char *url, struct vds_port *port,
+static int vdeplug_open(const struct vds_url *url, struct vds_port *port,
 			struct vds_backend **ret)
 {
 	struct vdeplug_backend *b = vds_calloc(1, sizeof(*b));
@@ -140,12 +135,12 @@ static int vdeplug_open(const char *url, struct vds_port *port,
 
 	if (!b)
 		return -ENOMEM;
-	b->url = vds_strdup(url);
+	b->url = vds_strdup(url->full);
 	if (!b->url) {
 		vds_free(b);
 		return -ENOMEM;
 	}
-	err = conn_open(url, &b->conn);
+	err = conn_open(url->full, &b->conn);
 	if (err < 0) {
 		vds_free(b->url);
 		vds_free(b);

@@ -140,17 +140,18 @@ int vds_port_open(const char *url, struct vds_port **ret)
 {
 	const struct vds_backend_ops *ops;
 	struct vds_port *port;
+	struct vds_url parts;
 	int err;
 
-	ops = vds_registry_lookup(url, &err);
-	if (!ops)
+	err = vds_registry_lookup(url, &parts, &ops);
+	if (err < 0)
 		return err;
 	port = vds_calloc(1, sizeof(*port));
 	if (!port)
 		return -ENOMEM;
 	port->fd = -1;
 	vds_bypass_default++;
-	err = ops->open(url, port, &port->be);
+	err = ops->open(&parts, port, &port->be);
 	vds_bypass_default--;
 	if (err < 0) {
 		port->be = NULL;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -35,6 +36,8 @@ struct mock_state {
 	bool echo; /* send() gives the frames back with vds_port_deliver */
 	/* what happened */
 	int opens, starts, stops, closes;
+	char url_full[64], url_rest[64]; /* the URL open() was given */
+	bool url_is_mock;
 	int live; /* backends opened and not closed */
 	unsigned nbatches, nframes;
 	unsigned batch[MOCK_FRAMES];
@@ -59,13 +62,16 @@ struct mock_backend {
 
 /* mock_open - allocate the state (through the library's allocator, so
  * fault injection reaches it).  Return: 0 or the configured error. */
-static int mock_open(const char *url, struct vds_port *port,
+static int mock_open(const struct vds_url *url, struct vds_port *port,
 		     struct vds_backend **ret)
 {
 	struct mock_backend *b;
 
 	pthread_mutex_lock(&mock.lock);
 	mock.opens++;
+	snprintf(mock.url_full, sizeof(mock.url_full), "%s", url->full);
+	snprintf(mock.url_rest, sizeof(mock.url_rest), "%s", url->rest);
+	mock.url_is_mock = vds_url_scheme_is(url, "mock");
 	pthread_mutex_unlock(&mock.lock);
 	if (mock.open_err)
 		return mock.open_err;
@@ -181,19 +187,22 @@ static const struct vds_backend_ops mock_ops = {
 };
 
 /* The registry has no seam for a test backend: wrap its lookup. */
-const struct vds_backend_ops *__real_vds_registry_lookup(const char *url,
-							 int *err);
-const struct vds_backend_ops *__wrap_vds_registry_lookup(const char *url,
-							 int *err);
+int __real_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops);
+int __wrap_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops);
 
-/* __wrap_vds_registry_lookup - "mock://" is the mock, the rest as usual.
- * Return: the ops, or NULL with *err. */
-const struct vds_backend_ops *__wrap_vds_registry_lookup(const char *url,
-							 int *err)
+/* __wrap_vds_registry_lookup - "mock://" is the mock, split as the
+ * registry splits a URL; the rest as usual.  Return: 0 or -errno. */
+int __wrap_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops)
 {
-	if (!strncmp(url, "mock://", 7))
-		return &mock_ops;
-	return __real_vds_registry_lookup(url, err);
+	if (strncmp(url, "mock://", 7))
+		return __real_vds_registry_lookup(url, ret_url, ret_ops);
+	*ret_url = (struct vds_url){ .full = url, .scheme = url,
+				     .scheme_len = 4, .rest = url + 7 };
+	*ret_ops = &mock_ops;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -296,6 +305,9 @@ static void test_port_open_takes_the_backend_of_the_url_and_close_releases_it(vo
 	mock.mtu = 9000;
 	assert_int_equal(vds_port_open("mock://x", &f->port), 0);
 	assert_int_equal(mock.opens, 1);
+	assert_string_equal(mock.url_full, "mock://x");
+	assert_string_equal(mock.url_rest, "x");
+	assert_true(mock.url_is_mock);
 	assert_int_equal(vds_port_mtu(f->port), 9000);
 	assert_int_equal(vds_port_flags(f->port), 0);
 	vds_port_close(f->port);
