@@ -13,7 +13,9 @@
  * (vds_port_deliver, safe from any thread), or into every other port's
  * interface for broadcast, multicast and unknown destinations.  So a
  * frame is copied once, from one tap into the other, with no queue and no
- * thread hop in between.
+ * thread hop in between.  The whole batch is switched at once
+ * (mem_switch.c): one reading of the clock, one hold of the locks, and one
+ * vds_port_deliver() per destination port with the batch's frames for it.
  *
  * Interfaces on a segment are made with IFF_VNET_HDR and TSO/checksum
  * offloads (VDS_BACKEND_VNET_HDR): every member is such a tap, so a 64 KiB
@@ -172,8 +174,7 @@ static unsigned mem_send(struct vds_backend *be, const struct vds_frame *f,
 	int64_t now = vds_now_ms();
 
 	pthread_rwlock_rdlock(&b->seg->lock);
-	for (unsigned i = 0; i < n; i++)
-		vds_memsw_forward(&b->seg->sw, be->port, &f[i], now);
+	vds_memsw_forward(&b->seg->sw, be->port, f, n, now);
 	pthread_rwlock_unlock(&b->seg->lock);
 	return n;
 }
