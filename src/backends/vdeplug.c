@@ -9,9 +9,10 @@
  * (the hub and switch plugins wait in their own epoll set), so it is called
  * only while the data descriptor polls readable: once per frame a
  * zero-timeout poll(), bounded per wake-up.  Some calls consume an internal
- * event (a new connection to an in-process hub) and return no frame.  A
- * frame that vde_send() cannot take now is dropped like on a congested
- * wire.
+ * event (a new connection to an in-process hub) and return no frame.  The
+ * frames of one wake-up are packed into a buffer of the loop thread and
+ * written to the interface in one vds_port_deliver().  A frame that
+ * vde_send() cannot take now is dropped like on a congested wire.
  *
  * Reconnection: when the connection is lost (end-of-file or an error on
  * the control descriptor, a hang-up or a connection error on the data
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
+#include <net/ethernet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,9 +45,15 @@
 
 #include "core/backend.h"
 
-#define VDEPLUG_RECV_BATCH 64
+#define VDEPLUG_RECV_BATCH 64   /* frames received per wake-up, at most */
 #define VDEPLUG_RETRY_MIN_MS 100
 #define VDEPLUG_RETRY_MAX_MS 2000
+#define VDEPLUG_ALIGN 16         /* each frame of the batch starts aligned */
+/* A batch of full-size frames (ETH_FRAME_LEN, aligned), and room for one
+ * receive of the largest frame a plugin gives after that. */
+#define VDEPLUG_BATCH_BUF \
+	(VDEPLUG_RECV_BATCH * ((ETH_FRAME_LEN + VDEPLUG_ALIGN - 1) & \
+			       ~(VDEPLUG_ALIGN - 1)) + VDE_ETHBUFSIZE)
 
 struct vdeplug_backend {
 	struct vds_backend hdr;
@@ -55,12 +63,41 @@ struct vdeplug_backend {
 	struct vds_watch *data_w, *ctl_w;
 	struct vds_timer *retry;   /* reconnection attempts */
 	int retry_ms;              /* delay before the next attempt */
-	unsigned char buf[VDE_ETHBUFSIZE];
 };
 
 /* Set while this thread reopens a URL (see reopen_child). */
 static __thread bool reopening;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* The batch buffer of each loop thread (VDEPLUG_BATCH_BUF bytes), freed
+ * when the thread ends: a thousand idle stacks cost nothing. */
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+/* buf_key_init - the key of the loop threads' batch buffers.
+ * Return: nothing. */
+static void buf_key_init(void)
+{
+	pthread_key_create(&buf_key, vds_free);
+}
+
+/* thread_buf - this loop thread's batch buffer, made at first use.
+ * Return: the buffer, or NULL when out of memory. */
+static unsigned char *thread_buf(void)
+{
+	unsigned char *buf;
+
+	pthread_once(&buf_once, buf_key_init);
+	buf = pthread_getspecific(buf_key);
+	if (!buf) {
+		buf = vds_malloc(VDEPLUG_BATCH_BUF);
+		if (buf && pthread_setspecific(buf_key, buf) != 0) {
+			vds_free(buf);
+			buf = NULL;
+		}
+	}
+	return buf;
+}
 
 /* reopen_child - fork handler: a process forked by a plugin during a
  * reconnection on a loop thread starts with no signal blocked, as the
@@ -181,34 +218,62 @@ static bool recv_lost(int err)
 	       err == ESHUTDOWN || err == EBADF;
 }
 
-/* data_readable - frames from the network to the interface; a hang-up or
- * a connection error loses the connection. */
+/* receive - the frames the connection has now, VDEPLUG_RECV_BATCH at
+ * most, packed into buf (VDEPLUG_BATCH_BUF bytes); runts are skipped.
+ * Return: the number of frames in f, *ret_err 0 or vde_recv()'s -errno. */
+static unsigned receive(struct vdeplug_backend *b, unsigned char *buf,
+			struct vds_frame *f, int *ret_err)
+{
+	struct pollfd p = { .fd = vde_datafd(b->conn), .events = POLLIN };
+	size_t used = 0;
+	unsigned n = 0;
+
+	*ret_err = 0;
+	for (int i = 0; i < VDEPLUG_RECV_BATCH; i++) {
+		ssize_t len;
+
+		/* a plugin's vde_recv may block: only while it polls readable */
+		if (i > 0 && (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)))
+			break;
+		len = vde_recv(b->conn, buf + used, VDE_ETHBUFSIZE, 0);
+		if (len < 0) {
+			*ret_err = -errno;
+			break;
+		}
+		if (len < ETH_HLEN)
+			continue;
+		f[n++] = (struct vds_frame){ .data = buf + used,
+					     .len = (size_t)len };
+		used += ((size_t)len + VDEPLUG_ALIGN - 1) &
+			~(size_t)(VDEPLUG_ALIGN - 1);
+		if (VDEPLUG_BATCH_BUF - used < VDE_ETHBUFSIZE)
+			break;
+	}
+	return n;
+}
+
+/* data_readable - frames from the network to the interface, those of one
+ * wake-up in one delivery; a hang-up or a connection error loses the
+ * connection. */
 static void data_readable(void *arg, uint32_t events)
 {
 	struct vdeplug_backend *b = arg;
-	struct pollfd p = { .fd = vde_datafd(b->conn), .events = POLLIN };
+	struct vds_frame f[VDEPLUG_RECV_BATCH];
+	unsigned char *buf;
+	unsigned n;
+	int err;
 
 	if ((events & (EPOLLHUP | EPOLLRDHUP)) && !(events & EPOLLIN)) {
 		connection_lost(b);
 		return;
 	}
-	for (int i = 0; i < VDEPLUG_RECV_BATCH; i++) {
-		ssize_t n;
-		struct vds_frame f = { .data = b->buf };
-
-		if (i > 0 && (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)))
-			break;
-		n = vde_recv(b->conn, b->buf, sizeof(b->buf), 0);
-		if (n < 0) {
-			if (recv_lost(errno))
-				connection_lost(b);
-			return;
-		}
-		f.len = (size_t)n;
-		if (n >= 14)
-			vds_port_deliver(b->hdr.port, &f, 1);
-	}
-	if (events & (EPOLLHUP | EPOLLRDHUP))
+	buf = thread_buf();
+	if (!buf)
+		return; /* level-triggered: tried again at the next wake */
+	n = receive(b, buf, f, &err);
+	if (n)
+		vds_port_deliver(b->hdr.port, f, n);
+	if (err < 0 ? recv_lost(-err) : (events & (EPOLLHUP | EPOLLRDHUP)))
 		connection_lost(b);
 }
 

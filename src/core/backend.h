@@ -87,8 +87,10 @@ struct vds_backend_ops {
 	/* Release everything; accepts a backend that was never started. */
 	void (*close)(struct vds_backend *be);
 
-	/* Largest frame (Ethernet header included) the backend carries;
-	 * 0 = no limit the core needs to know. */
+	/* Largest frame the backend carries, as send() gets it (Ethernet
+	 * header included, and the virtio-net header of a
+	 * VDS_BACKEND_VNET_HDR backend); the pump drops longer frames
+	 * from the interface and counts them.  0 = no limit. */
 	size_t max_frame;
 
 	/* VDS_BACKEND_* */
