@@ -17,7 +17,10 @@
  * the other, the lengths of the whole, a valid IPv4 header checksum, a
  * valid TCP checksum when every part had one and a bad one when exactly
  * one part had a bad one, and it stays within 64 KiB (IPv4) or the MTU
- * (IPv6).
+ * (IPv6).  And the library reads frames by the rules slirp_gro.c states,
+ * written again here on raw offsets: every merge is of segments that may
+ * merge and continue each other, none stops before one that would
+ * continue it, and a pure ACK is one exactly when the rules say so.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +49,8 @@ struct sink {
 	unsigned n, next;        /* inputs given, the next one expected */
 	const unsigned char *gro;
 	unsigned mtu;
+	unsigned ngroups;        /* outputs: each the inputs from first on */
+	unsigned first[MAX_FRAMES], parts[MAX_FRAMES];
 };
 
 static unsigned char gro[VDS_SLIRP_GRO_BUF];
@@ -119,6 +124,78 @@ static size_t tcp_layout(const unsigned char *f, size_t len, size_t *hl,
 	if (*hl < 20 || iplen > len - 14 || iplen < *hl + 20)
 		return 0;
 	return iplen - *hl;
+}
+
+/* The rules of slirp_gro.c, written again here from its Theory of
+ * operation, on raw offsets, to check the library's reading against. */
+
+/* be32 - Return: the big-endian 32-bit number at p. */
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)be16(p) << 16 | be16(p + 2);
+}
+
+/* rule_tcp - whether f is a TCP segment by the rules: TCP over IPv4 not
+ * fragmented, or over IPv6 without extension header, its TCP header
+ * (data offset 5 or more) within the packet.  Return: the payload
+ * length, or -1; *hl the IP header length, *thl the TCP one. */
+static long rule_tcp(const unsigned char *f, size_t len, size_t *hl,
+		     size_t *thl, bool *v6)
+{
+	size_t tlen = tcp_layout(f, len, hl, v6);
+	const unsigned char *ip = f + 14;
+
+	if (!tlen || (!*v6 && (be16(ip + 6) & 0x3fff)))
+		return -1;
+	*thl = (size_t)(f[14 + *hl + 12] >> 4) * 4;
+	if (*thl < 20 || *thl > tlen)
+		return -1;
+	return (long)(tlen - *thl);
+}
+
+/* rule_mergeable - no IPv4 or TCP option, ACK and maybe PSH only, some
+ * payload.  Return: the payload length, or 0 when f may not merge. */
+static size_t rule_mergeable(const unsigned char *f, size_t len)
+{
+	size_t hl, thl;
+	bool v6;
+	long plen = rule_tcp(f, len, &hl, &thl, &v6);
+
+	if (plen <= 0 || hl != (v6 ? 40u : 20u) || thl != 20 ||
+	    (f[14 + hl + 13] & ~0x08) != 0x10)
+		return 0;
+	return (size_t)plen;
+}
+
+/* rule_follows - whether b continues a at sequence number next: same
+ * family, Ethernet header, ports, ack, window, addresses, IPv4 TOS or
+ * IPv6 version/class/flow.  Return: true if so. */
+static bool rule_follows(const unsigned char *a, uint32_t next,
+			 const unsigned char *b)
+{
+	bool v6 = a[12] == 0x86;
+	size_t hl = v6 ? 40 : 20;
+	const unsigned char *ta = a + 14 + hl, *tb = b + 14 + hl;
+
+	if ((b[12] == 0x86) != v6 || memcmp(a, b, 14) ||
+	    be32(tb + 4) != next || memcmp(ta, tb, 4) ||
+	    memcmp(ta + 8, tb + 8, 4) || memcmp(ta + 14, tb + 14, 2))
+		return false;
+	if (v6)
+		return !memcmp(a + 14, b + 14, 4) &&
+		       !memcmp(a + 14 + 8, b + 14 + 8, 32);
+	return a[14 + 1] == b[14 + 1] && !memcmp(a + 14 + 12, b + 14 + 12, 8);
+}
+
+/* rule_pure_ack - ACK only, no payload, a frame of
+ * VDS_SLIRP_ACK_FRAME_MAX bytes at most.  Return: true for one. */
+static bool rule_pure_ack(const unsigned char *f, size_t len)
+{
+	size_t hl, thl;
+	bool v6;
+
+	return rule_tcp(f, len, &hl, &thl, &v6) == 0 &&
+	       f[14 + hl + 13] == 0x10 && len <= VDS_SLIRP_ACK_FRAME_MAX;
 }
 
 /* tcp_sum - the TCP checksum computation over frame f (checksum field
@@ -227,17 +304,58 @@ static void input(void *arg, const void *buf, size_t len)
 {
 	struct sink *s = arg;
 
+	unsigned k = 1;
+
 	if (s->next >= s->n)
 		fail("more frames came out than went in");
 	if (buf == s->in[s->next].data) {
 		if (len != s->in[s->next].len)
 			fail("a frame came out with another length");
-		s->next++;
-		return;
-	}
-	if (buf != s->gro)
+	} else if (buf == s->gro) {
+		k = check_merge(s, buf, len);
+	} else {
 		fail("a frame came out from nowhere");
-	s->next += check_merge(s, buf, len);
+	}
+	s->first[s->ngroups] = s->next;
+	s->parts[s->ngroups++] = k;
+	s->next += k;
+}
+
+/* check_groups - every merge is of mergeable segments that continue each
+ * other, and none stopped before a segment that would have continued it
+ * (the rules of slirp_gro.c, from rule_* here).  Return: nothing. */
+static void check_groups(const struct sink *s)
+{
+	for (unsigned g = 0; g < s->ngroups; g++) {
+		const struct vds_frame *in = &s->in[s->first[g]];
+		const unsigned char *f0 = in[0].data;
+		size_t total = rule_mergeable(f0, in[0].len), max, plen;
+		uint32_t next;
+		unsigned k = s->parts[g];
+		bool v6;
+
+		if (!total) {
+			if (k > 1)
+				fail("a merge starts with an unmergeable frame");
+			continue;
+		}
+		v6 = f0[12] == 0x86;
+		next = be32(f0 + 14 + (v6 ? 40 : 20) + 4) + (uint32_t)total;
+		for (unsigned i = 1; i < k; i++) {
+			plen = rule_mergeable(in[i].data, in[i].len);
+			if (!plen || !rule_follows(f0, next, in[i].data))
+				fail("a merge of segments that do not follow");
+			next += (uint32_t)plen;
+			total += plen;
+		}
+		if (s->first[g] + k >= s->n || k == 64)
+			continue;
+		max = v6 ? s->mtu - 60 : 65535 - 40;
+		plen = rule_mergeable(in[k].data, in[k].len);
+		if (plen && rule_follows(f0, next, in[k].data) &&
+		    total + plen <= max)
+			fail("a segment that continues a merge was left out");
+	}
 }
 
 /* check_ack - vds_slirp_pure_ack on f: a yes must be a TCP frame with
@@ -250,8 +368,13 @@ static void check_ack(const unsigned char *f, size_t len)
 	size_t hl, tlen;
 	bool v6;
 
-	if (!vds_slirp_pure_ack(f, len, key, &keylen, &ack))
+	if (!vds_slirp_pure_ack(f, len, key, &keylen, &ack)) {
+		if (rule_pure_ack(f, len))
+			fail("a pure ACK not recognised");
 		return;
+	}
+	if (!rule_pure_ack(f, len))
+		fail("a pure ACK against the rules");
 	tlen = tcp_layout(f, len, &hl, &v6);
 	if (len > VDS_SLIRP_ACK_FRAME_MAX || !tlen ||
 	    f[14 + hl + 13] != 0x10 || tlen != (size_t)(f[14 + hl + 12] >> 4) * 4 ||
@@ -372,6 +495,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vds_slirp_merge(gro, mtu, f, n, input, &s);
 	if (s.next != n)
 		fail("frames went in and never came out");
+	check_groups(&s);
 	for (unsigned i = 0; i < n; i++) {
 		if (memcmp(fr[i].copy, fr[i].data, fr[i].len))
 			fail("a frame given was written into");

@@ -45,18 +45,17 @@ static void check(const struct vds_slirp_opts *o)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vds_slirp_opts o;
-	char *url = malloc(size + 9);
+	char *rest = malloc(size + 1);
 
-	if (!url)
+	if (!rest)
 		return 0;
-	/* the scheme is what the registry chose the backend by */
-	memcpy(url, "slirp://", 8);
-	memcpy(url + 8, data, size);
-	url[size + 8] = '\0';
-	if (vds_slirp_opts_parse(url, &o) == 0) {
+	/* what follows "slirp://", as the registry hands it over */
+	memcpy(rest, data, size);
+	rest[size] = '\0';
+	if (vds_slirp_opts_parse(rest, &o) == 0) {
 		check(&o);
 		vds_slirp_opts_free(&o);
 	}
-	free(url);
+	free(rest);
 	return 0;
 }

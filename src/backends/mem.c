@@ -13,7 +13,9 @@
  * (vds_port_deliver, safe from any thread), or into every other port's
  * interface for broadcast, multicast and unknown destinations.  So a
  * frame is copied once, from one tap into the other, with no queue and no
- * thread hop in between.
+ * thread hop in between.  The whole batch is switched at once
+ * (mem_switch.c): one reading of the clock, one hold of the locks, and one
+ * vds_port_deliver() per destination port with the batch's frames for it.
  *
  * Interfaces on a segment are made with IFF_VNET_HDR and TSO/checksum
  * offloads (VDS_BACKEND_VNET_HDR): every member is such a tap, so a 64 KiB
@@ -21,7 +23,8 @@
  * receiving kernel accepts it as it is, as veth does.
  *
  * The core may keep most members off this switch: mem_kernel_segment()
- * says that the stacks of a segment may be joined in the kernel, and the
+ * says that the stacks of a segment may be joined in the kernel (its key,
+ * "mem:NAME", names the segment among every backend's), and the
  * core then links those on the veth link to one bridge of its own (see
  * bridge.c and kseg.c), where their frames never reach this file.  The
  * switch then serves the other members (taps), and reaches the bridge
@@ -43,8 +46,13 @@
 #include "mem_switch.h"
 #include "core/backend.h"
 
+#define MEM_SCHEME "mem"
+#define MEM_KEY_PREFIX MEM_SCHEME ":" /* kernel_segment: "mem:NAME" */
+#define MEM_NAME_MAX 255
+
 struct mem_segment {
-	char *name;
+	char *key;                 /* "mem:NAME", the kernel_segment key */
+	const char *name;          /* NAME, in key */
 	unsigned users;            /* open backends (segments_lock) */
 	pthread_rwlock_t lock;     /* ports */
 	struct vds_memsw sw;       /* forwarding logic and table */
@@ -73,16 +81,21 @@ static int segment_get(const char *name, struct mem_segment **ret)
 		if (!strcmp(seg->name, name))
 			break;
 	if (!seg) {
+		size_t plen = strlen(MEM_KEY_PREFIX), nlen = strlen(name);
+
 		seg = vds_calloc(1, sizeof(*seg));
 		if (seg)
-			seg->name = vds_strdup(name);
-		if (!seg || !seg->name || vds_memsw_init(&seg->sw) < 0) {
+			seg->key = vds_malloc(plen + nlen + 1);
+		if (!seg || !seg->key || vds_memsw_init(&seg->sw) < 0) {
 			if (seg)
-				vds_free(seg->name);
+				vds_free(seg->key);
 			vds_free(seg);
 			err = -ENOMEM;
 			goto out;
 		}
+		memcpy(seg->key, MEM_KEY_PREFIX, plen);
+		memcpy(seg->key + plen, name, nlen + 1);
+		seg->name = seg->key + plen;
 		pthread_rwlockattr_init(&attr);
 		pthread_rwlockattr_setkind_np(&attr,
 			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -110,7 +123,7 @@ static void segment_put(struct mem_segment *seg)
 		*p = seg->next;
 		pthread_rwlock_destroy(&seg->lock);
 		vds_memsw_fini(&seg->sw);
-		vds_free(seg->name);
+		vds_free(seg->key);
 		vds_free(seg);
 	}
 	pthread_mutex_unlock(&segments_lock);
@@ -118,14 +131,14 @@ static void segment_put(struct mem_segment *seg)
 
 /* mem_open - join (or create) the segment named after "mem://".
  * Return: 0, -EINVAL for an empty or over-long name, -ENOMEM. */
-static int mem_open(const char *url, struct vds_port *port,
+static int mem_open(const struct vds_url *url, struct vds_port *port,
 		    struct vds_backend **ret)
 {
-	const char *name = url + strlen("mem://");
+	const char *name = url->rest;
 	struct mem_backend *b;
 	int err;
 
-	if (strncmp(url, "mem://", 6) || !*name || strlen(name) > 255)
+	if (!*name || strlen(name) > MEM_NAME_MAX)
 		return -EINVAL;
 	b = vds_calloc(1, sizeof(*b));
 	if (!b)
@@ -161,8 +174,7 @@ static unsigned mem_send(struct vds_backend *be, const struct vds_frame *f,
 	int64_t now = vds_now_ms();
 
 	pthread_rwlock_rdlock(&b->seg->lock);
-	for (unsigned i = 0; i < n; i++)
-		vds_memsw_forward(&b->seg->sw, be->port, &f[i], now);
+	vds_memsw_forward(&b->seg->sw, be->port, f, n, now);
 	pthread_rwlock_unlock(&b->seg->lock);
 	return n;
 }
@@ -194,15 +206,15 @@ static void mem_close(struct vds_backend *be)
 }
 
 /* mem_kernel_segment - the key under which the core may join this
- * segment's stacks in the kernel: the segment's name (unique in the
- * process, as the segment is).  Return: the name. */
+ * segment's stacks in the kernel: "mem:" and the segment's name (unique
+ * in the process, as the segment is).  Return: the key. */
 static const char *mem_kernel_segment(struct vds_backend *be)
 {
-	return ((struct mem_backend *)be)->seg->name;
+	return ((struct mem_backend *)be)->seg->key;
 }
 
 const struct vds_backend_ops vds_backend_mem = {
-	.scheme = "mem",
+	.scheme = MEM_SCHEME,
 	.open = mem_open,
 	.start = mem_start,
 	.send = mem_send,

@@ -7,8 +7,17 @@
  * a lookup is one probe.  An entry older than age_ms, or a slot taken by
  * another address, reads as unknown, and an unknown destination floods:
  * the cost of a collision is bandwidth, never a lost frame.
+ *
+ * A batch is switched in two passes: under the table's lock each frame
+ * learns its source and finds its route, in order (so a frame sees what
+ * the earlier ones of the batch taught the table); then, lock released,
+ * each port that anything is for gets its frames, floods included, in
+ * one delivery, in their order.  A port thus receives what it would from
+ * the frames passed one by one, with one lock and one write call per
+ * port and batch instead of per frame.
  */
 #include <errno.h>
+#include <net/ethernet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,13 +25,19 @@
 
 #include "mem_switch.h"
 
-/* slot_of - the table slot of a MAC address. */
+#define FNV_OFFSET 2166136261u   /* FNV-1a, 32 bits */
+#define FNV_PRIME 16777619u
+#define ETH_GROUP_BIT 0x01       /* first octet: multicast, broadcast */
+#define PORTS_FIRST 8            /* room for ports at first */
+
+/* slot_of - the table slot of a MAC address (FNV-1a, folded).
+ * Return: the slot. */
 static unsigned slot_of(const uint8_t *mac)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = FNV_OFFSET;
 
-	for (int i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
+	for (int i = 0; i < ETH_ALEN; i++)
+		h = (h ^ mac[i]) * FNV_PRIME;
 	return (h ^ (h >> 16)) & (VDS_MEMSW_FDB_SLOTS - 1);
 }
 
@@ -55,7 +70,7 @@ void vds_memsw_fini(struct vds_memsw *sw)
 int vds_memsw_add_port(struct vds_memsw *sw, struct vds_port *port)
 {
 	if (sw->nports == sw->cap) {
-		unsigned cap = sw->cap ? sw->cap * 2 : 8;
+		unsigned cap = sw->cap ? sw->cap * 2 : PORTS_FIRST;
 		struct vds_port **p = vds_realloc(sw->ports, cap * sizeof(*p));
 
 		if (!p)
@@ -83,50 +98,125 @@ void vds_memsw_del_port(struct vds_memsw *sw, struct vds_port *port)
 	pthread_mutex_unlock(&sw->fdb_lock);
 }
 
-/* vds_memsw_forward - learn and forward one frame (see the header).
- * Return: the number of ports the frame was given to. */
-unsigned vds_memsw_forward(struct vds_memsw *sw, struct vds_port *from,
-			   const struct vds_frame *f, int64_t now)
+/* Where route() sends a frame. */
+enum route {
+	ROUTE_NOWHERE,
+	ROUTE_ONE,      /* to the port its destination was learned on */
+	ROUTE_FLOOD,    /* to every port but the sender */
+};
+
+/* route - learn the source of frame f from port from, and look up its
+ * destination (fdb_lock held).  Return: the route, *ret_to the port for
+ * ROUTE_ONE. */
+static enum route route(struct vds_memsw *sw, struct vds_port *from,
+			const struct vds_frame *f, int64_t now,
+			struct vds_port **ret_to)
 {
-	const uint8_t *dst, *src;
-	struct vds_port *to = NULL;
-	unsigned sent = 0;
+	struct ether_header eth;
+	struct vds_memsw_entry *e;
 
-	if (f->len < sw->hdr_len + 14)
-		return 0;
-	dst = (const uint8_t *)f->data + sw->hdr_len;
-	src = dst + 6;
-	pthread_mutex_lock(&sw->fdb_lock);
-	if (!(src[0] & 1)) {
-		struct vds_memsw_entry *e = &sw->fdb[slot_of(src)];
-
-		if (!e->used || e->port != from || memcmp(e->mac, src, 6) ||
-		    now - e->seen > 1000) {
-			memcpy(e->mac, src, 6);
+	if (f->len < sw->hdr_len + sizeof(eth))
+		return ROUTE_NOWHERE;
+	memcpy(&eth, (const uint8_t *)f->data + sw->hdr_len, sizeof(eth));
+	if (!(eth.ether_shost[0] & ETH_GROUP_BIT)) {
+		e = &sw->fdb[slot_of(eth.ether_shost)];
+		if (!e->used || e->port != from ||
+		    memcmp(e->mac, eth.ether_shost, ETH_ALEN) ||
+		    now - e->seen > VDS_MEMSW_REFRESH_MS) {
+			memcpy(e->mac, eth.ether_shost, ETH_ALEN);
 			e->port = from;
 			e->used = true;
 			e->seen = now;
 		}
 	}
-	if (!(dst[0] & 1)) {
-		struct vds_memsw_entry *e = &sw->fdb[slot_of(dst)];
+	if (eth.ether_dhost[0] & ETH_GROUP_BIT)
+		return ROUTE_FLOOD;
+	e = &sw->fdb[slot_of(eth.ether_dhost)];
+	if (!e->used || memcmp(e->mac, eth.ether_dhost, ETH_ALEN) ||
+	    now - e->seen > sw->age_ms)
+		return ROUTE_FLOOD;
+	if (e->port == from)
+		return ROUTE_NOWHERE; /* it is on the sender's own side */
+	*ret_to = e->port;
+	return ROUTE_ONE;
+}
 
-		if (e->used && !memcmp(e->mac, dst, 6) &&
-		    now - e->seen <= sw->age_ms)
-			to = e->port;
-	}
+/* A batch routed: each frame's route and port. */
+struct routed {
+	const struct vds_frame *f;
+	unsigned n;
+	enum route r[VDS_MEMSW_BATCH];
+	struct vds_port *to[VDS_MEMSW_BATCH];
+};
+
+/* deliver_one_port - give port p the frames of rt routed to it, and the
+ * floods, in their order.  Return: the number given. */
+static unsigned deliver_one_port(struct vds_memsw *sw, const struct routed *rt,
+				 struct vds_port *p)
+{
+	struct vds_frame out[VDS_MEMSW_BATCH];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < rt->n; i++)
+		if (rt->r[i] == ROUTE_FLOOD ||
+		    (rt->r[i] == ROUTE_ONE && rt->to[i] == p))
+			out[k++] = rt->f[i];
+	if (k)
+		sw->deliver(p, out, k);
+	return k;
+}
+
+/* forward_batch - route and deliver at most VDS_MEMSW_BATCH frames (see
+ * vds_memsw_forward).  Return: the number of deliveries. */
+static unsigned forward_batch(struct vds_memsw *sw, struct vds_port *from,
+			      const struct vds_frame *f, unsigned n,
+			      int64_t now)
+{
+	struct routed rt = { .f = f, .n = n };
+	struct vds_port *dests[VDS_MEMSW_BATCH];
+	unsigned ndests = 0, sent = 0;
+	bool floods = false;
+
+	pthread_mutex_lock(&sw->fdb_lock);
+	for (unsigned i = 0; i < n; i++)
+		rt.r[i] = route(sw, from, &f[i], now, &rt.to[i]);
 	pthread_mutex_unlock(&sw->fdb_lock);
-	if (to) {
-		if (to == from)
-			return 0; /* it is on the sender's own side */
-		sw->deliver(to, f, 1);
-		return 1;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned d = 0;
+
+		floods |= rt.r[i] == ROUTE_FLOOD;
+		if (rt.r[i] != ROUTE_ONE)
+			continue;
+		while (d < ndests && dests[d] != rt.to[i])
+			d++;
+		if (d == ndests)
+			dests[ndests++] = rt.to[i];
 	}
-	for (unsigned i = 0; i < sw->nports; i++) {
-		if (sw->ports[i] != from) {
-			sw->deliver(sw->ports[i], f, 1);
-			sent++;
-		}
+	/* the ports a frame is for, then the others for the floods */
+	for (unsigned d = 0; d < ndests; d++)
+		sent += deliver_one_port(sw, &rt, dests[d]);
+	for (unsigned i = 0; floods && i < sw->nports; i++) {
+		struct vds_port *p = sw->ports[i];
+		unsigned d = 0;
+
+		while (d < ndests && dests[d] != p)
+			d++;
+		if (p != from && d == ndests)
+			sent += deliver_one_port(sw, &rt, p);
 	}
+	return sent;
+}
+
+/* vds_memsw_forward - learn and forward a batch of frames (see the
+ * header).  Return: the number of deliveries. */
+unsigned vds_memsw_forward(struct vds_memsw *sw, struct vds_port *from,
+			   const struct vds_frame *f, unsigned n, int64_t now)
+{
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < n; i += VDS_MEMSW_BATCH)
+		sent += forward_batch(sw, from, f + i,
+				      n - i < VDS_MEMSW_BATCH ?
+				      n - i : VDS_MEMSW_BATCH, now);
 	return sent;
 }

@@ -16,7 +16,11 @@
  *  - frames from the interface: the pump's batch goes to slirp_input() one
  *    frame after the other, on the loop thread;
  *  - frames to the interface: libslirp's send_packet callback writes them
- *    with vds_port_deliver(), also on the loop thread;
+ *    with vds_port_deliver(), also on the loop thread, one frame a call:
+ *    libslirp's callbacks mark no end of a burst, and the frame's buffer
+ *    is valid only during the call, so a batch would cost a copy of every
+ *    frame (up to 64 KiB each); only the pure ACKs held back (below) go
+ *    out together;
  *  - libslirp's sockets: its set changes with every connection, so it is
  *    asked again before each wait, as GLib's GSource would: the backend is
  *    a loop source whose prepare() calls slirp_pollfds_fill() and whose
@@ -61,7 +65,8 @@
  * per 1448 bytes at MTU 1500.  The merged checksum is computed from the
  * parts' own checksums, without a pass over the data, so a corrupt part
  * still makes libslirp drop the whole.  IPv6 merges stay within
- * libslirp's MTU, which it enforces on IPv6 input.  With both, the NAT
+ * libslirp's MTU, which it enforces on IPv6 input.  Both readings of TCP
+ * frames, and their one parser, are in slirp_gro.c.  With both, the NAT
  * runs several times faster than a separate libslirp process (measured
  * here: see bench/run_slirp).
  *
@@ -92,6 +97,11 @@
 
 #define SLIRP_EVENTS 256 /* readiness collected per epoll_wait */
 #define ACKQ_MAX 32       /* pure ACKs held back during one batch */
+#define POS_FIRST 64      /* fd -> entry map, first size (doubles) */
+#define PFDS_FIRST 32     /* entries, first room (doubles) */
+#define SLIRP_CONFIG_VERSION 4 /* the SlirpConfig fields set here */
+#define NS_PER_S 1000000000
+#define NS_PER_MS 1000000
 
 /* A pure TCP acknowledgement held back until the end of a batch: key
  * (addresses and ports), cumulative ack number, the frame itself. */
@@ -194,7 +204,7 @@ static struct pfd *pfd_find(struct slirp_backend *b, int fd)
 static struct pfd *pfd_new(struct slirp_backend *b, int fd)
 {
 	if ((unsigned)fd >= b->npos) {
-		unsigned n = b->npos ? b->npos : 64;
+		unsigned n = b->npos ? b->npos : POS_FIRST;
 		int *pos;
 
 		while (n <= (unsigned)fd)
@@ -208,7 +218,7 @@ static struct pfd *pfd_new(struct slirp_backend *b, int fd)
 		b->npos = n;
 	}
 	if (b->npfds == b->pfds_cap) {
-		unsigned n = b->pfds_cap ? b->pfds_cap * 2 : 32;
+		unsigned n = b->pfds_cap ? b->pfds_cap * 2 : PFDS_FIRST;
 		struct pfd *p = vds_realloc(b->pfds, n * sizeof(*p));
 
 		if (!p)
@@ -363,49 +373,6 @@ static const struct vds_source_ops source_ops = {
 /* libslirp's callbacks                                                 */
 /* ------------------------------------------------------------------ */
 
-/* pure_ack - whether frame f (len bytes) is a TCP segment with only the
- * ACK flag and no data, over IPv4 (unfragmented) or IPv6 (no extension
- * header); if so, its connection's key and its ack number.
- * Return: true for a pure ACK. */
-static bool pure_ack(const unsigned char *f, size_t len, unsigned char *key,
-		     unsigned *keylen, uint32_t *ack)
-{
-	const unsigned char *ip = f + 14, *tcp;
-	size_t iplen, hl;
-
-	if (len < 14 + 20 || len > VDS_SLIRP_ACK_FRAME_MAX)
-		return false;
-	if (f[12] == 0x08 && f[13] == 0x00) {
-		hl = (size_t)(ip[0] & 0x0f) * 4;
-		iplen = (size_t)ip[2] << 8 | ip[3];
-		if ((ip[0] >> 4) != 4 || hl < 20 || ip[9] != 6 ||
-		    ((ip[6] & 0x3f) | ip[7]) || iplen > len - 14)
-			return false;
-		memcpy(key, ip + 12, 8);
-		*keylen = 8;
-	} else if (f[12] == 0x86 && f[13] == 0xdd) {
-		hl = 40;
-		if (len < 14 + 40 + 20 || (ip[0] >> 4) != 6 || ip[6] != 6)
-			return false;
-		iplen = 40 + ((size_t)ip[4] << 8 | ip[5]);
-		if (iplen > len - 14)
-			return false;
-		memcpy(key, ip + 8, 32);
-		*keylen = 32;
-	} else {
-		return false;
-	}
-	tcp = ip + hl;
-	if (iplen < hl + 20 || tcp[13] != 0x10 /* ACK only */ ||
-	    iplen != hl + (size_t)(tcp[12] >> 4) * 4)
-		return false;
-	memcpy(key + *keylen, tcp, 4); /* ports */
-	*keylen += 4;
-	*ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
-	       (uint32_t)tcp[10] << 8 | tcp[11];
-	return true;
-}
-
 /* release_acks - deliver the acknowledgements held back. */
 static void release_acks(struct slirp_backend *b)
 {
@@ -426,7 +393,7 @@ static bool hold_ack(struct slirp_backend *b, const void *buf, size_t len)
 {
 	struct held_ack h;
 
-	if (!pure_ack(buf, len, h.key, &h.keylen, &h.ack))
+	if (!vds_slirp_pure_ack(buf, len, h.key, &h.keylen, &h.ack))
 		return false;
 	for (unsigned i = 0; i < b->nheld; i++) {
 		struct held_ack *o = &b->held[i];
@@ -476,7 +443,7 @@ static int64_t clock_get_ns(void *opaque)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
 /* timer_fire - a libslirp timer is due. */
@@ -522,7 +489,7 @@ static void timer_mod(void *timer, int64_t expire_ms, void *opaque)
 
 	if (st)
 		vds_loop_timer_arm(st->t,
-				   expire_ms - clock_get_ns(opaque) / 1000000);
+				   expire_ms - clock_get_ns(opaque) / NS_PER_MS);
 }
 
 /* register_poll_fd - libslirp made a socket: it is polled through
@@ -636,7 +603,7 @@ static void print_config(const struct vds_slirp_opts *o)
 /* slirp_open - parse the URL's options and bind its host forwards.
  * Return: 0, -EINVAL (unknown or malformed option), -EADDRINUSE and the
  * other errors of bind(2) for a forward, -ENOMEM. */
-static int slirp_open(const char *url, struct vds_port *port,
+static int slirp_open(const struct vds_url *url, struct vds_port *port,
 		      struct vds_backend **ret)
 {
 	struct slirp_backend *b = vds_calloc(1, sizeof(*b));
@@ -650,7 +617,7 @@ static int slirp_open(const char *url, struct vds_port *port,
 		vds_free(b);
 		return -ENOMEM;
 	}
-	err = vds_slirp_opts_parse(url, &b->opts);
+	err = vds_slirp_opts_parse(url->rest, &b->opts);
 	if (err < 0) {
 		vds_free(b->gro);
 		vds_free(b);
@@ -719,7 +686,7 @@ static int slirp_start(struct vds_backend *be, struct vds_loop *loop)
 	struct slirp_backend *b = (struct slirp_backend *)be;
 	const struct vds_slirp_opts *o = &b->opts;
 	SlirpConfig cfg = {
-		.version = 4,
+		.version = SLIRP_CONFIG_VERSION,
 		.restricted = o->restricted,
 		.in_enabled = o->in_enabled,
 		.vnetwork = o->vnetwork,
@@ -770,220 +737,6 @@ static int slirp_start(struct vds_backend *be, struct vds_loop *loop)
 fail:
 	slirp_stop(be);
 	return err;
-}
-
-/* be16 - Return: the big-endian 16-bit number at p. */
-static uint32_t be16(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-/* be32 - Return: the big-endian 32-bit number at p. */
-static uint32_t be32(const unsigned char *p)
-{
-	return be16(p) << 16 | be16(p + 2);
-}
-
-/* sum16 - add the 16-bit big-endian words of p[0..n) (n even) to acc.
- * Return: the new (unfolded) sum. */
-static uint32_t sum16(const unsigned char *p, size_t n, uint32_t acc)
-{
-	for (size_t i = 0; i < n; i += 2)
-		acc += be16(p + i);
-	return acc;
-}
-
-/* fold - Return: the one's complement 16-bit sum of a 32-bit sum. */
-static uint32_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-/* A TCP segment of a frame that may be merged with the next ones. */
-struct seg {
-	const unsigned char *f;  /* the frame */
-	unsigned hl;             /* IP header length: 20 or 40 */
-	unsigned plen;           /* TCP payload bytes */
-	uint32_t seq, ack;
-	bool v6;
-};
-
-/* seg_parse - whether frame fr is a plain data segment: TCP over IPv4
- * without options or fragments, or over IPv6 without extension headers;
- * no TCP option; ACK and maybe PSH, no other flag; some data.
- * Return: true (and *s filled) for such a segment. */
-static bool seg_parse(const struct vds_frame *fr, struct seg *s)
-{
-	const unsigned char *f = fr->data, *ip = f + 14, *tcp;
-	size_t iplen;
-
-	if (fr->len < 14 + 40 + 20)
-		return false;
-	if (f[12] == 0x08 && f[13] == 0x00) {
-		if (ip[0] != 0x45 || ip[9] != 6 || ((ip[6] & 0x3f) | ip[7]))
-			return false;
-		iplen = be16(ip + 2);
-		s->hl = 20;
-		s->v6 = false;
-	} else if (f[12] == 0x86 && f[13] == 0xdd) {
-		if ((ip[0] >> 4) != 6 || ip[6] != 6)
-			return false;
-		iplen = 40 + be16(ip + 4);
-		s->hl = 40;
-		s->v6 = true;
-	} else {
-		return false;
-	}
-	if (iplen > fr->len - 14 || iplen <= (size_t)s->hl + 20)
-		return false;
-	tcp = ip + s->hl;
-	if ((tcp[12] >> 4) != 5 || (tcp[13] & ~0x08) != 0x10)
-		return false;
-	s->f = f;
-	s->plen = (unsigned)(iplen - s->hl - 20);
-	s->seq = be32(tcp + 4);
-	s->ack = be32(tcp + 8);
-	return true;
-}
-
-/* seg_follows - whether b continues a's connection right at next_seq,
- * with the same acknowledgement and window (a merged segment says the
- * same as its parts).  Return: true if so. */
-static bool seg_follows(const struct seg *a, uint32_t next_seq,
-			const struct seg *b)
-{
-	const unsigned char *ia = a->f + 14, *ib = b->f + 14;
-	const unsigned char *ta = ia + a->hl, *tb = ib + b->hl;
-
-	if (a->v6 != b->v6 || memcmp(a->f, b->f, 14) ||
-	    b->seq != next_seq || b->ack != a->ack ||
-	    memcmp(ta, tb, 4) || memcmp(ta + 14, tb + 14, 2))
-		return false;
-	if (a->v6) /* version, class (ECN) and flow label too */
-		return !memcmp(ia, ib, 4) && !memcmp(ia + 8, ib + 8, 32);
-	return !memcmp(ia + 12, ib + 12, 8) && ia[1] == ib[1];
-}
-
-/* tcp_pseudo - the sum of s's pseudo-header for a TCP length of len. */
-static uint32_t tcp_pseudo(const struct seg *s, unsigned len)
-{
-	const unsigned char *ip = s->f + 14;
-
-	return s->v6 ? sum16(ip + 8, 32, 6 + len) : sum16(ip + 12, 8, 6 + len);
-}
-
-/* payload_sum - the one's complement sum of s's payload, from the
- * checksum the stack computed (no pass over the data).
- * Return: it (16 bits). */
-static uint32_t payload_sum(const struct seg *s)
-{
-	const unsigned char *tcp = s->f + 14 + s->hl;
-	uint32_t hdr = sum16(tcp, 16, 0) + be16(tcp + 18); /* csum left out */
-	uint32_t p = fold(tcp_pseudo(s, 20 + s->plen));
-
-	/* ~csum = pseudo + header + payload, so payload = ~csum - the rest */
-	return fold((~be16(tcp + 16) & 0xffff) + (~p & 0xffff) +
-		    (~fold(hdr) & 0xffff));
-}
-
-/* gro_merge - merge the data segments s[0..n) of one connection into one
- * frame in out (VDS_SLIRP_GRO_BUF bytes): headers of the first, PSH if
- * any had it, lengths and checksums recomputed from the parts' checksums.
- * Return: the merged frame's length. */
-static size_t gro_merge(unsigned char *out, const struct seg *s, unsigned n)
-{
-	unsigned char *ip = out + 14, *tcp = ip + s[0].hl;
-	size_t off = 14 + s[0].hl + 20, plen = 0;
-	uint32_t dsum = 0, csum;
-	unsigned char flags = 0;
-
-	memcpy(out, s[0].f, off);
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t d = payload_sum(&s[i]);
-
-		if (plen & 1) /* odd offset: its bytes pair the other way */
-			d = ((d & 0xff) << 8) | (d >> 8);
-		dsum += d;
-		memcpy(out + off + plen, s[i].f + 14 + s[i].hl + 20, s[i].plen);
-		plen += s[i].plen;
-		flags |= s[i].f[14 + s[i].hl + 13];
-	}
-	tcp[13] = flags;
-	if (s[0].v6) {
-		ip[4] = (unsigned char)((20 + plen) >> 8);
-		ip[5] = (unsigned char)(20 + plen);
-	} else {
-		size_t tot = 20 + 20 + plen;
-
-		ip[2] = (unsigned char)(tot >> 8);
-		ip[3] = (unsigned char)tot;
-		ip[10] = ip[11] = 0;
-		csum = ~fold(sum16(ip, 20, 0)) & 0xffff;
-		ip[10] = (unsigned char)(csum >> 8);
-		ip[11] = (unsigned char)csum;
-	}
-	tcp[16] = tcp[17] = 0;
-	{
-		struct seg m = s[0];
-
-		m.f = out;
-		csum = fold(tcp_pseudo(&m, (unsigned)(20 + plen)) +
-			    sum16(tcp, 20, 0) + fold(dsum));
-	}
-	csum = ~fold(csum) & 0xffff;
-	tcp[16] = (unsigned char)(csum >> 8);
-	tcp[17] = (unsigned char)csum;
-	return off + plen;
-}
-
-/* vds_slirp_merge - hand frames f[0..n) from the interface to input(),
- * consecutive data segments of one connection merged into one frame in
- * gro (VDS_SLIRP_GRO_BUF bytes; IPv6 merges within mtu).
- * Return: nothing. */
-void vds_slirp_merge(unsigned char *gro, unsigned mtu,
-		     const struct vds_frame *f, unsigned n,
-		     void (*input)(void *arg, const void *buf, size_t len),
-		     void *arg)
-{
-	struct seg segs[64];
-
-	for (unsigned i = 0; i < n;) {
-		unsigned k = 1, max;
-		uint32_t next;
-
-		if (!seg_parse(&f[i], &segs[0])) {
-			input(arg, f[i].data, f[i].len);
-			i++;
-			continue;
-		}
-		/* IPv4: an IP packet's 64 KiB; IPv6: libslirp's MTU */
-		max = segs[0].v6 ? mtu - 60 : 65535 - 40;
-		next = segs[0].seq + segs[0].plen;
-		for (unsigned total = segs[0].plen;
-		     i + k < n && k < VDS_ARRAY_SIZE(segs) &&
-		     seg_parse(&f[i + k], &segs[k]) &&
-		     seg_follows(&segs[0], next, &segs[k]) &&
-		     total + segs[k].plen <= max; k++) {
-			total += segs[k].plen;
-			next += segs[k].plen;
-		}
-		if (k == 1)
-			input(arg, f[i].data, f[i].len);
-		else
-			input(arg, gro, gro_merge(gro, segs, k));
-		i += k;
-	}
-}
-
-/* vds_slirp_pure_ack - see pure_ack (for the fuzz target).
- * Return: true for a pure ACK. */
-bool vds_slirp_pure_ack(const unsigned char *f, size_t len,
-			unsigned char key[VDS_SLIRP_ACK_KEY], unsigned *keylen,
-			uint32_t *ack)
-{
-	return pure_ack(f, len, key, keylen, ack);
 }
 
 /* to_slirp_input - vds_slirp_merge's input: one frame into libslirp. */

@@ -26,6 +26,20 @@
 
 #include "slirp_opts.h"
 
+#define HOSTNAME_MAX 32     /* libslirp keeps 32 bytes of it */
+#define DOMAIN_MAX 253      /* RFC 1035, in text, without the final dot */
+#define LABEL_MAX 63
+#define PORT_MAX 65535
+#define SNAME_MAX 63        /* tftp_server_name: BOOTP's sname field */
+#define FILE_MAX 127        /* bootfile: BOOTP's file field */
+#define TFTP_PATH_MAX 4095  /* a path */
+/* An addr= (addr6=) without /prefix: 24 (64); the longest prefix that
+ * leaves room for the host, the DHCP start and the DNS address. */
+#define NET4_PREFIX_DEFAULT 24
+#define NET4_PREFIX_MAX 30
+#define NET6_PREFIX_DEFAULT 64
+#define NET6_PREFIX_MAX 126
+
 /* What an option's value must be. */
 enum kind {
 	K_FLAG,     /* no value */
@@ -66,9 +80,9 @@ static const struct optdef optdefs[] = {
 	{ "host6", K_NET6, O_HOST6, 0 },
 	{ "addr6", K_NET6, O_HOST6, 0 },
 	{ "hostname", K_HOSTNAME, O_HOSTNAME, 0 },
-	{ "tftp_server_name", K_TEXT, O_TFTP_NAME, 63 }, /* bootp sname */
-	{ "tftp_path", K_TEXT, O_TFTP_PATH, 4095 },
-	{ "bootfile", K_TEXT, O_BOOTFILE, 127 },         /* bootp file */
+	{ "tftp_server_name", K_TEXT, O_TFTP_NAME, SNAME_MAX },
+	{ "tftp_path", K_TEXT, O_TFTP_PATH, TFTP_PATH_MAX },
+	{ "bootfile", K_TEXT, O_BOOTFILE, FILE_MAX },
 	{ "dhcp", K_IP4, O_DHCP, 0 },
 	{ "vnameserver", K_IP4, O_VNS, 0 },
 	{ "vnameserver6", K_IP6, O_VNS6, 0 },
@@ -198,7 +212,7 @@ static int check_hostname(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 32 ||
+	if (n == 0 || n > HOSTNAME_MAX ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		      "0123456789-._") != n)
 		return -EINVAL;
@@ -214,7 +228,7 @@ static int check_domain(const char *s, size_t len)
 
 	if (len && s[len - 1] == '.')
 		len--;
-	if (len == 0 || len > 253)
+	if (len == 0 || len > DOMAIN_MAX)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
@@ -228,7 +242,7 @@ static int check_domain(const char *s, size_t len)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return -EINVAL;
-		if (++label > 63)
+		if (++label > LABEL_MAX)
 			return -EINVAL;
 	}
 	return label ? 0 : -EINVAL;
@@ -310,11 +324,11 @@ static int gfwd_item(const char *s, size_t len, void *arg)
 					&g.addr) == 0)) {
 		port = c1 + 1;
 		target = c2 + 1;
-		v = parse_uint(port, (size_t)(c2 - port), 1, 65535);
+		v = parse_uint(port, (size_t)(c2 - port), 1, PORT_MAX);
 	} else {
 		g.addr.s_addr = htonl(INADDR_ANY);
 		target = c1 + 1;
-		v = parse_uint(s, (size_t)(c1 - s), 1, 65535);
+		v = parse_uint(s, (size_t)(c1 - s), 1, PORT_MAX);
 	}
 	if (v < 0 || target >= s + len)
 		return -EINVAL;
@@ -349,9 +363,11 @@ static int check_value(const struct optdef *d, const char *v,
 	case K_FLAG:
 		return 0;
 	case K_NET4:
-		return parse_net(AF_INET, v, &tmp.a4, 24, 30, &prefix);
+		return parse_net(AF_INET, v, &tmp.a4, NET4_PREFIX_DEFAULT,
+				 NET4_PREFIX_MAX, &prefix);
 	case K_NET6:
-		return parse_net(AF_INET6, v, &tmp.a6, 64, 126, &prefix);
+		return parse_net(AF_INET6, v, &tmp.a6, NET6_PREFIX_DEFAULT,
+				 NET6_PREFIX_MAX, &prefix);
 	case K_IP4:
 		return parse_ip(AF_INET, v, strlen(v), &tmp.a4);
 	case K_IP6:
@@ -461,7 +477,8 @@ static int apply(const struct scratch *sc, struct vds_slirp_opts *o)
 	if (sc->val[O_HOST]) {
 		struct in_addr bcast;
 
-		parse_net(AF_INET, sc->val[O_HOST], &o->vhost, 24, 30, &prefix);
+		parse_net(AF_INET, sc->val[O_HOST], &o->vhost,
+			  NET4_PREFIX_DEFAULT, NET4_PREFIX_MAX, &prefix);
 		o->vnetmask = mask4(prefix);
 		o->vnetwork.s_addr = o->vhost.s_addr & o->vnetmask.s_addr;
 		bcast.s_addr = o->vnetwork.s_addr | ~o->vnetmask.s_addr;
@@ -474,8 +491,8 @@ static int apply(const struct scratch *sc, struct vds_slirp_opts *o)
 	if (sc->val[O_HOST6]) {
 		struct in6_addr m6 = IN6ADDR_ANY_INIT;
 
-		parse_net(AF_INET6, sc->val[O_HOST6], &o->vhost6, 64, 126,
-			  &prefix);
+		parse_net(AF_INET6, sc->val[O_HOST6], &o->vhost6,
+			  NET6_PREFIX_DEFAULT, NET6_PREFIX_MAX, &prefix);
 		o->vprefix_len = prefix;
 		for (unsigned i = 0; i < prefix; i++)
 			m6.s6_addr[i / 8] |= (unsigned char)(0x80 >> (i % 8));
@@ -494,11 +511,13 @@ static int apply(const struct scratch *sc, struct vds_slirp_opts *o)
 		return -EINVAL;
 	if (sc->val[O_MTU])
 		o->mtu = (unsigned)parse_uint(sc->val[O_MTU],
-					      strlen(sc->val[O_MTU]), 0, 65535);
+					      strlen(sc->val[O_MTU]), 0,
+					      VDS_SLIRP_MTU_MAX);
 	o->mru = o->mtu;
 	if (sc->val[O_MRU])
 		o->mru = (unsigned)parse_uint(sc->val[O_MRU],
-					      strlen(sc->val[O_MRU]), 0, 65535);
+					      strlen(sc->val[O_MRU]), 0,
+					      VDS_SLIRP_MTU_MAX);
 	o->disable_host_loopback = sc->seen[O_NOLOOP];
 	o->verbose = sc->seen[O_VERBOSE];
 	if (sc->val[O_HOSTNAME]) {
@@ -526,7 +545,7 @@ static int set_defaults(struct vds_slirp_opts *o)
 	*o = (struct vds_slirp_opts){
 		.in_enabled = true,
 		.in6_enabled = true,
-		.vprefix_len = 64,
+		.vprefix_len = NET6_PREFIX_DEFAULT,
 		.mtu = VDS_SLIRP_MTU_DEFAULT,
 		.mru = VDS_SLIRP_MTU_DEFAULT,
 	};
@@ -544,17 +563,15 @@ static int set_defaults(struct vds_slirp_opts *o)
 
 /* vds_slirp_opts_parse - a slirp:// URL's configuration, every option
  * checked.  Return: 0, -EINVAL, -ENOMEM (nothing to free on failure). */
-int vds_slirp_opts_parse(const char *url, struct vds_slirp_opts *ret)
+int vds_slirp_opts_parse(const char *rest, struct vds_slirp_opts *ret)
 {
 	struct scratch sc = { 0 };
 	struct vds_slirp_opts o;
-	const char *rest;
 	char *buf = NULL;
 	int used, err;
 
-	if (!url || strncmp(url, "slirp://", 8))
+	if (!rest)
 		return -EINVAL;
-	rest = url + 8;
 	if (*rest && *rest != '/')
 		return -EINVAL; /* nothing may come before the options */
 	err = set_defaults(&o);

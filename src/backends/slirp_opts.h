@@ -47,11 +47,12 @@ struct vds_slirp_opts {
 	unsigned ngfwds;
 };
 
-/* Parse url ("slirp://" or "slirp:///OPT/OPT...", libvdeplug's syntax:
- * '/' separates options, '...' and "..." quote, backslash escapes) into
- * ret, defaults first.  Every option must be known and well formed.
+/* Parse rest, what follows "slirp://" in a URL ("" or "/OPT/OPT...",
+ * libvdeplug's syntax: '/' separates options, '...' and "..." quote,
+ * backslash escapes) into ret, defaults first.  Every option must be
+ * known and well formed.
  * Return: 0, -EINVAL (ret then holds nothing to free), -ENOMEM. */
-int vds_slirp_opts_parse(const char *url, struct vds_slirp_opts *ret);
+int vds_slirp_opts_parse(const char *rest, struct vds_slirp_opts *ret);
 
 /* Free what a successful parse allocated.  Accepts a zeroed struct. */
 void vds_slirp_opts_free(struct vds_slirp_opts *o);

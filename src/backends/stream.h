@@ -8,10 +8,11 @@
 
 #include "core/backend.h"
 
-/* Decode the VDE stream encoding (2-byte big-endian length, then
- * the frame); frames under 14 bytes are skipped.  Return: bytes consumed. */
+/* Decode the VDE stream encoding (2-byte big-endian length, then the
+ * frame) of buf[0..len) into f[0..max) (pointing into buf), until max
+ * frames are found or no complete frame is left; frames under 14 bytes
+ * are skipped.  Return: bytes consumed, *ret_n the frames in f. */
 size_t vds_stream_decode(const unsigned char *buf, size_t len,
-			 void (*deliver)(void *arg, const struct vds_frame *f),
-			 void *arg);
+			 struct vds_frame *f, unsigned max, unsigned *ret_n);
 
 #endif /* VDS_STREAM_H */

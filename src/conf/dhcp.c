@@ -22,6 +22,9 @@
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,16 +37,42 @@
 
 #include "dhcp.h"
 #include "base/clock.h"
+#include "base/inet.h"
 
-#define IP_HDR 20
-#define UDP_HDR 8
-#define BOOTP_FIXED 236       /* op .. file */
 #define BOOTP_MIN 300         /* smallest BOOTP message (RFC 951) */
+#define BOOTP_REQUEST 1       /* op */
+#define BOOTP_REPLY 2
+#define BOOTP_HTYPE_ETHER 1
+#define BOOTP_FLAG_BROADCAST 0x8000 /* replies broadcast: no address yet */
 #define DHCP_MAGIC 0x63825363u
+#define DHCP_OPTS_ROOM 64     /* options beyond the BOOTP minimum */
+#define DHCP_MAX_SIZE 1500    /* option 57: the largest reply we read */
+#define DHCP_TTL 64
+#define DHCP_MTU_MIN 68       /* option 26 below this is ignored */
+#define DHCP_SEARCH_MAX 1024  /* option 119, all instances together */
+#define DHCP_RX_MAX 2048      /* a received packet, at most */
+#define DNS_MAX_JUMPS 32      /* compression pointers followed per name */
 #define PORT_SERVER 67
 #define PORT_CLIENT 68
 #define RTO_FIRST_MS 1000
 #define RTO_MAX_MS 4000
+#define RTO_AFTER_NAK_MS (RTO_FIRST_MS / 4)
+
+/* The fixed part of a BOOTP message (RFC 2131 2), fields big-endian. */
+struct bootp {
+	uint8_t op, htype, hlen, hops;
+	uint32_t xid;
+	uint16_t secs, flags;
+	struct in_addr ciaddr, yiaddr, siaddr, giaddr;
+	uint8_t chaddr[16];
+	char sname[64];
+	char file[128];
+};
+_Static_assert(sizeof(struct bootp) == 236, "BOOTP's fixed part");
+
+#define IP_HDR sizeof(struct ip)
+#define UDP_HDR sizeof(struct udphdr)
+#define BOOTP_FIXED sizeof(struct bootp)
 
 /* DHCP option codes. */
 enum {
@@ -64,50 +93,74 @@ enum {
 	OPT_END = 255,
 };
 
-/* csum_add - add len bytes to a ones' complement running sum.
- * Return: the new sum (not folded). */
-static uint32_t csum_add(uint32_t sum, const unsigned char *p, size_t len)
+/* put_option - one option (code, length, value) at o.
+ * Return: the byte after it. */
+static unsigned char *put_option(unsigned char *o, unsigned code,
+				 const void *v, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
+	*o++ = (unsigned char)code;
+	*o++ = (unsigned char)len;
+	memcpy(o, v, len);
+	return o + len;
 }
 
-/* csum_fold - fold a running sum to the 16-bit Internet checksum.
- * Return: the checksum, in host order. */
-static uint16_t csum_fold(uint32_t sum)
+/* put_options - the magic cookie and options of a DISCOVER or REQUEST at
+ * o.  Return: the byte after OPT_END. */
+static unsigned char *put_options(unsigned char *o, int type,
+				  const unsigned char mac[6],
+				  const struct vds_dhcp_msg *offer)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	static const unsigned char params[] = {
+		OPT_MASK, OPT_ROUTER, OPT_DNS, OPT_DOMAIN, OPT_MTU,
+		OPT_LEASE, OPT_SERVER, OPT_SEARCH,
+	};
+	unsigned char t = (unsigned char)type, id[7] = { BOOTP_HTYPE_ETHER };
+	unsigned char max[2];
+
+	vds_put32(o, DHCP_MAGIC);
+	o = put_option(o + 4, OPT_TYPE, &t, 1);
+	memcpy(id + 1, mac, 6);
+	o = put_option(o, OPT_CLIENT_ID, id, sizeof(id));
+	if (type == VDS_DHCP_REQUEST) {
+		o = put_option(o, OPT_REQ_ADDR, &offer->yiaddr, 4);
+		if (offer->server.s_addr)
+			o = put_option(o, OPT_SERVER, &offer->server, 4);
+	}
+	vds_put16(max, DHCP_MAX_SIZE);
+	o = put_option(o, OPT_MAX_SIZE, max, sizeof(max));
+	o = put_option(o, OPT_PARAMS, params, sizeof(params));
+	*o++ = OPT_END;
+	return o;
 }
 
-/* put16 - store a 16-bit value big-endian. */
-static void put16(unsigned char *p, uint16_t v)
+/* put_headers - the IPv4 and UDP headers, from 0.0.0.0:68 to
+ * 255.255.255.255:67, of a BOOTP message of blen bytes at buf +
+ * IP_HDR + UDP_HDR.  Return: nothing. */
+static void put_headers(unsigned char *buf, size_t blen)
 {
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
+	struct ip ip = {
+		.ip_v = 4,
+		.ip_hl = IP_HDR / 4,
+		.ip_len = htons((uint16_t)(IP_HDR + UDP_HDR + blen)),
+		.ip_ttl = DHCP_TTL,
+		.ip_p = IPPROTO_UDP,
+		.ip_dst.s_addr = htonl(INADDR_BROADCAST),
+	};
+	struct udphdr udp = {
+		.uh_sport = htons(PORT_CLIENT),
+		.uh_dport = htons(PORT_SERVER),
+		.uh_ulen = htons((uint16_t)(UDP_HDR + blen)),
+	};
+	uint16_t sum;
 
-/* put32 - store a 32-bit value big-endian. */
-static void put32(unsigned char *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-/* get16 - load a 16-bit big-endian value.  Return: it. */
-static uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* get32 - load a 32-bit big-endian value.  Return: it. */
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
+	ip.ip_sum = htons(vds_csum_finish(vds_csum_add(0, &ip, IP_HDR)));
+	sum = vds_csum_pseudo4(ip.ip_src, ip.ip_dst, IPPROTO_UDP,
+			       (uint32_t)(UDP_HDR + blen));
+	sum = vds_csum_add(sum, &udp, UDP_HDR);
+	sum = vds_csum_finish(vds_csum_add(sum, buf + IP_HDR + UDP_HDR, blen));
+	udp.uh_sum = htons(sum ? sum : 0xffff); /* 0: no checksum */
+	memcpy(buf, &ip, IP_HDR);
+	memcpy(buf + IP_HDR, &udp, UDP_HDR);
 }
 
 /* vds_dhcp_build - a DISCOVER or REQUEST as a whole IPv4 packet.
@@ -116,80 +169,29 @@ size_t vds_dhcp_build(unsigned char *buf, size_t size, int type,
 		      uint32_t xid, const unsigned char mac[6],
 		      const struct vds_dhcp_msg *offer, uint16_t secs)
 {
-	static const unsigned char params[] = {
-		OPT_MASK, OPT_ROUTER, OPT_DNS, OPT_DOMAIN, OPT_MTU,
-		OPT_LEASE, OPT_SERVER, OPT_SEARCH,
+	unsigned char *bp = buf + IP_HDR + UDP_HDR;
+	struct bootp fixed = {
+		.op = BOOTP_REQUEST,
+		.htype = BOOTP_HTYPE_ETHER,
+		.hlen = 6,
+		.xid = htonl(xid),
+		.secs = htons(secs),
+		.flags = htons(BOOTP_FLAG_BROADCAST),
 	};
-	unsigned char *ip = buf, *udp = buf + IP_HDR, *bp = udp + UDP_HDR;
-	unsigned char *o = bp + BOOTP_FIXED;
-	size_t blen, total;
-	uint32_t sum;
+	size_t blen;
 
-	if (size < IP_HDR + UDP_HDR + BOOTP_MIN + 64 ||
+	if (size < IP_HDR + UDP_HDR + BOOTP_MIN + DHCP_OPTS_ROOM ||
 	    (type != VDS_DHCP_DISCOVER && type != VDS_DHCP_REQUEST) ||
 	    (type == VDS_DHCP_REQUEST && !offer))
 		return 0;
-	memset(buf, 0, IP_HDR + UDP_HDR + BOOTP_MIN + 64);
-
-	bp[0] = 1; /* BOOTREQUEST */
-	bp[1] = 1; /* Ethernet */
-	bp[2] = 6;
-	put32(bp + 4, xid);
-	put16(bp + 8, secs);
-	put16(bp + 10, 0x8000); /* broadcast replies: we have no address */
-	memcpy(bp + 28, mac, 6);
-	put32(o, DHCP_MAGIC);
-	o += 4;
-	*o++ = OPT_TYPE;
-	*o++ = 1;
-	*o++ = (unsigned char)type;
-	*o++ = OPT_CLIENT_ID;
-	*o++ = 7;
-	*o++ = 1;
-	memcpy(o, mac, 6);
-	o += 6;
-	if (type == VDS_DHCP_REQUEST) {
-		*o++ = OPT_REQ_ADDR;
-		*o++ = 4;
-		memcpy(o, &offer->yiaddr, 4);
-		o += 4;
-		if (offer->server.s_addr) {
-			*o++ = OPT_SERVER;
-			*o++ = 4;
-			memcpy(o, &offer->server, 4);
-			o += 4;
-		}
-	}
-	*o++ = OPT_MAX_SIZE;
-	*o++ = 2;
-	put16(o, 1500);
-	o += 2;
-	*o++ = OPT_PARAMS;
-	*o++ = sizeof(params);
-	memcpy(o, params, sizeof(params));
-	o += sizeof(params);
-	*o++ = OPT_END;
-	blen = (size_t)(o - bp);
+	memset(buf, 0, IP_HDR + UDP_HDR + BOOTP_MIN + DHCP_OPTS_ROOM);
+	memcpy(fixed.chaddr, mac, 6);
+	memcpy(bp, &fixed, BOOTP_FIXED);
+	blen = (size_t)(put_options(bp + BOOTP_FIXED, type, mac, offer) - bp);
 	if (blen < BOOTP_MIN)
 		blen = BOOTP_MIN;
-	total = IP_HDR + UDP_HDR + blen;
-
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)total);
-	ip[8] = 64;             /* TTL */
-	ip[9] = IPPROTO_UDP;
-	put32(ip + 16, 0xffffffffu);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR)));
-
-	put16(udp, PORT_CLIENT);
-	put16(udp + 2, PORT_SERVER);
-	put16(udp + 4, (uint16_t)(UDP_HDR + blen));
-	/* pseudo-header: addresses, protocol, UDP length */
-	sum = csum_add(0, ip + 12, 8);
-	sum += IPPROTO_UDP + (uint32_t)(UDP_HDR + blen);
-	sum = csum_add(sum, udp, UDP_HDR + blen);
-	put16(udp + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
-	return total;
+	put_headers(buf, blen);
+	return IP_HDR + UDP_HDR + blen;
 }
 
 /* name_decode - one domain name in DNS wire format at *pos of buf (len),
@@ -209,7 +211,7 @@ static int name_decode(const unsigned char *buf, size_t len, size_t *pos,
 			return -EBADMSG;
 		l = buf[at];
 		if ((l & 0xc0) == 0xc0) {
-			if (at + 1 >= len || ++jumps > 32)
+			if (at + 1 >= len || ++jumps > DNS_MAX_JUMPS)
 				return -EBADMSG;
 			if (!jumped)
 				next = at + 2;
@@ -259,17 +261,92 @@ static int add_search(struct vds_dns *dns, const unsigned char *buf,
 	return 0;
 }
 
+/* add_domain - option 15 (v, l bytes: a name, maybe NUL-ended, trailing
+ * blanks and dots allowed) to dns when it is a valid domain.
+ * Return: nothing. */
+static void add_domain(struct vds_dns *dns, const unsigned char *v,
+		       unsigned l)
+{
+	size_t n = strnlen((const char *)v, l);
+	char name[VDS_CONF_DOMAIN_MAX + 1];
+
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '.'))
+		n--;
+	if (vds_conf_check_domain((const char *)v, n) < 0)
+		return;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	vds_dns_add_domain(dns, name);
+}
+
+/* Option 119's instances, gathered (RFC 3396: they are one value). */
+struct search_buf {
+	unsigned char data[DHCP_SEARCH_MAX];
+	size_t len;
+};
+
+/* parse_option - one option (code, l bytes of value at v) into *m; an
+ * option of a length it cannot have, or unknown, is ignored; option 119
+ * is gathered in search.  Return: nothing. */
+static void parse_option(unsigned code, const unsigned char *v, unsigned l,
+			 struct vds_dhcp_msg *m, struct search_buf *search)
+{
+	switch (code) {
+	case OPT_TYPE:
+		if (l == 1)
+			m->type = v[0];
+		break;
+	case OPT_MASK:
+		if (l == 4)
+			memcpy(&m->mask, v, 4);
+		break;
+	case OPT_SERVER:
+		if (l == 4)
+			memcpy(&m->server, v, 4);
+		break;
+	case OPT_LEASE:
+		if (l == 4)
+			m->lease_s = vds_get32(v);
+		break;
+	case OPT_MTU:
+		if (l == 2 && vds_get16(v) >= DHCP_MTU_MIN)
+			m->mtu = vds_get16(v);
+		break;
+	case OPT_ROUTER:
+		for (unsigned i = 0; i + 4 <= l; i += 4)
+			if (m->nrouters < VDS_DHCP_MAX_ROUTERS)
+				memcpy(&m->routers[m->nrouters++], v + i, 4);
+		break;
+	case OPT_DNS:
+		for (unsigned i = 0; i + 4 <= l; i += 4) {
+			struct vds_ipaddr a = { .family = AF_INET };
+
+			memcpy(a.addr, v + i, 4);
+			vds_dns_add_server(&m->dns, &a);
+		}
+		break;
+	case OPT_DOMAIN:
+		add_domain(&m->dns, v, l);
+		break;
+	case OPT_SEARCH:
+		if (search->len + l <= sizeof(search->data)) {
+			memcpy(search->data + search->len, v, l);
+			search->len += l;
+		}
+		break;
+	}
+}
+
 /* parse_options - the options of a BOOTREPLY into *m.
  * Return: 0 or -EBADMSG. */
 static int parse_options(const unsigned char *o, size_t len,
 			 struct vds_dhcp_msg *m)
 {
-	unsigned char search[1024];
-	size_t nsearch = 0, at = 0;
+	struct search_buf search = { .len = 0 };
+	size_t at = 0;
 
 	while (at < len) {
 		unsigned code = o[at], l;
-		const unsigned char *v;
 
 		if (code == OPT_PAD) {
 			at++;
@@ -280,67 +357,11 @@ static int parse_options(const unsigned char *o, size_t len,
 		if (at + 2 > len || at + 2 + o[at + 1] > len)
 			return -EBADMSG;
 		l = o[at + 1];
-		v = o + at + 2;
+		parse_option(code, o + at + 2, l, m, &search);
 		at += 2 + l;
-		switch (code) {
-		case OPT_TYPE:
-			if (l == 1)
-				m->type = v[0];
-			break;
-		case OPT_MASK:
-			if (l == 4)
-				memcpy(&m->mask, v, 4);
-			break;
-		case OPT_SERVER:
-			if (l == 4)
-				memcpy(&m->server, v, 4);
-			break;
-		case OPT_LEASE:
-			if (l == 4)
-				m->lease_s = get32(v);
-			break;
-		case OPT_MTU:
-			if (l == 2 && get16(v) >= 68)
-				m->mtu = get16(v);
-			break;
-		case OPT_ROUTER:
-			for (unsigned i = 0; i + 4 <= l; i += 4)
-				if (m->nrouters < VDS_DHCP_MAX_ROUTERS)
-					memcpy(&m->routers[m->nrouters++],
-					       v + i, 4);
-			break;
-		case OPT_DNS:
-			for (unsigned i = 0; i + 4 <= l; i += 4) {
-				struct vds_ipaddr a = { .family = AF_INET };
-
-				memcpy(a.addr, v + i, 4);
-				vds_dns_add_server(&m->dns, &a);
-			}
-			break;
-		case OPT_DOMAIN: {
-			size_t n = strnlen((const char *)v, l);
-
-			while (n && (v[n - 1] == ' ' || v[n - 1] == '.'))
-				n--;
-			if (vds_conf_check_domain((const char *)v, n) == 0) {
-				char name[VDS_CONF_DOMAIN_MAX + 1];
-
-				memcpy(name, v, n);
-				name[n] = '\0';
-				vds_dns_add_domain(&m->dns, name);
-			}
-			break;
-		}
-		case OPT_SEARCH:
-			if (nsearch + l <= sizeof(search)) {
-				memcpy(search + nsearch, v, l);
-				nsearch += l;
-			}
-			break;
-		}
 	}
-	if (nsearch)
-		add_search(&m->dns, search, nsearch); /* best effort */
+	if (search.len) /* best effort */
+		add_search(&m->dns, search.data, search.len);
 	return 0;
 }
 
@@ -349,34 +370,41 @@ static int parse_options(const unsigned char *o, size_t len,
 int vds_dhcp_parse(const unsigned char *pkt, size_t len, uint32_t xid,
 		   const unsigned char mac[6], struct vds_dhcp_msg *ret)
 {
+	struct ip ip;
+	struct udphdr udp;
+	struct bootp bp;
 	size_t ihl, tot, ulen;
-	const unsigned char *udp, *bp;
+	const unsigned char *opts;
 	int err;
 
-	if (len < IP_HDR || (pkt[0] >> 4) != 4)
+	if (len < IP_HDR)
 		return -EAGAIN;
-	ihl = (size_t)(pkt[0] & 0xf) * 4;
-	tot = get16(pkt + 2);
-	if (ihl < IP_HDR || tot < ihl + UDP_HDR || tot > len ||
-	    pkt[9] != IPPROTO_UDP || (get16(pkt + 6) & 0x3fff))
+	memcpy(&ip, pkt, IP_HDR);
+	ihl = (size_t)ip.ip_hl * 4;
+	tot = ntohs(ip.ip_len);
+	if (ip.ip_v != 4 || ihl < IP_HDR || tot < ihl + UDP_HDR || tot > len ||
+	    ip.ip_p != IPPROTO_UDP ||
+	    (ntohs(ip.ip_off) & (IP_MF | IP_OFFMASK)))
 		return -EAGAIN; /* not UDP, or a fragment */
-	udp = pkt + ihl;
-	if (get16(udp + 2) != PORT_CLIENT || get16(udp) != PORT_SERVER)
+	memcpy(&udp, pkt + ihl, UDP_HDR);
+	if (ntohs(udp.uh_dport) != PORT_CLIENT ||
+	    ntohs(udp.uh_sport) != PORT_SERVER)
 		return -EAGAIN;
-	ulen = get16(udp + 4);
+	ulen = ntohs(udp.uh_ulen);
 	if (ulen < UDP_HDR || ihl + ulen > tot)
 		return -EBADMSG;
-	bp = udp + UDP_HDR;
 	ulen -= UDP_HDR;
-	if (ulen < BOOTP_FIXED + 4 || bp[0] != 2)
+	if (ulen < BOOTP_FIXED + 4)
 		return -EAGAIN;
-	if (get32(bp + 4) != xid || bp[2] != 6 || memcmp(bp + 28, mac, 6))
-		return -EAGAIN; /* another client's transaction */
-	if (get32(bp + BOOTP_FIXED) != DHCP_MAGIC)
+	memcpy(&bp, pkt + ihl + UDP_HDR, BOOTP_FIXED);
+	if (bp.op != BOOTP_REPLY || ntohl(bp.xid) != xid || bp.hlen != 6 ||
+	    memcmp(bp.chaddr, mac, 6))
+		return -EAGAIN; /* not a reply to our transaction */
+	opts = pkt + ihl + UDP_HDR + BOOTP_FIXED;
+	if (vds_get32(opts) != DHCP_MAGIC)
 		return -EBADMSG;
-	*ret = (struct vds_dhcp_msg){ .type = 0 };
-	memcpy(&ret->yiaddr, bp + 16, 4);
-	err = parse_options(bp + BOOTP_FIXED + 4, ulen - BOOTP_FIXED - 4, ret);
+	*ret = (struct vds_dhcp_msg){ .yiaddr = bp.yiaddr };
+	err = parse_options(opts + 4, ulen - BOOTP_FIXED - 4, ret);
 	if (err < 0)
 		return err;
 	return ret->type ? 0 : -EBADMSG;
@@ -426,7 +454,7 @@ static int send_msg(int fd, unsigned ifindex, int type, uint32_t xid,
 		.sll_halen = 6,
 		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
-	unsigned char buf[IP_HDR + UDP_HDR + BOOTP_MIN + 128];
+	unsigned char buf[IP_HDR + UDP_HDR + BOOTP_MIN + 2 * DHCP_OPTS_ROOM];
 	int64_t secs = (vds_now_ms() - start) / 1000;
 	size_t len = vds_dhcp_build(buf, sizeof(buf), type, xid, mac, offer,
 				    (uint16_t)(secs > 0xffff ? 0xffff : secs));
@@ -478,7 +506,7 @@ int vds_dhcp_run(int fd, unsigned ifindex, const unsigned char mac[6],
 		if (!(p.revents & POLLIN))
 			continue;
 		for (;;) {
-			unsigned char pkt[2048];
+			unsigned char pkt[DHCP_RX_MAX];
 			struct vds_dhcp_msg m;
 			ssize_t n = recv(fd, pkt, sizeof(pkt), MSG_DONTWAIT);
 
@@ -509,7 +537,7 @@ int vds_dhcp_run(int fd, unsigned ifindex, const unsigned char mac[6],
 			if (m.type == VDS_DHCP_NAK) {
 				type = VDS_DHCP_DISCOVER;
 				xid = new_xid();
-				resend = vds_now_ms() + RTO_FIRST_MS / 4;
+				resend = vds_now_ms() + RTO_AFTER_NAK_MS;
 				rto = RTO_FIRST_MS;
 				break;
 			}

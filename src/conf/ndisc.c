@@ -31,6 +31,7 @@
 #include <linux/if_packet.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip6.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,26 +42,30 @@
 
 #include "ndisc.h"
 #include "base/clock.h"
+#include "base/inet.h"
 
-#define RA_HDR 16               /* ICMPv6 header + RA fixed part */
 #define RS_INTERVAL_MS 2000     /* no answer yet */
-#define IP6_HDR 40
-#define RS_LEN 8
+#define RS_RETRY_NOT_READY_MS (RS_INTERVAL_MS / 10) /* IPv6 not up yet */
+#define ND_HOP_LIMIT 255        /* RFC 4861: on-link messages only */
+#define SLAAC_PREFIX_LEN 64     /* what the kernel configures from */
+#define IPV6_MTU_MIN 1280
+#define NDISC_RX_MAX 1500       /* a received message, at most */
+#define IP6_HDR sizeof(struct ip6_hdr)
+#define RS_LEN sizeof(struct nd_router_solicit)
 
-/* ND option types. */
+/* RFC 8106's options (RDNSS, DNSSL): their fixed part, fields big-endian;
+ * addresses or names follow. */
+struct nd_opt_dns {
+	uint8_t type, len;
+	uint16_t reserved;
+	uint32_t lifetime;      /* seconds; 0: withdrawn */
+};
+
+/* ND option types glibc does not name. */
 enum {
-	OPT_PREFIX = 3,
-	OPT_MTU = 5,
 	OPT_RDNSS = 25,
 	OPT_DNSSL = 31,
 };
-
-/* get32 - load a 32-bit big-endian value.  Return: it. */
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 /* add_dnssl - the names of a DNSSL option body (uncompressed wire
  * format, zero padded) to dns; invalid names are skipped.
@@ -96,64 +101,92 @@ static int add_dnssl(struct vds_dns *dns, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* parse_option - one option (opt, olen bytes, the length its header
+ * says, within the message) of an advertisement into *ra.
+ * Return: 0, or -EBADMSG for a malformed option. */
+static int parse_option(const unsigned char *opt, size_t olen,
+			struct vds_ra *ra)
+{
+	struct nd_opt_prefix_info pi;
+	struct nd_opt_mtu mtu;
+	struct nd_opt_dns dns;
+
+	switch (opt[0]) {
+	case ND_OPT_PREFIX_INFORMATION:
+		if (olen != sizeof(pi))
+			return -EBADMSG;
+		memcpy(&pi, opt, sizeof(pi));
+		/* autonomous, valid, /64: what the kernel configures an
+		 * address for */
+		if (!(pi.nd_opt_pi_flags_reserved & ND_OPT_PI_FLAG_AUTO) ||
+		    pi.nd_opt_pi_valid_time == 0 ||
+		    pi.nd_opt_pi_prefix_len != SLAAC_PREFIX_LEN ||
+		    ra->nprefixes == VDS_RA_MAX_PREFIXES)
+			break;
+		ra->prefixes[ra->nprefixes] = (struct vds_ipaddr){
+			.family = AF_INET6, .prefix = SLAAC_PREFIX_LEN };
+		memcpy(ra->prefixes[ra->nprefixes++].addr,
+		       &pi.nd_opt_pi_prefix, 16);
+		break;
+	case ND_OPT_MTU:
+		if (olen != sizeof(mtu))
+			break;
+		memcpy(&mtu, opt, sizeof(mtu));
+		if (ntohl(mtu.nd_opt_mtu_mtu) >= IPV6_MTU_MIN)
+			ra->mtu = ntohl(mtu.nd_opt_mtu_mtu);
+		break;
+	case OPT_RDNSS:
+		if (olen < sizeof(dns) + 16)
+			break;
+		memcpy(&dns, opt, sizeof(dns));
+		if (dns.lifetime == 0)
+			break; /* withdrawn */
+		for (size_t i = sizeof(dns); i + 16 <= olen; i += 16) {
+			struct vds_ipaddr a = { .family = AF_INET6 };
+
+			memcpy(a.addr, opt + i, 16);
+			vds_dns_add_server(&ra->dns, &a);
+		}
+		break;
+	case OPT_DNSSL:
+		if (olen < sizeof(dns) + 8)
+			break;
+		memcpy(&dns, opt, sizeof(dns));
+		if (dns.lifetime == 0)
+			break;
+		return add_dnssl(&ra->dns, opt + sizeof(dns),
+				 olen - sizeof(dns));
+	}
+	return 0;
+}
+
 /* vds_ndisc_parse_ra - a router advertisement's useful content.
  * Return: 0, -EAGAIN (not an RA), or -EBADMSG. */
 int vds_ndisc_parse_ra(const unsigned char *msg, size_t len,
 		       struct vds_ra *ret)
 {
-	size_t at = RA_HDR;
+	struct nd_router_advert ra;
+	size_t at = sizeof(ra);
 
-	if (len < RA_HDR || msg[0] != ND_ROUTER_ADVERT || msg[1] != 0)
+	if (len < sizeof(ra))
 		return -EAGAIN;
-	*ret = (struct vds_ra){ .router = (msg[6] << 8 | msg[7]) != 0 };
+	memcpy(&ra, msg, sizeof(ra));
+	if (ra.nd_ra_type != ND_ROUTER_ADVERT || ra.nd_ra_code != 0)
+		return -EAGAIN;
+	*ret = (struct vds_ra){ .router = ra.nd_ra_router_lifetime != 0 };
 	while (at < len) {
-		const unsigned char *o = msg + at;
 		size_t olen;
+		int err;
 
-		if (at + 2 > len || o[1] == 0)
+		if (at + 2 > len || msg[at + 1] == 0)
 			return -EBADMSG;
-		olen = (size_t)o[1] * 8;
+		olen = (size_t)msg[at + 1] * 8; /* in units of 8 bytes */
 		if (at + olen > len)
 			return -EBADMSG;
+		err = parse_option(msg + at, olen, ret);
+		if (err < 0)
+			return err;
 		at += olen;
-		switch (o[0]) {
-		case OPT_PREFIX: {
-			struct vds_ipaddr *p;
-
-			if (olen != 32)
-				return -EBADMSG;
-			/* autonomous, valid, /64: what the kernel
-			 * configures an address for */
-			if (!(o[3] & 0x40) || get32(o + 4) == 0 || o[2] != 64 ||
-			    ret->nprefixes == VDS_RA_MAX_PREFIXES)
-				break;
-			p = &ret->prefixes[ret->nprefixes++];
-			*p = (struct vds_ipaddr){ .family = AF_INET6,
-						  .prefix = o[2] };
-			memcpy(p->addr, o + 16, 16);
-			break;
-		}
-		case OPT_MTU:
-			if (olen == 8 && get32(o + 4) >= 1280)
-				ret->mtu = get32(o + 4);
-			break;
-		case OPT_RDNSS:
-			if (olen < 24 || get32(o + 4) == 0)
-				break; /* lifetime 0: withdrawn */
-			for (size_t i = 8; i + 16 <= olen; i += 16) {
-				struct vds_ipaddr a = { .family = AF_INET6 };
-
-				memcpy(a.addr, o + i, 16);
-				vds_dns_add_server(&ret->dns, &a);
-			}
-			break;
-		case OPT_DNSSL:
-			if (olen < 16 || get32(o + 4) == 0)
-				break;
-			if (add_dnssl(&ret->dns, o + 8, olen - 8) < 0)
-				return -EBADMSG;
-			break;
-		}
 	}
 	return 0;
 }
@@ -163,7 +196,7 @@ int vds_ndisc_parse_ra(const unsigned char *msg, size_t len,
 static int setup(int fd, unsigned ifindex)
 {
 	struct icmp6_filter filter;
-	int hops = 255, one = 1, zero = 0, idx = (int)ifindex;
+	int hops = ND_HOP_LIMIT, one = 1, zero = 0, idx = (int)ifindex;
 
 	ICMP6_FILTER_SETBLOCKALL(&filter);
 	ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &filter);
@@ -187,28 +220,24 @@ static int setup(int fd, unsigned ifindex)
  * whole IPv6 packet.  Return: its length, or 0 if size is too small. */
 size_t vds_ndisc_build_rs(unsigned char *buf, size_t size)
 {
-	unsigned char *icmp = buf + IP6_HDR;
-	uint32_t sum = RS_LEN + IPPROTO_ICMPV6; /* pseudo-header */
+	struct ip6_hdr ip6 = {
+		.ip6_flow = htonl(6u << 28),    /* version 6 */
+		.ip6_plen = htons(RS_LEN),
+		.ip6_nxt = IPPROTO_ICMPV6,
+		.ip6_hlim = ND_HOP_LIMIT,
+		.ip6_dst.s6_addr = { 0xff, 0x02, [15] = 0x02 }, /* source :: */
+	};
+	struct nd_router_solicit rs = { .nd_rs_type = ND_ROUTER_SOLICIT };
+	uint16_t sum;
 
 	if (size < IP6_HDR + RS_LEN)
 		return 0;
-	memset(buf, 0, IP6_HDR + RS_LEN);
-	buf[0] = 0x60;
-	buf[5] = RS_LEN;
-	buf[6] = IPPROTO_ICMPV6;
-	buf[7] = 255;                       /* hop limit */
-	buf[24] = 0xff;                     /* ff02::2; source :: */
-	buf[25] = 0x02;
-	buf[39] = 0x02;
-	icmp[0] = ND_ROUTER_SOLICIT;
-	for (size_t i = 8; i < IP6_HDR; i += 2)  /* addresses */
-		sum += (uint32_t)(buf[i] << 8 | buf[i + 1]);
-	for (size_t i = 0; i < RS_LEN; i += 2)
-		sum += (uint32_t)(icmp[i] << 8 | icmp[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	icmp[2] = (unsigned char)(~sum >> 8);
-	icmp[3] = (unsigned char)~sum;
+	sum = vds_csum_pseudo6(&ip6.ip6_src, &ip6.ip6_dst, IPPROTO_ICMPV6,
+			       RS_LEN);
+	sum = vds_csum_add(sum, &rs, RS_LEN);
+	rs.nd_rs_cksum = htons(vds_csum_finish(sum));
+	memcpy(buf, &ip6, IP6_HDR);
+	memcpy(buf + IP6_HDR, &rs, RS_LEN);
 	return IP6_HDR + RS_LEN;
 }
 
@@ -271,7 +300,7 @@ static int solicit(int fd, int pfd, unsigned ifindex)
  * there is nothing to read, or -errno. */
 static int receive(int fd, unsigned ifindex, struct vds_ra *ret)
 {
-	unsigned char msg[1500];
+	unsigned char msg[NDISC_RX_MAX];
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -304,7 +333,7 @@ static int receive(int fd, unsigned ifindex, struct vds_ra *ret)
 		}
 	}
 	/* RFC 4861 6.1.2: from a link-local address, hop limit 255 */
-	if (idx != ifindex || hops != 255 ||
+	if (idx != ifindex || hops != ND_HOP_LIMIT ||
 	    !IN6_IS_ADDR_LINKLOCAL(&from.sin6_addr))
 		return 1;
 	return vds_ndisc_parse_ra(msg, (size_t)n, ret) < 0 ? 1 : 0;
@@ -331,7 +360,7 @@ int vds_ndisc_run(int fd, int pfd, unsigned ifindex, int64_t deadline_ms,
 			if (err < 0 && !not_ready(err))
 				return err;
 			/* IPv6 not ready on the link yet: again soon */
-			resend = now + (err < 0 ? RS_INTERVAL_MS / 10
+			resend = now + (err < 0 ? RS_RETRY_NOT_READY_MS
 						: RS_INTERVAL_MS);
 		}
 		wait = (resend < deadline_ms ? resend : deadline_ms) - now;

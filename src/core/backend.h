@@ -11,11 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/cmdline.h"
 #include "base/fwdspec.h"
+#include "base/inet.h"
 #include "base/internal.h"
 #include "base/sys.h"
 #include "loop.h"
@@ -30,6 +32,29 @@ struct vds_frame {
 struct vds_port;
 struct vds_backend;
 
+/* A URL as the registry split it (vds_registry_lookup), once, for the
+ * backend's open(): a backend uses these parts and parses no scheme
+ * itself.  The scheme is libvdeplug's: whatever comes before the first
+ * "://".  The strings are the application's and valid during open()
+ * only: a backend that needs them later copies them. */
+struct vds_url {
+	const char *full;      /* the whole URL, as given */
+	const char *scheme;    /* scheme_len bytes, not NUL-ended; NULL for a
+				* URL without one (a path, "=command") */
+	size_t scheme_len;
+	const char *rest;      /* after "://"; after the '=' of "=command";
+				* else the whole URL */
+};
+
+/* vds_url_scheme_is - whether url's scheme is scheme (compared as
+ * libvdeplug does, case and all).  Return: true if so. */
+static inline bool vds_url_scheme_is(const struct vds_url *url,
+				     const char *scheme)
+{
+	return url->scheme && strlen(scheme) == url->scheme_len &&
+	       !memcmp(url->scheme, scheme, url->scheme_len);
+}
+
 /*
  * struct vds_backend_ops - the frame transport behind a stack's interface.
  *
@@ -41,10 +66,11 @@ struct vds_backend_ops {
 	/* URL scheme ("mem" for mem://NAME); NULL for the fallback entry. */
 	const char *scheme;
 
-	/* Open from the full URL.  port is the core's handle for this
-	 * stack, to pass to vds_port_deliver.  Return: 0 or -errno
-	 * (-EINVAL for a malformed URL). */
-	int (*open)(const char *url, struct vds_port *port,
+	/* Open from the URL, as the registry split it (the scheme is this
+	 * backend's).  port is the core's handle for this stack, to pass
+	 * to vds_port_deliver.  Return: 0 or -errno (-EINVAL for a
+	 * malformed URL). */
+	int (*open)(const struct vds_url *url, struct vds_port *port,
 		    struct vds_backend **ret);
 
 	/* Register fds, timers and sources on the loop.  Return: 0/-errno. */
@@ -61,8 +87,10 @@ struct vds_backend_ops {
 	/* Release everything; accepts a backend that was never started. */
 	void (*close)(struct vds_backend *be);
 
-	/* Largest frame (Ethernet header included) the backend carries;
-	 * 0 = no limit the core needs to know. */
+	/* Largest frame the backend carries, as send() gets it (Ethernet
+	 * header included, and the virtio-net header of a
+	 * VDS_BACKEND_VNET_HDR backend); the pump drops longer frames
+	 * from the interface and counts them.  0 = no limit. */
 	size_t max_frame;
 
 	/* VDS_BACKEND_* */
@@ -71,8 +99,11 @@ struct vds_backend_ops {
 	/* Optional (NULL: never).  After open(): the key of the segment
 	 * this backend's stack is on, when the members of that segment may
 	 * be joined in the kernel instead of through send() and
-	 * vds_port_deliver(): every stack of the process whose backend has
-	 * these ops and returns the same key is on one Ethernet segment.
+	 * vds_port_deliver(): every stack of the process whose backend
+	 * returns the same key is on one Ethernet segment.  The key is
+	 * whole and unique among backends: the backend's scheme, a colon,
+	 * then what names the segment (mem://NAME gives "mem:NAME"); the
+	 * core uses it as it is.
 	 * The core then links such stacks with veth pairs to one bridge in
 	 * the helper (bridge.c) and never starts their ports; a member it
 	 * cannot join there (a tap, a full bridge) is pumped as usual, and

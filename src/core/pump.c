@@ -7,10 +7,17 @@
  * non-blocking) and the backend.  When the interface is readable, the pump
  * reads frames until EAGAIN or until its batch is full, packing them into
  * one buffer of the loop (no allocation per frame), and hands the whole
- * batch to the backend's send().  Frames from the backend come back
- * through vds_port_deliver(), which writes each one to the interface and
- * drops it when the interface cannot take it now, as a wire would.  There
- * is no poll per frame: the loop wakes once per burst.
+ * batch to the backend's send().  A frame longer than the backend's
+ * max_frame is dropped there and counted (rx_oversize): a backend that
+ * cannot carry it would cut it, or fail, further on (a vde_switch reads
+ * VDE_ETHBUFSIZE bytes at most; the stream encoding cannot say more than
+ * 65535), and a frame cut short is worse than one lost.  Frames from the
+ * backend come back through vds_port_deliver(), which writes them to the
+ * interface and drops what the interface cannot take now, as a wire
+ * would: a tap takes one write(2) per frame; a socket (the veth link's
+ * AF_PACKET socket, the unit tests' socketpair) takes the whole batch in
+ * one sendmmsg(2).  There is no poll per frame: the loop wakes once per
+ * burst.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +27,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "pump.h"
@@ -35,14 +45,18 @@
 #define PUMP_BATCH 64
 #define PUMP_FRAME_MAX (65536 + 64)
 #define PUMP_BUF (16 * 1024 + PUMP_FRAME_MAX)
+#define PUMP_ALIGN 16     /* each frame of the buffer starts aligned */
+/* The largest MTU a backend may ask for: a frame within 65535 bytes. */
+#define PUMP_MTU_MAX (65535 - 14)
 
 struct vds_port {
 	int fd;
+	bool is_socket;   /* fd takes sendmmsg(2) (set by start) */
 	struct vds_backend *be;
 	struct vds_loop *loop;
 	struct vds_watch *watch;
 	bool started;
-	atomic_ulong rx_frames, tx_frames, tx_drops;
+	atomic_ulong rx_frames, rx_oversize, tx_frames, tx_drops;
 };
 
 static pthread_key_t buf_key;
@@ -73,13 +87,14 @@ static unsigned char *thread_buf(void)
 	return buf;
 }
 
-/* port_readable - drain the interface into the backend. */
+/* port_readable - drain the interface into the backend; frames longer
+ * than the backend's max_frame are dropped and counted. */
 static void port_readable(void *arg, uint32_t events)
 {
 	struct vds_port *port = arg;
+	size_t max = port->be->ops->max_frame, used = 0;
 	struct vds_frame f[PUMP_BATCH];
 	unsigned n = 0;
-	size_t used = 0;
 	bool more = true;
 	unsigned char *pump_buf = thread_buf();
 
@@ -94,27 +109,30 @@ static void port_readable(void *arg, uint32_t events)
 			more = false; /* EAGAIN, or an error: wait for the next wake */
 		} else if (len == 0) {
 			more = false;
+		} else if (max && (size_t)len > max) {
+			atomic_fetch_add_explicit(&port->rx_oversize, 1,
+						  memory_order_relaxed);
 		} else {
 			f[n].data = pump_buf + used;
 			f[n].len = (size_t)len;
 			n++;
-			used += ((size_t)len + 15) & ~(size_t)15;
+			used += ((size_t)len + PUMP_ALIGN - 1) &
+				~(size_t)(PUMP_ALIGN - 1);
 		}
 		if (n == PUMP_BATCH || PUMP_BUF - used < PUMP_FRAME_MAX ||
 		    (!more && n)) {
-			port->be->ops->send(port->be, f, n);
 			atomic_fetch_add_explicit(&port->rx_frames, n,
 						  memory_order_relaxed);
+			port->be->ops->send(port->be, f, n);
 			n = 0;
 			used = 0;
 		}
 	}
 }
 
-/* vds_port_deliver - write frames from the backend to the interface.
- * Frames the interface cannot take now are dropped and counted. */
-void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
-		      unsigned n)
+/* deliver_writes - one write(2) per frame (a tap).
+ * Return: the number of frames dropped. */
+static unsigned deliver_writes(int fd, const struct vds_frame *f, unsigned n)
 {
 	unsigned drops = 0;
 
@@ -122,16 +140,79 @@ void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
 		ssize_t len;
 
 		do
-			len = write(port->fd, f[i].data, f[i].len);
+			len = write(fd, f[i].data, f[i].len);
 		while (len < 0 && errno == EINTR);
 		if (len < 0)
 			drops++;
 	}
+	return drops;
+}
+
+/* deliver_socket - the frames in sendmmsg(2) calls of PUMP_BATCH (a
+ * socket).  A frame the socket refuses is dropped; once it is full
+ * (EAGAIN, ENOBUFS) the rest of the batch is too.
+ * Return: the number of frames dropped. */
+static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n)
+{
+	struct mmsghdr m[PUMP_BATCH];
+	struct iovec iov[PUMP_BATCH];
+	unsigned i = 0, drops = 0;
+
+	while (i < n) {
+		unsigned k = n - i < PUMP_BATCH ? n - i : PUMP_BATCH;
+		int sent;
+
+		for (unsigned j = 0; j < k; j++) {
+			iov[j] = (struct iovec){ .iov_base = f[i + j].data,
+						 .iov_len = f[i + j].len };
+			m[j] = (struct mmsghdr){
+				.msg_hdr = { .msg_iov = &iov[j], .msg_iovlen = 1 },
+			};
+		}
+		sent = sendmmsg(fd, m, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent > 0) {
+			i += (unsigned)sent;
+		} else if (sent < 0 && errno == EINTR) {
+			continue;
+		} else if (sent < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+			drops += n - i;
+			break;
+		} else {
+			drops++; /* this one refused (EMSGSIZE...): the next */
+			i++;
+		}
+	}
+	return drops;
+}
+
+/* vds_port_deliver - write frames from the backend to the interface.
+ * Frames the interface cannot take now are dropped and counted. */
+void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
+		      unsigned n)
+{
+	unsigned drops = port->is_socket ? deliver_socket(port->fd, f, n) :
+					   deliver_writes(port->fd, f, n);
+
 	atomic_fetch_add_explicit(&port->tx_frames, n - drops,
 				  memory_order_relaxed);
 	if (drops)
 		atomic_fetch_add_explicit(&port->tx_drops, drops,
 					  memory_order_relaxed);
+}
+
+/* vds_port_counts - the port's frame counters.  Return: nothing. */
+void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret)
+{
+	*ret = (struct vds_port_counts){
+		.rx_frames = atomic_load_explicit(&port->rx_frames,
+						  memory_order_relaxed),
+		.rx_oversize = atomic_load_explicit(&port->rx_oversize,
+						    memory_order_relaxed),
+		.tx_frames = atomic_load_explicit(&port->tx_frames,
+						  memory_order_relaxed),
+		.tx_drops = atomic_load_explicit(&port->tx_drops,
+						 memory_order_relaxed),
+	};
 }
 
 /* vds_port_open - a port with the backend of url, not yet pumping.
@@ -140,17 +221,18 @@ int vds_port_open(const char *url, struct vds_port **ret)
 {
 	const struct vds_backend_ops *ops;
 	struct vds_port *port;
+	struct vds_url parts;
 	int err;
 
-	ops = vds_registry_lookup(url, &err);
-	if (!ops)
+	err = vds_registry_lookup(url, &parts, &ops);
+	if (err < 0)
 		return err;
 	port = vds_calloc(1, sizeof(*port));
 	if (!port)
 		return -ENOMEM;
 	port->fd = -1;
 	vds_bypass_default++;
-	err = ops->open(url, port, &port->be);
+	err = ops->open(&parts, port, &port->be);
 	vds_bypass_default--;
 	if (err < 0) {
 		port->be = NULL;
@@ -159,7 +241,7 @@ int vds_port_open(const char *url, struct vds_port **ret)
 	}
 	port->be->ops = ops;
 	port->be->port = port;
-	if (port->be->mtu > 65535 - 14) {
+	if (port->be->mtu > PUMP_MTU_MAX) {
 		vds_port_close(port);
 		return -EINVAL;
 	}
@@ -200,9 +282,11 @@ static int stop_on_loop(void *arg)
  * of the pool; the port owns ifd from now on.  Return: 0 or -errno. */
 int vds_port_start(struct vds_port *port, int ifd)
 {
+	struct stat st;
 	int err;
 
 	port->fd = ifd;
+	port->is_socket = fstat(ifd, &st) == 0 && S_ISSOCK(st.st_mode);
 	err = port->be && port->be->execs ? vds_loop_acquire_exec(&port->loop) :
 				vds_loop_acquire(&port->loop);
 

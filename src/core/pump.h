@@ -13,6 +13,15 @@ int vds_port_open(const char *url, struct vds_port **ret);
  * from now on, also on failure) and the backend, on a loop of the pool.
  * Return: 0 or -errno. */
 int vds_port_start(struct vds_port *port, int ifd);
+/* What a port counted since it opened. */
+struct vds_port_counts {
+	unsigned long rx_frames;    /* from the interface, given to send() */
+	unsigned long rx_oversize;  /* from the interface, over max_frame */
+	unsigned long tx_frames;    /* delivered, written to the interface */
+	unsigned long tx_drops;     /* delivered, refused by the interface */
+};
+/* The port's counters (relaxed reads).  Return: nothing. */
+void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret);
 /* VDS_BACKEND_* flags of the port's backend. */
 unsigned vds_port_flags(const struct vds_port *port);
 /* The backend's kernel_segment key (see struct vds_backend_ops), or NULL. */

@@ -5,9 +5,11 @@
 
 #include "backend.h"
 
-/* Pick the backend for a URL.  Return: the ops, or NULL with
- * *err = -EPROTONOSUPPORT / -EINVAL. */
-const struct vds_backend_ops *vds_registry_lookup(const char *url, int *err);
+/* Pick the backend for a URL and split the URL for its open() (the
+ * parts point into url).  Return: 0 with *ret_url and *ret_ops, or
+ * -EINVAL (a control character) or -EPROTONOSUPPORT (no backend). */
+int vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			const struct vds_backend_ops **ret_ops);
 
 /* The built-in backends (each file ends with its table). */
 extern const struct vds_backend_ops vds_backend_vdeplug; /* VDS_HAVE_VDEPLUG */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 
 #include "base/alloc.h"
+#include "base/internal.h"
 #include "core/backend.h"
 #include "core/loop.h"
 #include "core/pump.h"
@@ -35,6 +37,8 @@ struct mock_state {
 	bool echo; /* send() gives the frames back with vds_port_deliver */
 	/* what happened */
 	int opens, starts, stops, closes;
+	char url_full[64], url_rest[64]; /* the URL open() was given */
+	bool url_is_mock;
 	int live; /* backends opened and not closed */
 	unsigned nbatches, nframes;
 	unsigned batch[MOCK_FRAMES];
@@ -59,13 +63,16 @@ struct mock_backend {
 
 /* mock_open - allocate the state (through the library's allocator, so
  * fault injection reaches it).  Return: 0 or the configured error. */
-static int mock_open(const char *url, struct vds_port *port,
+static int mock_open(const struct vds_url *url, struct vds_port *port,
 		     struct vds_backend **ret)
 {
 	struct mock_backend *b;
 
 	pthread_mutex_lock(&mock.lock);
 	mock.opens++;
+	snprintf(mock.url_full, sizeof(mock.url_full), "%s", url->full);
+	snprintf(mock.url_rest, sizeof(mock.url_rest), "%s", url->rest);
+	mock.url_is_mock = vds_url_scheme_is(url, "mock");
 	pthread_mutex_unlock(&mock.lock);
 	if (mock.open_err)
 		return mock.open_err;
@@ -180,20 +187,46 @@ static const struct vds_backend_ops mock_ops = {
 	.flags = 0,
 };
 
-/* The registry has no seam for a test backend: wrap its lookup. */
-const struct vds_backend_ops *__real_vds_registry_lookup(const char *url,
-							 int *err);
-const struct vds_backend_ops *__wrap_vds_registry_lookup(const char *url,
-							 int *err);
+/* The same backend, carrying frames of MOCK_SMALL_MAX bytes at most. */
+#define MOCK_SMALL_MAX 100
+static const struct vds_backend_ops mock_small_ops = {
+	.scheme = "mocksmall",
+	.open = mock_open,
+	.start = mock_start,
+	.send = mock_send,
+	.stop = mock_stop,
+	.close = mock_close,
+	.max_frame = MOCK_SMALL_MAX,
+};
 
-/* __wrap_vds_registry_lookup - "mock://" is the mock, the rest as usual.
- * Return: the ops, or NULL with *err. */
-const struct vds_backend_ops *__wrap_vds_registry_lookup(const char *url,
-							 int *err)
+/* The registry has no seam for a test backend: wrap its lookup. */
+int __real_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops);
+int __wrap_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops);
+
+/* __wrap_vds_registry_lookup - "mock://" and "mocksmall://" are the
+ * mock, split as the registry splits a URL; the rest as usual.
+ * Return: 0 or -errno. */
+int __wrap_vds_registry_lookup(const char *url, struct vds_url *ret_url,
+			       const struct vds_backend_ops **ret_ops)
 {
-	if (!strncmp(url, "mock://", 7))
-		return &mock_ops;
-	return __real_vds_registry_lookup(url, err);
+	const struct vds_backend_ops *const mocks[] = { &mock_ops,
+							 &mock_small_ops };
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(mocks); i++) {
+		size_t n = strlen(mocks[i]->scheme);
+
+		if (strncmp(url, mocks[i]->scheme, n) ||
+		    strncmp(url + n, "://", 3))
+			continue;
+		*ret_url = (struct vds_url){ .full = url, .scheme = url,
+					     .scheme_len = n,
+					     .rest = url + n + 3 };
+		*ret_ops = mocks[i];
+		return 0;
+	}
+	return __real_vds_registry_lookup(url, ret_url, ret_ops);
 }
 
 /* ------------------------------------------------------------------ */
@@ -252,12 +285,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* start_url - open a port of url and start it on the fake tap. */
+static void start_url(struct fix *f, const char *url)
+{
+	assert_int_equal(vds_port_open(url, &f->port), 0);
+	assert_int_equal(vds_port_start(f->port, f->tap[0]), 0);
+	f->tap[0] = -1; /* the port's now */
+}
+
 /* start_port - open a mock port and start it on the fake tap. */
 static void start_port(struct fix *f)
 {
-	assert_int_equal(vds_port_open("mock://", &f->port), 0);
-	assert_int_equal(vds_port_start(f->port, f->tap[0]), 0);
-	f->tap[0] = -1; /* the port's now */
+	start_url(f, "mock://");
 }
 
 /* write_frame - one test frame of len bytes into the fake tap. */
@@ -296,6 +335,9 @@ static void test_port_open_takes_the_backend_of_the_url_and_close_releases_it(vo
 	mock.mtu = 9000;
 	assert_int_equal(vds_port_open("mock://x", &f->port), 0);
 	assert_int_equal(mock.opens, 1);
+	assert_string_equal(mock.url_full, "mock://x");
+	assert_string_equal(mock.url_rest, "x");
+	assert_true(mock.url_is_mock);
 	assert_int_equal(vds_port_mtu(f->port), 9000);
 	assert_int_equal(vds_port_flags(f->port), 0);
 	vds_port_close(f->port);
@@ -415,6 +457,7 @@ static void test_port_deliver_writes_each_frame_to_the_interface(void **state)
 	struct fix *f = *state;
 	unsigned char data[3][1500], buf[2000];
 	struct vds_frame fr[3];
+	struct vds_port_counts c;
 
 	start_port(f);
 	for (int i = 0; i < 3; i++) {
@@ -430,6 +473,42 @@ static void test_port_deliver_writes_each_frame_to_the_interface(void **state)
 		assert_memory_equal(buf, data[i], fr[i].len);
 	}
 	assert_int_equal(mock.nframes, 0); /* nothing looped back */
+	vds_port_counts(f->port, &c);
+	assert_int_equal(c.tx_frames, 3);
+	assert_int_equal(c.tx_drops, 0);
+}
+
+/* test_port_deliver_writes_each_frame_to_a_descriptor_that_is_no_socket -
+ * a tap is no socket: one write(2) a frame (here a pipe in packet mode,
+ * which keeps each write a packet too). */
+static void test_port_deliver_writes_each_frame_to_a_descriptor_that_is_no_socket(void **state)
+{
+	struct fix *f = *state;
+	unsigned char data[3][1500], buf[2000];
+	struct vds_frame fr[3];
+	struct vds_port_counts c;
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_DIRECT | O_CLOEXEC | O_NONBLOCK), 0);
+	close(f->tap[0]);
+	f->tap[0] = p[1];
+	close(f->tap[1]);
+	f->tap[1] = p[0];
+	start_port(f);
+	for (int i = 0; i < 3; i++) {
+		fr[i].data = data[i];
+		fr[i].len = 60 + (size_t)i * 700;
+		memset(data[i], 'a' + i, fr[i].len);
+	}
+	vds_port_deliver(f->port, fr, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(read_frame(f->tap[1], buf, sizeof(buf)),
+				 (ssize_t)fr[i].len);
+		assert_memory_equal(buf, data[i], fr[i].len);
+	}
+	vds_port_counts(f->port, &c);
+	assert_int_equal(c.tx_frames, 3);
+	assert_int_equal(c.tx_drops, 0);
 }
 
 /* test_port_deliver_drops_when_the_interface_is_full_and_never_blocks -
@@ -440,6 +519,7 @@ static void test_port_deliver_drops_when_the_interface_is_full_and_never_blocks(
 	struct fix *f = *state;
 	static unsigned char data[1500], buf[2000];
 	struct vds_frame fr[64];
+	struct vds_port_counts c;
 	unsigned got = 0;
 	ssize_t n;
 
@@ -457,6 +537,36 @@ static void test_port_deliver_drops_when_the_interface_is_full_and_never_blocks(
 	}
 	assert_true(got > 0);
 	assert_true(got < 6400);
+	vds_port_counts(f->port, &c);
+	assert_int_equal(c.tx_frames, got);
+	assert_int_equal(c.tx_drops, 6400 - got);
+}
+
+/* test_port_drops_and_counts_frames_longer_than_the_backends_max_frame -
+ * the backend never sees them; the others go on in order. */
+static void test_port_drops_and_counts_frames_longer_than_the_backends_max_frame(void **state)
+{
+	struct fix *f = *state;
+	struct vds_port_counts c;
+
+	write_frame(f->tap[1], 60, 1);
+	write_frame(f->tap[1], MOCK_SMALL_MAX + 1, 2);
+	write_frame(f->tap[1], MOCK_SMALL_MAX, 3);
+	write_frame(f->tap[1], 5000, 4);
+	write_frame(f->tap[1], 14, 5);
+	start_url(f, "mocksmall://");
+	assert_int_equal(unit_counter_wait(mock.frames, 3), 3);
+	pthread_mutex_lock(&mock.lock);
+	assert_int_equal(mock.nframes, 3);
+	assert_int_equal(mock.tag[0], 1);
+	assert_int_equal(mock.tag[1], 3);
+	assert_int_equal(mock.len[1], MOCK_SMALL_MAX);
+	assert_int_equal(mock.tag[2], 5);
+	assert_false(mock.corrupt);
+	pthread_mutex_unlock(&mock.lock);
+	vds_port_counts(f->port, &c);
+	assert_int_equal(c.rx_frames, 3);
+	assert_int_equal(c.rx_oversize, 2);
 }
 
 /* test_port_echo_backend_sends_frames_back_to_the_interface - a round
@@ -576,7 +686,9 @@ int main(void)
 		T(test_port_batches_at_most_64_frames_per_send),
 		T(test_port_keeps_large_frames_whole),
 		T(test_port_deliver_writes_each_frame_to_the_interface),
+		T(test_port_deliver_writes_each_frame_to_a_descriptor_that_is_no_socket),
 		T(test_port_deliver_drops_when_the_interface_is_full_and_never_blocks),
+		T(test_port_drops_and_counts_frames_longer_than_the_backends_max_frame),
 		T(test_port_echo_backend_sends_frames_back_to_the_interface),
 		T(test_port_close_stops_on_the_loop_thread_closes_the_backend_and_leaks_nothing),
 		T(test_port_start_failure_of_the_backend_leaves_nothing_running),

@@ -2,6 +2,7 @@
 /* test_registry.c - unit tests of URL -> backend selection (registry.c). */
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "config.h"
 #include "base/internal.h"
@@ -71,16 +72,72 @@ static void test_registry_lookup_table(void **state)
 	};
 
 	for (size_t i = 0; i < VDS_ARRAY_SIZE(cases); i++) {
-		int err = 12345;
-		const struct vds_backend_ops *ops =
-			vds_registry_lookup(cases[i].url, &err);
+		const struct vds_backend_ops *ops = NULL;
+		struct vds_url url;
+		int err = vds_registry_lookup(cases[i].url, &url, &ops);
 
+		if (err < 0)
+			ops = NULL;
 		if (ops != cases[i].want)
 			fail_msg("case %zu: wrong backend %s", i,
 				 ops && ops->scheme ? ops->scheme : "(none)");
 		if (!ops && err != cases[i].err)
 			fail_msg("case %zu: err %d, want %d", i, err,
 				 cases[i].err);
+	}
+}
+
+/* A URL and the parts the registry hands to open(). */
+struct split_case {
+	const char *url;
+	const char *scheme; /* NULL: none */
+	const char *rest;
+};
+
+/* test_registry_splits_the_url_once_for_the_backend - the scheme is what
+ * comes before the first "://" (as libvdeplug reads it), the rest what
+ * follows; "=command" has none and its rest follows the '='; a path is
+ * all rest.  Every part points into the URL given. */
+static void test_registry_splits_the_url_once_for_the_backend(void **state)
+{
+	static const struct split_case cases[] = {
+		{ "mem://seg", "mem", "seg" },
+		{ "mem://", "mem", "" },
+		{ "slirp:///mtu=1500/a=b://c", "slirp", "/mtu=1500/a=b://c" },
+		{ "vde:///tmp/sw", "vde", "/tmp/sw" },
+		{ "cmd://ssh host vde_plug", "cmd", "ssh host vde_plug" },
+		{ "x/y://z", "x/y", "z" },
+		{ "://z", "", "z" },
+		{ "=cmd a", NULL, "cmd a" },
+		{ "=a://b", NULL, "a://b" },
+		{ "/tmp/switch", NULL, "/tmp/switch" },
+		{ "mem:/x", NULL, "mem:/x" },
+		{ "", NULL, "" },
+	};
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(cases); i++) {
+		const struct split_case *c = &cases[i];
+		const struct vds_backend_ops *ops;
+		struct vds_url url;
+		int err = vds_registry_lookup(c->url, &url, &ops);
+
+		if (err == -EPROTONOSUPPORT)
+			continue; /* no libvdeplug: nothing to split for */
+		assert_int_equal(err, 0);
+		assert_ptr_equal(url.full, c->url);
+		assert_string_equal(url.rest, c->rest);
+		assert_true(url.rest >= c->url &&
+			    url.rest <= c->url + strlen(c->url));
+		if (!c->scheme) {
+			assert_null(url.scheme);
+			assert_int_equal(url.scheme_len, 0);
+			continue;
+		}
+		assert_ptr_equal(url.scheme, c->url);
+		assert_int_equal(url.scheme_len, strlen(c->scheme));
+		assert_memory_equal(url.scheme, c->scheme, url.scheme_len);
+		assert_true(vds_url_scheme_is(&url, c->scheme));
+		assert_false(vds_url_scheme_is(&url, "me"));
 	}
 }
 
@@ -112,6 +169,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_lookup_table),
+		cmocka_unit_test(test_registry_splits_the_url_once_for_the_backend),
 		cmocka_unit_test(test_registry_builtin_tables_are_complete),
 	};
 

@@ -261,6 +261,117 @@ static void test_slirp_gro_pure_ack_is_recognised(void **state)
 	free(f);
 }
 
+/* test_slirp_gro_merges_short_ipv4_segments_and_drops_their_padding -
+ * segments of a few bytes (frames under 74 bytes, Ethernet padding after
+ * the IP packet) merge like any other: one parser, one set of rules. */
+static void test_slirp_gro_merges_short_ipv4_segments_and_drops_their_padding(
+	void **state)
+{
+	unsigned char *f[3];
+	size_t len[3];
+
+	for (unsigned i = 0; i < 3; i++) {
+		size_t l;
+		unsigned char *seg = segment(false, 100 + i, 1,
+					     (unsigned char)('k' + i), &l);
+
+		/* padded to the Ethernet minimum of 60 bytes */
+		f[i] = calloc(1, 60);
+		assert_non_null(f[i]);
+		memcpy(f[i], seg, l);
+		len[i] = 60;
+		free(seg);
+	}
+	run(f, len, 3, 1500);
+	assert_int_equal(out.n, 1);
+	assert_true(out.merged[0]);
+	assert_int_equal(out.len[0], 14 + 20 + 20 + 3);
+	assert_memory_equal(out.data[0] + 14 + 40, "klm", 3);
+	assert_true(tcp_ok(out.data[0]));
+	reset();
+}
+
+/* test_slirp_gro_options_keep_a_segment_apart - an IPv4 option or a TCP
+ * option: passed on as it is, and it ends the merge before it. */
+static void test_slirp_gro_options_keep_a_segment_apart(void **state)
+{
+	unsigned char *f[4];
+	size_t len[4];
+
+	f[0] = segment(false, 1000, 100, 'a', &len[0]);
+	f[1] = segment(false, 1100, 100, 'b', &len[1]);
+	f[2] = segment(false, 1200, 100, 'c', &len[2]);
+	f[2][14 + 20 + 12] = 6 << 4;          /* 4 bytes of TCP options */
+	f[3] = segment(false, 1300, 100, 'd', &len[3]);
+	f[3][14] = 0x46;                      /* 4 bytes of IPv4 options */
+	run(f, len, 4, 1500);
+	assert_int_equal(out.n, 3);
+	assert_true(out.merged[0]);
+	assert_int_equal(out.len[0], 14 + 40 + 200);
+	assert_false(out.merged[1]);
+	assert_false(out.merged[2]);
+	reset();
+}
+
+/* test_slirp_gro_what_is_not_tcp_passes_untouched - a VLAN tag, UDP, a
+ * fragment, a TCP header longer than the packet, a cut frame. */
+static void test_slirp_gro_what_is_not_tcp_passes_untouched(void **state)
+{
+	unsigned char *f[10];
+	size_t len[10];
+
+	for (unsigned i = 0; i < 10; i += 2) {
+		f[i] = segment(false, 1000, 100, 'a', &len[i]);
+		f[i + 1] = segment(false, 1100, 100, 'b', &len[i + 1]);
+	}
+	f[1][12] = 0x81;                          /* 802.1Q */
+	f[3][14 + 9] = 17;                        /* UDP */
+	f[5][14 + 6] = 0x20;                      /* more fragments */
+	f[7][14 + 20 + 12] = 15 << 4;             /* 60-byte TCP header */
+	len[9] = 14 + 20 + 19;                    /* TCP header cut */
+	run(f, len, 10, 1500);
+	assert_int_equal(out.n, 10);
+	for (unsigned i = 0; i < 10; i++)
+		assert_false(out.merged[i]);
+	reset();
+}
+
+/* test_slirp_gro_pure_ack_rules - TCP and IPv4 options allowed, PSH or a
+ * payload not, nor a frame over VDS_SLIRP_ACK_FRAME_MAX bytes. */
+static void test_slirp_gro_pure_ack_rules(void **state)
+{
+	unsigned char key[VDS_SLIRP_ACK_KEY], *f, *g;
+	unsigned keylen;
+	uint32_t ack;
+	size_t len;
+
+	/* 12 bytes of TCP options (timestamps) after the header */
+	f = segment(false, 1, 12, 1, &len);
+	f[14 + 20 + 12] = 8 << 4;
+	assert_true(vds_slirp_pure_ack(f, len, key, &keylen, &ack));
+	assert_memory_equal(key + 8, f + 14 + 20, 4);
+	free(f);
+	/* an IPv4 option (4 bytes): the TCP header moves after it */
+	f = segment(false, 1, 4, 0, &len);
+	memmove(f + 14 + 24, f + 14 + 20, 20);
+	f[14] = 0x46;
+	memset(f + 14 + 20, 1, 4);                 /* NOP options */
+	assert_true(vds_slirp_pure_ack(f, len, key, &keylen, &ack));
+	assert_int_equal(ack, 77);
+	free(f);
+	/* too long a frame */
+	g = segment(false, 1, 0, 0, &len);
+	f = calloc(1, VDS_SLIRP_ACK_FRAME_MAX + 1);
+	assert_non_null(f);
+	memcpy(f, g, len);
+	assert_true(vds_slirp_pure_ack(f, VDS_SLIRP_ACK_FRAME_MAX, key,
+				       &keylen, &ack));
+	assert_false(vds_slirp_pure_ack(f, VDS_SLIRP_ACK_FRAME_MAX + 1, key,
+					&keylen, &ack));
+	free(f);
+	free(g);
+}
+
 /* main - run the tests.  Return: cmocka's count of failures. */
 int main(void)
 {
@@ -272,6 +383,11 @@ int main(void)
 			test_slirp_gro_keeps_apart_what_does_not_continue),
 		cmocka_unit_test(test_slirp_gro_ipv6_merges_stay_within_the_mtu),
 		cmocka_unit_test(test_slirp_gro_pure_ack_is_recognised),
+		cmocka_unit_test(
+			test_slirp_gro_merges_short_ipv4_segments_and_drops_their_padding),
+		cmocka_unit_test(test_slirp_gro_options_keep_a_segment_apart),
+		cmocka_unit_test(test_slirp_gro_what_is_not_tcp_passes_untouched),
+		cmocka_unit_test(test_slirp_gro_pure_ack_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

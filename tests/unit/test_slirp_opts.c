@@ -11,6 +11,8 @@
 #include "base/fwdspec.h"
 #include "base/internal.h"
 #include "backends/slirp_opts.h"
+#include "core/backend.h"
+#include "core/registry.h"
 #include "unit.h"
 
 /* ip4 - Return: the text of an IPv4 address (static buffer, 4 slots). */
@@ -33,10 +35,22 @@ static const char *ip6(const struct in6_addr *a)
 	return inet_ntop(AF_INET6, a, buf[i], sizeof(buf[i]));
 }
 
+/* opts_parse - parse url as the backend gets it: split by the registry,
+ * which must give it to slirp://.  Return: the parser's result. */
+static int opts_parse(const char *url, struct vds_slirp_opts *o)
+{
+	const struct vds_backend_ops *ops = NULL;
+	struct vds_url parts;
+
+	assert_int_equal(vds_registry_lookup(url, &parts, &ops), 0);
+	assert_ptr_equal(ops, &vds_backend_slirp);
+	return vds_slirp_opts_parse(parts.rest, o);
+}
+
 /* parse_ok - parse url, which must succeed. */
 static void parse_ok(const char *url, struct vds_slirp_opts *o)
 {
-	int err = vds_slirp_opts_parse(url, o);
+	int err = opts_parse(url, o);
 
 	if (err != 0)
 		fail_msg("%s: %d, expected success", url, err);
@@ -245,9 +259,8 @@ static void test_slirp_forwards_are_parsed(void **state)
 static void test_slirp_malformed_options_are_einval(void **state)
 {
 	static const char *const bad[] = {
-		/* not a slirp URL, or something before the options */
-		"slirp:/", "slirp:", "slirpx://", "SLIRP://", "slirp://x",
-		"slirp://host/v4",
+		/* something before the options */
+		"slirp://x", "slirp://host/v4",
 		/* unknown names, abbreviations, case */
 		"slirp:///v5", "slirp:///foo", "slirp:///foo=1", "slirp:///v",
 		"slirp:///rest", "slirp:///V4", "slirp:///mtu_=1500",
@@ -317,13 +330,33 @@ static void test_slirp_malformed_options_are_einval(void **state)
 
 	for (size_t i = 0; i < VDS_ARRAY_SIZE(bad); i++) {
 		struct vds_slirp_opts o;
-		int err = vds_slirp_opts_parse(bad[i], &o);
+		int err = opts_parse(bad[i], &o);
 
 		if (err != -EINVAL) {
 			if (err == 0)
 				vds_slirp_opts_free(&o);
 			fail_msg("\"%s\": %d, expected -EINVAL", bad[i], err);
 		}
+	}
+}
+
+/* test_slirp_only_slirp_urls_reach_the_parser - the registry gives a URL
+ * to slirp:// by its scheme, exactly "slirp"; the parser gets what
+ * follows "slirp://". */
+static void test_slirp_only_slirp_urls_reach_the_parser(void **state)
+{
+	static const char *const other[] = {
+		"slirp:/", "slirp:", "slirpx://", "SLIRP://", "xslirp://",
+		"=slirp://",
+	};
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(other); i++) {
+		const struct vds_backend_ops *ops = NULL;
+		struct vds_url parts;
+
+		if (vds_registry_lookup(other[i], &parts, &ops) == 0 &&
+		    ops == &vds_backend_slirp)
+			fail_msg("\"%s\" went to slirp://", other[i]);
 	}
 }
 
@@ -347,7 +380,7 @@ static void test_slirp_parser_survives_every_allocation_failure(void **state)
 	assert_true(n > 5);
 	for (unsigned long i = 1; i <= n; i++) {
 		vds_alloc_fail_at(i);
-		err = vds_slirp_opts_parse(url, &o);
+		err = opts_parse(url, &o);
 		vds_alloc_fail_at(0);
 		if (err == 0) {
 			vds_slirp_opts_free(&o);
@@ -366,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_slirp_every_option_is_understood),
 		cmocka_unit_test(test_slirp_forwards_are_parsed),
 		cmocka_unit_test(test_slirp_malformed_options_are_einval),
+		cmocka_unit_test(test_slirp_only_slirp_urls_reach_the_parser),
 		cmocka_unit_test(
 			test_slirp_parser_survives_every_allocation_failure),
 	};

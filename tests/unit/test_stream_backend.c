@@ -129,6 +129,7 @@ static void test_stream_frame_too_long_for_the_encoding_is_dropped_not_cut(void 
 {
 	struct fix *f = *state;
 	static unsigned char buf[70000];
+	struct vds_port_counts c;
 	int big = 1 << 20;
 
 	setsockopt(f->tap[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
@@ -137,6 +138,30 @@ static void test_stream_frame_too_long_for_the_encoding_is_dropped_not_cut(void 
 	write_frame(f->tap[1], 100, 2);
 	assert_int_equal(read_frame(f->tap[1], buf, sizeof(buf)), 100);
 	assert_int_equal(buf[0], 2);
+	vds_port_counts(f->port, &c);
+	assert_int_equal(c.rx_oversize, 1); /* over the backend's max_frame */
+}
+
+/* test_stream_many_small_frames_cross_in_order - more frames than one
+ * delivery takes (the command's output is read in large pieces): all of
+ * them come back, in order.  Both ends of the fake tap hold them all. */
+static void test_stream_many_small_frames_cross_in_order(void **state)
+{
+	struct fix *f = *state;
+	unsigned char buf[100];
+	int big = 4 << 20;
+
+	for (int i = 0; i < 2; i++)
+		setsockopt(f->tap[i], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	for (unsigned i = 0; i < 300; i++)
+		write_frame(f->tap[1], 14 + i % 40, (unsigned char)i);
+	assert_int_equal(start(f, "=/bin/cat"), 0);
+	for (unsigned i = 0; i < 300; i++) {
+		assert_int_equal(read_frame(f->tap[1], buf, sizeof(buf)),
+				 14 + i % 40);
+		if (buf[0] != (unsigned char)i)
+			fail_msg("frame %u came as frame %u", buf[0], i);
+	}
 }
 
 /* test_stream_runts_from_the_command_are_skipped - a 1-byte frame then a
@@ -284,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_stream_frames_cross_the_command_and_come_back),
 		T(test_stream_frame_too_long_for_the_encoding_is_dropped_not_cut),
+		T(test_stream_many_small_frames_cross_in_order),
 		T(test_stream_runts_from_the_command_are_skipped),
 		T(test_stream_command_searched_in_path),
 		T(test_stream_open_errors),

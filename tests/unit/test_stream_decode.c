@@ -22,10 +22,9 @@ struct collector {
 	bool corrupt;
 };
 
-/* collect - decoder callback: check and record one frame. */
-static void collect(void *arg, const struct vds_frame *f)
+/* collect - check and record one decoded frame. */
+static void collect(struct collector *c, const struct vds_frame *f)
 {
-	struct collector *c = arg;
 	const unsigned char *d = f->data;
 
 	if (c->n == MAX_FRAMES || f->len == 0) {
@@ -38,6 +37,39 @@ static void collect(void *arg, const struct vds_frame *f)
 	c->len[c->n] = f->len;
 	c->tag[c->n] = d[0];
 	c->n++;
+}
+
+/* Frames the tests decode per call: a small batch, so that every test
+ * crosses its limit too. */
+#define BATCH 3
+
+/* decode - decode buf[0..len) as the stream backend does, in batches of
+ * BATCH frames until one comes short, into c.  Return: the bytes
+ * consumed. */
+static size_t decode(const unsigned char *buf, size_t len,
+		     struct collector *c)
+{
+	struct vds_frame f[BATCH];
+	size_t pos = 0;
+	unsigned n;
+
+	do {
+		size_t used = vds_stream_decode(buf + pos, len - pos, f, BATCH,
+						&n);
+
+		assert_true(n <= BATCH);
+		assert_true(used <= len - pos);
+		for (unsigned i = 0; i < n; i++) {
+			const unsigned char *d = f[i].data;
+
+			/* inside what was consumed, after its length */
+			assert_true(d >= buf + pos + 2);
+			assert_true(d + f[i].len <= buf + pos + used);
+			collect(c, &f[i]);
+		}
+		pos += used;
+	} while (n == BATCH);
+	return pos;
 }
 
 /* put_frame - append one encoded frame to buf at *len. */
@@ -93,7 +125,7 @@ static void test_stream_decode_delivers_whole_frames_in_order(void **state)
 
 	assert_non_null(buf);
 	len = sample(buf);
-	assert_int_equal(vds_stream_decode(buf, len, collect, &c), len);
+	assert_int_equal(decode(buf, len, &c), len);
 	check_sample(&c);
 	free(buf);
 }
@@ -108,10 +140,10 @@ static void test_stream_decode_skips_frames_under_14_bytes(void **state)
 
 	for (size_t l = 0; l < 14; l++)
 		put_frame(buf, &len, l, 1);
-	assert_int_equal(vds_stream_decode(buf, len, collect, &c), len);
+	assert_int_equal(decode(buf, len, &c), len);
 	assert_int_equal(c.n, 0);
 	put_frame(buf, &len, 14, 2);
-	assert_int_equal(vds_stream_decode(buf, len, collect, &c), len);
+	assert_int_equal(decode(buf, len, &c), len);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.len[0], 14);
 	assert_false(c.corrupt);
@@ -125,18 +157,18 @@ static void test_stream_decode_keeps_a_partial_frame(void **state)
 	struct collector c = { 0 };
 	size_t len = 0, first;
 
-	assert_int_equal(vds_stream_decode(buf, 0, collect, &c), 0);
+	assert_int_equal(decode(buf, 0, &c), 0);
 	put_frame(buf, &len, 60, 5);
 	first = len;
 	put_frame(buf, &len, 100, 9);
 	for (size_t cut = first; cut < len; cut++) {
 		memset(&c, 0, sizeof(c));
-		assert_int_equal(vds_stream_decode(buf, cut, collect, &c), first);
+		assert_int_equal(decode(buf, cut, &c), first);
 		assert_int_equal(c.n, 1);
 		assert_int_equal(c.len[0], 60);
 	}
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(vds_stream_decode(buf, 1, collect, &c), 0);
+	assert_int_equal(decode(buf, 1, &c), 0);
 	assert_int_equal(c.n, 0);
 }
 
@@ -150,8 +182,8 @@ static void test_stream_decode_handles_the_largest_frame(void **state)
 
 	assert_non_null(buf);
 	put_frame(buf, &len, 65535, 3);
-	assert_int_equal(vds_stream_decode(buf, len - 1, collect, &c), 0);
-	assert_int_equal(vds_stream_decode(buf, len, collect, &c), len);
+	assert_int_equal(decode(buf, len - 1, &c), 0);
+	assert_int_equal(decode(buf, len, &c), len);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.len[0], 65535);
 	assert_false(c.corrupt);
@@ -167,7 +199,7 @@ static void feed(unsigned char *rx, size_t *rx_len, const unsigned char *data,
 
 	memcpy(rx + *rx_len, data, n);
 	*rx_len += n;
-	used = vds_stream_decode(rx, *rx_len, collect, c);
+	used = decode(rx, *rx_len, c);
 	assert_true(used <= *rx_len);
 	memmove(rx, rx + used, *rx_len - used);
 	*rx_len -= used;
@@ -215,6 +247,36 @@ static void test_stream_decode_frames_arriving_one_byte_at_a_time(void **state)
 	free(buf);
 }
 
+/* test_stream_decode_stops_after_max_frames_and_resumes_there - the
+ * bytes consumed end with the last frame returned; runts before it are
+ * consumed, what follows is left for the next call. */
+static void test_stream_decode_stops_after_max_frames_and_resumes_there(void **state)
+{
+	unsigned char buf[512];
+	struct vds_frame f[2];
+	size_t len = 0, used, first_two;
+	unsigned n;
+
+	put_frame(buf, &len, 20, 1);
+	put_frame(buf, &len, 5, 2);      /* a runt */
+	put_frame(buf, &len, 30, 3);
+	first_two = len;
+	put_frame(buf, &len, 3, 4);      /* a runt */
+	put_frame(buf, &len, 40, 5);
+	used = vds_stream_decode(buf, len, f, 2, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(used, first_two);
+	assert_int_equal(f[0].len, 20);
+	assert_int_equal(f[1].len, 30);
+	assert_ptr_equal(f[1].data, buf + 2 + 20 + 2 + 5 + 2);
+	used += vds_stream_decode(buf + used, len - used, f, 2, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(used, len);
+	assert_int_equal(f[0].len, 40);
+	assert_int_equal(vds_stream_decode(buf, len, f, 0, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_stream_decode_handles_the_largest_frame),
 		cmocka_unit_test(test_stream_decode_frames_split_at_every_byte_boundary),
 		cmocka_unit_test(test_stream_decode_frames_arriving_one_byte_at_a_time),
+		cmocka_unit_test(test_stream_decode_stops_after_max_frames_and_resumes_there),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
