@@ -27,6 +27,15 @@
  * plugin that forks in vde_open() (cmd://) would give its command the
  * loop thread's mask, every signal blocked: a fork handler clears the
  * mask in a child forked during a reconnection.
+ *
+ * Close-on-exec: the descriptors libvdeplug hands out are marked so when
+ * opened.  The netnode plugins (hub://, switch://, multi://, bonding://)
+ * also accept(2) their nodes' connections inside vde_recv(), without
+ * SOCK_CLOEXEC, into the epoll set that is their data descriptor; after a
+ * vde_recv() that gave no frame (the sign of such an internal event) the
+ * members of that set, which /proc/self/fdinfo lists, are marked too, so
+ * that a program the application execs does not inherit them.  Until
+ * then (one call) a fork and exec in another thread would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
@@ -189,6 +199,58 @@ static int vdeplug_open(const struct vds_url *url, struct vds_port *port,
 	return 0;
 }
 
+/* cloexec_line - mark close-on-exec the descriptor a "tfd:" line of an
+ * epoll descriptor's fdinfo names (other lines: nothing).
+ * Return: nothing. */
+static void cloexec_line(const char *line)
+{
+	int fd, fl;
+
+	if (sscanf(line, "tfd: %d", &fd) != 1)
+		return;
+	fl = fcntl(fd, F_GETFD);
+	if (fl >= 0 && !(fl & FD_CLOEXEC))
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+/* cloexec_members - mark close-on-exec every member of the epoll set epfd
+ * (for another kind of descriptor, fdinfo has no "tfd:" line).
+ * Return: nothing (best effort: without /proc nothing is marked). */
+static void cloexec_members(int epfd)
+{
+	char path[64], buf[1024];
+	size_t have = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *line = buf, *nl;
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			cloexec_line(line);
+			line = nl + 1;
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* no line is that long: drop it */
+	}
+	if (have) {
+		buf[have] = '\0';
+		cloexec_line(buf);
+	}
+	close(fd);
+}
+
 /* unwatch - stop watching the connection's descriptors (loop thread). */
 static void unwatch(struct vdeplug_backend *b)
 {
@@ -254,8 +316,11 @@ static void data_readable(void *arg, uint32_t events)
 			err = errno;
 			break;
 		}
-		if (len < ETH_HLEN)
+		if (len < ETH_HLEN) {
+			/* an internal event: maybe a new connection */
+			cloexec_members(vde_datafd(b->conn));
 			continue;
+		}
 		f[n++] = (struct vds_frame){ .data = buf + used,
 					     .len = (size_t)len };
 		used += ((size_t)len + VDEPLUG_ALIGN - 1) &
