@@ -283,9 +283,10 @@ struct vds_maker_job *vds_maker_collect(struct vds_maker_client *c)
  * off both lists (lock held).  Return: the list. */
 static struct vds_maker_job *take_all(struct vds_maker_client *c)
 {
-	struct vds_maker_job *list = c->queued;
+	struct vds_maker_job *list;
 
-	*c->queued_tail = c->done;
+	*c->queued_tail = c->done; /* c->queued itself when none is queued */
+	list = c->queued;
 	c->queued = c->done = NULL;
 	c->queued_tail = &c->queued;
 	c->done_tail = &c->done;
