@@ -599,12 +599,16 @@ static void test_fwd_forked_child_closes_its_copies_of_connections_in_flight(voi
 
 		vde_delstack(s);
 		n = it_count_fds();
-		if (n != base + N + 1) {
+		if (n != base + N + 1)
 			fprintf(stderr, "child: %d descriptors, want %d\n", n,
 				base + N + 1);
-			_exit(1);
-		}
-		_exit(0);
+		/* ends by exec: under valgrind, memcheck would call the
+		 * parent's loop objects that the forwards used (watches,
+		 * timers) lost in the child, which has no loop to free
+		 * them with */
+		execl(n == base + N + 1 ? "/bin/true" : "/bin/false", "x",
+		      (char *)NULL);
+		_exit(1);
 	}
 	IT_CHECK(waitpid(pid, &status, 0) == pid);
 	fu_helper_cont(helper);
