@@ -2,8 +2,11 @@
 /* test_fwd.c - host -> stack port forwarding with vde_stackfwd(3) and
  * vde_stackunfwd(3), on stacks of every kind (no network, mem://), IPv4 and
  * IPv6, TCP and UDP.  Host sockets only on 127.0.0.1 and ::1. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +14,11 @@
 #include "test_fwd_util.h"
 
 #define BYTES (16u << 20)
+/* How long the helper stays stopped while a call waits for it: long
+ * enough for that call to be waiting (not a bound on anything). */
+#define CONT_AFTER_MS 200
+/* How long the forward's listener goes without descriptors. */
+#define STARVE_MS 300
 
 /* fwd_spec - "proto:HOST:HPORT:GUEST:GPORT" with brackets for IPv6.
  * Return: buf. */
@@ -505,7 +513,7 @@ static void test_fwd_unfwd_closes_connections_waiting_for_the_helper(void)
 	before = it_take_counts();
 	hport = tcp_forward(s, spec, sizeof(spec));
 	helper = in_flight(hport, N, fds);
-	cont = fu_helper_cont_later(helper, 200);
+	cont = fu_helper_cont_later(helper, CONT_AFTER_MS);
 	IT_CHECK(vde_stackunfwd(s, spec) == 0);
 	fu_helper_cont_join(cont);
 	fu_burst_wait_closed(fds, N);
@@ -537,7 +545,7 @@ static void test_fwd_delstack_closes_connections_waiting_for_the_helper(void)
 	close(fu_bound(s, SOCK_STREAM, "127.0.0.1", 7));
 	hport = tcp_forward(s, spec, sizeof(spec));
 	helper = in_flight(hport, N, fds);
-	cont = fu_helper_cont_later(helper, 200);
+	cont = fu_helper_cont_later(helper, CONT_AFTER_MS);
 	vde_delstack(s);
 	fu_helper_cont_join(cont);
 	fu_burst_wait_closed(fds, N);
@@ -670,6 +678,76 @@ static void test_fwd_udp_clients_in_a_burst_are_all_answered(void)
 	free(fds);
 }
 
+/* highest_fd - Return: the highest open descriptor below the soft
+ * RLIMIT_NOFILE (valgrind keeps its own above it). */
+static int highest_fd(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *d;
+	int max = -1;
+
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	d = opendir("/proc/self/fd");
+	IT_CHECK(d);
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(d) &&
+		    (rlim_t)fd < rl.rlim_cur && fd > max)
+			max = fd;
+	}
+	closedir(d);
+	return max;
+}
+
+/* test_fwd_listener_out_of_descriptors_serves_once_they_are_back - a
+ * client connects while the process has no descriptor left (the soft
+ * RLIMIT_NOFILE at the highest one, every one below it taken): the
+ * forward cannot accept it then, rests, and once descriptors are back
+ * the same connection goes through, every byte checked.  Nothing goes
+ * through the forward before, so that no descriptor of the library
+ * closes (leaving a hole below the limit) while they are short. */
+static void test_fwd_listener_out_of_descriptors_serves_once_they_are_back(void)
+{
+	enum { MAX_FILLERS = 256 };
+	struct vdestack *s;
+	struct fu_server *srv;
+	struct rlimit rl, low;
+	int lfd, fd, fillers[MAX_FILLERS], nfill = 0;
+	uint16_t hport;
+	char spec[200];
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7);
+	srv = fu_server_start(lfd, 1u << 20, 61);
+	hport = tcp_forward(s, spec, sizeof(spec));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(fd >= 0);
+
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	low = (struct rlimit){ .rlim_cur = (rlim_t)highest_fd() + 1,
+			       .rlim_max = rl.rlim_max };
+	IT_CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (nfill < MAX_FILLERS &&
+	       (fillers[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfill++;
+	IT_CHECKF(nfill < MAX_FILLERS && errno == EMFILE, "descriptors left "
+		  "after %d fillers", nfill);
+	IT_CHECK(it_tcp_connect(fd, "127.0.0.1", hport, 10000) == 0);
+	it_sleep_ms(STARVE_MS);
+	IT_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (nfill > 0)
+		close(fillers[--nfill]);
+
+	fu_client_exchange(fd, 1u << 20, 61);
+	fu_server_join(srv);
+	close(lfd);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	vde_delstack(s);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(fwd_tcp_reaches_a_server_in_a_stack_without_network),
@@ -687,6 +765,7 @@ static const struct it_test tests[] = {
 	T(fwd_delstack_closes_connections_waiting_for_the_helper),
 	T(fwd_forked_child_closes_its_copies_of_connections_in_flight),
 	T(fwd_udp_clients_in_a_burst_are_all_answered),
+	T(fwd_listener_out_of_descriptors_serves_once_they_are_back),
 #undef T
 };
 
