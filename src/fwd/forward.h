@@ -13,7 +13,7 @@
 #include "maker.h"
 #include "base/fwdspec.h"
 #include "core/loop.h"
-#include "vdestack.h"
+#include <vdestack.h>
 
 /* Jobs a forward may have at the maker at once: a TCP listener stops
  * accepting there (the connections wait in the kernel's listen backlog),

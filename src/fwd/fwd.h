@@ -4,7 +4,7 @@
 #define VDS_FWD_H
 
 #include "base/fwdspec.h"
-#include "vdestack.h"
+#include <vdestack.h>
 
 /* Add or remove a forward (the work of vde_stackfwd/vde_stackunfwd).
  * Return: 0, -EINVAL, -EADDRINUSE, -ENOENT (remove), -errno. */

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "vdestack.h"
+#include <vdestack.h>
 
 struct vds_maker_job;
 
