@@ -2,14 +2,23 @@
 /* test_fwd.c - host -> stack port forwarding with vde_stackfwd(3) and
  * vde_stackunfwd(3), on stacks of every kind (no network, mem://), IPv4 and
  * IPv6, TCP and UDP.  Host sockets only on 127.0.0.1 and ::1. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_fwd_util.h"
 
 #define BYTES (16u << 20)
+/* How long the helper stays stopped while a call waits for it: long
+ * enough for that call to be waiting (not a bound on anything). */
+#define CONT_AFTER_MS 200
+/* How long the forward's listener goes without descriptors. */
+#define STARVE_MS 300
 
 /* fwd_spec - "proto:HOST:HPORT:GUEST:GPORT" with brackets for IPv6.
  * Return: buf. */
@@ -396,6 +405,349 @@ static void test_fwd_serves_a_mem_stack_across_its_segment(void)
 	vde_delstack(a);
 }
 
+/* tcp_spec - "tcp:127.0.0.1:hport:127.0.0.1:gport" in buf.  Return: buf. */
+static const char *tcp_spec(char *buf, size_t n, uint16_t hport,
+			    uint16_t gport)
+{
+	return fwd_spec(buf, n, "tcp", "127.0.0.1", hport, "127.0.0.1", gport);
+}
+
+/* test_fwd_burst_waits_for_the_helper_while_other_stacks_flow - 200
+ * connections opened at once through one forward while the namespace
+ * helper is stopped, so that none can have its peer socket yet: two other
+ * stacks on a mem:// segment pumped by the loops (not on a bridge) move a
+ * checked stream meanwhile, which they could not if a loop thread waited
+ * for the helper; then the helper goes on, and every connection gets its
+ * own bytes back through the forward, each byte checked. */
+static void test_fwd_burst_waits_for_the_helper_while_other_stacks_flow(void)
+{
+	unsigned n = fu_scaled(200);
+	struct vdestack *s, *b1, *b2;
+	struct fu_tcp_echo *echo;
+	uint16_t hport;
+	char spec[200], url[200];
+	int lfd, sfd, cfd, *fds = calloc(n, sizeof(int));
+	pid_t helper;
+
+	IT_CHECK(fds);
+	it_require_network();
+	/* a connection: the client, the echo's end, the forward's two
+	 * sockets and four pipe ends */
+	fu_fd_room(n * 8 + 64);
+	setenv("VDESTACK_BRIDGE", "off", 1);
+	snprintf(url, sizeof(url), "mem://burst-%d", (int)getpid());
+	b1 = it_addstack(url, NULL);
+	b2 = it_addstack(url, NULL);
+	it_config_addr(b1, "vde0", "10.0.0.1/24");
+	it_config_addr(b2, "vde0", "10.0.0.2/24");
+	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7);
+	IT_CHECK(listen(lfd, 4096) == 0);
+	echo = fu_tcp_echo_start(lfd, n);
+	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	IT_CHECK(vde_stackfwd(s, tcp_spec(spec, sizeof(spec), hport, 7)) == 0);
+	fu_stream_pair(b2, b1, "10.0.0.2", 5001, &sfd, &cfd);
+
+	helper = fu_helper_stop();
+	fu_burst_open("127.0.0.1", hport, n, fds);
+	fu_stream_check(sfd, cfd, 8u << 20, 41);
+	fu_helper_cont(helper);
+
+	fu_burst_echo(fds, n, 64u << 10, 1000);
+	fu_tcp_echo_join(echo);
+	fu_stream_check(sfd, cfd, 1u << 20, 42); /* and still flowing */
+	close(sfd);
+	close(cfd);
+	close(lfd);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	vde_delstack(s);
+	vde_delstack(b2);
+	vde_delstack(b1);
+	free(fds);
+}
+
+/* tcp_forward - a forward from a free host port to 127.0.0.1:7 in s, its
+ * spec in spec.  Return: the host port. */
+static uint16_t tcp_forward(struct vdestack *s, char *spec, size_t size)
+{
+	uint16_t hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
+
+	IT_CHECK(vde_stackfwd(s, tcp_spec(spec, size, hport, 7)) == 0);
+	return hport;
+}
+
+/* in_flight - n connections to the forward on hport, made while the
+ * helper is stopped, once the forward has accepted some: their peer
+ * sockets wait at the library's maker (the first one in a request to the
+ * helper).  The helper is left stopped.  Return: its pid. */
+static pid_t in_flight(uint16_t hport, unsigned n, int *fds)
+{
+	pid_t helper = fu_helper_stop();
+
+	fu_burst_open("127.0.0.1", hport, n, fds);
+	fu_wait_accepted(hport, (int)n);
+	return helper;
+}
+
+/* test_fwd_unfwd_closes_connections_waiting_for_the_helper - removing a
+ * forward whose connections wait for their peer sockets (the helper
+ * stopped, and going on only while vde_stackunfwd waits for the one
+ * being made): it succeeds, every client sees its connection end, the
+ * port is free, and no descriptor or thread of the forward is left. */
+static void test_fwd_unfwd_closes_connections_waiting_for_the_helper(void)
+{
+	enum { N = 48 };
+	struct vdestack *s;
+	struct it_counts before;
+	struct fu_cont *cont;
+	char spec[200];
+	uint16_t hport;
+	int fds[N], lfd;
+	pid_t helper;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL); /* warm-up: the helper */
+	vde_delstack(s);
+	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7); /* never accepts */
+	before = it_take_counts();
+	hport = tcp_forward(s, spec, sizeof(spec));
+	helper = in_flight(hport, N, fds);
+	cont = fu_helper_cont_later(helper, CONT_AFTER_MS);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	fu_helper_cont_join(cont);
+	fu_burst_wait_closed(fds, N);
+	IT_CHECK(fu_port_is_free(SOCK_STREAM, "127.0.0.1", hport));
+	it_check_counts(&before, "after vde_stackunfwd");
+	close(lfd);
+	vde_delstack(s);
+}
+
+/* test_fwd_delstack_closes_connections_waiting_for_the_helper - the same
+ * through vde_delstack: the stack goes with its forward, every client
+ * sees its connection end, nothing is left. */
+static void test_fwd_delstack_closes_connections_waiting_for_the_helper(void)
+{
+	enum { N = 48 };
+	struct vdestack *s;
+	struct it_counts before;
+	struct fu_cont *cont;
+	char spec[200];
+	uint16_t hport;
+	int fds[N];
+	pid_t helper;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	vde_delstack(s);
+	before = it_take_counts();
+	s = it_addstack(NULL, NULL);
+	close(fu_bound(s, SOCK_STREAM, "127.0.0.1", 7));
+	hport = tcp_forward(s, spec, sizeof(spec));
+	helper = in_flight(hport, N, fds);
+	cont = fu_helper_cont_later(helper, CONT_AFTER_MS);
+	vde_delstack(s);
+	fu_helper_cont_join(cont);
+	fu_burst_wait_closed(fds, N);
+	IT_CHECK(fu_port_is_free(SOCK_STREAM, "127.0.0.1", hport));
+	it_check_counts(&before, "after vde_delstack");
+}
+
+/* child_fds - the descriptors of a child forked now, right after the
+ * fork (the library's fork handlers have run).  Return: their count. */
+static int child_fds(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	IT_CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(it_count_fds());
+	IT_CHECK(waitpid(pid, &status, 0) == pid);
+	IT_CHECK(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* test_fwd_forked_child_closes_its_copies_of_connections_in_flight - a
+ * child forked while a forward's connections wait for the helper deletes
+ * its copy of the stack: it is left with exactly the descriptors of a
+ * child forked before the stack existed, plus the test's own; and in
+ * the parent the same connections then get their bytes back.  One
+ * connection goes through first, so that the library's thread that
+ * makes the peer sockets has its own channel to the helper (a thread's
+ * first request travels on a channel that a child forked meanwhile
+ * would keep a copy of: helper.c). */
+static void test_fwd_forked_child_closes_its_copies_of_connections_in_flight(void)
+{
+	enum { N = 32 };
+	struct vdestack *s;
+	struct it_counts before;
+	struct fu_tcp_echo *echo;
+	char spec[200];
+	int fds[N], lfd, base, status;
+	uint16_t hport;
+	pid_t helper, pid;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	vde_delstack(s);
+	before = it_take_counts();
+	base = child_fds();
+	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7);
+	echo = fu_tcp_echo_start(lfd, N + 1);
+	hport = tcp_forward(s, spec, sizeof(spec));
+	fu_burst_open("127.0.0.1", hport, 1, fds);
+	fu_burst_echo(fds, 1, 16u << 10, 1999);
+	helper = in_flight(hport, N, fds);
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		int n;
+
+		vde_delstack(s);
+		n = it_count_fds();
+		if (n != base + N + 1)
+			fprintf(stderr, "child: %d descriptors, want %d\n", n,
+				base + N + 1);
+		/* ends by exec: under valgrind, memcheck would call the
+		 * parent's loop objects that the forwards used (watches,
+		 * timers) lost in the child, which has no loop to free
+		 * them with */
+		execl(n == base + N + 1 ? "/bin/true" : "/bin/false", "x",
+		      (char *)NULL);
+		_exit(1);
+	}
+	IT_CHECK(waitpid(pid, &status, 0) == pid);
+	fu_helper_cont(helper);
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the child's descriptors (status %d)", status);
+	fu_burst_echo(fds, N, 16u << 10, 2000);
+	fu_tcp_echo_join(echo);
+	close(lfd);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	vde_delstack(s);
+	it_check_counts(&before, "after the stack");
+}
+
+/* test_fwd_udp_clients_in_a_burst_are_all_answered - 200 UDP clients
+ * send their first datagram at once while the helper is stopped (none
+ * can have its socket in the stack yet): once it goes on, what the
+ * forward held reaches the echo server, and every client's checked
+ * round trips succeed (datagrams dropped meanwhile are sent again). */
+static void test_fwd_udp_clients_in_a_burst_are_all_answered(void)
+{
+	unsigned n = fu_scaled(200);
+	struct vdestack *s;
+	struct fu_echo *e;
+	uint16_t hport;
+	char spec[200];
+	int *fds = calloc(n, sizeof(int));
+	int64_t end;
+	pid_t helper;
+
+	IT_CHECK(fds);
+	it_require_stacks();
+	fu_fd_room(n * 2 + 64);
+	s = it_addstack(NULL, NULL);
+	e = fu_echo_start(fu_bound(s, SOCK_DGRAM, "127.0.0.1", 5353));
+	hport = fu_free_port(SOCK_DGRAM, "127.0.0.1");
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "udp",
+					  "127.0.0.1", hport, "127.0.0.1",
+					  5353)) == 0);
+	helper = fu_helper_stop();
+	for (unsigned i = 0; i < n; i++) {
+		fds[i] = fu_connect(NULL, SOCK_DGRAM, "127.0.0.1", hport, 0);
+		IT_CHECK(fds[i] >= 0);
+		IT_CHECK(send(fds[i], &i, sizeof(i), 0) == sizeof(i));
+	}
+	fu_helper_cont(helper);
+	end = it_now_ms() + 60000;
+	while (fu_echo_count(e) == 0) {
+		IT_CHECKF(it_now_ms() < end, "no held datagram reached the "
+			  "echo server");
+		it_sleep_ms(10);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		fu_udp_roundtrips(fds[i], 3, 1000);
+		close(fds[i]);
+	}
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	fu_echo_stop(e);
+	vde_delstack(s);
+	free(fds);
+}
+
+/* highest_fd - Return: the highest open descriptor below the soft
+ * RLIMIT_NOFILE (valgrind keeps its own above it). */
+static int highest_fd(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *d;
+	int max = -1;
+
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	d = opendir("/proc/self/fd");
+	IT_CHECK(d);
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(d) &&
+		    (rlim_t)fd < rl.rlim_cur && fd > max)
+			max = fd;
+	}
+	closedir(d);
+	return max;
+}
+
+/* test_fwd_listener_out_of_descriptors_serves_once_they_are_back - a
+ * client connects while the process has no descriptor left (the soft
+ * RLIMIT_NOFILE at the highest one, every one below it taken): the
+ * forward cannot accept it then, rests, and once descriptors are back
+ * the same connection goes through, every byte checked.  Nothing goes
+ * through the forward before, so that no descriptor of the library
+ * closes (leaving a hole below the limit) while they are short. */
+static void test_fwd_listener_out_of_descriptors_serves_once_they_are_back(void)
+{
+	enum { MAX_FILLERS = 256 };
+	struct vdestack *s;
+	struct fu_server *srv;
+	struct rlimit rl, low;
+	int lfd, fd, fillers[MAX_FILLERS], nfill = 0;
+	uint16_t hport;
+	char spec[200];
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 7);
+	srv = fu_server_start(lfd, 1u << 20, 61);
+	hport = tcp_forward(s, spec, sizeof(spec));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(fd >= 0);
+
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	low = (struct rlimit){ .rlim_cur = (rlim_t)highest_fd() + 1,
+			       .rlim_max = rl.rlim_max };
+	IT_CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (nfill < MAX_FILLERS &&
+	       (fillers[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfill++;
+	IT_CHECKF(nfill < MAX_FILLERS && errno == EMFILE, "descriptors left "
+		  "after %d fillers", nfill);
+	IT_CHECK(it_tcp_connect(fd, "127.0.0.1", hport, 10000) == 0);
+	it_sleep_ms(STARVE_MS);
+	IT_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (nfill > 0)
+		close(fillers[--nfill]);
+
+	fu_client_exchange(fd, 1u << 20, 61);
+	fu_server_join(srv);
+	close(lfd);
+	IT_CHECK(vde_stackunfwd(s, spec) == 0);
+	vde_delstack(s);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(fwd_tcp_reaches_a_server_in_a_stack_without_network),
@@ -408,6 +760,12 @@ static const struct it_test tests[] = {
 	T(fwd_to_a_closed_port_closes_the_client),
 	T(fwd_many_concurrent_connections_keep_their_data),
 	T(fwd_serves_a_mem_stack_across_its_segment),
+	T(fwd_burst_waits_for_the_helper_while_other_stacks_flow),
+	T(fwd_unfwd_closes_connections_waiting_for_the_helper),
+	T(fwd_delstack_closes_connections_waiting_for_the_helper),
+	T(fwd_forked_child_closes_its_copies_of_connections_in_flight),
+	T(fwd_udp_clients_in_a_burst_are_all_answered),
+	T(fwd_listener_out_of_descriptors_serves_once_they_are_back),
 #undef T
 };
 

@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "test_fwd_util.h"
@@ -348,4 +350,486 @@ void fu_slirp_config(struct vdestack *s)
 			  "/bin/ip route add default via 10.0.2.2; "
 			  "/bin/ip -6 addr add fd00::15/64 dev vde0 nodad; "
 			  "/bin/ip -6 route add default via fd00::2");
+}
+
+/* fu_scaled - see test_fwd_util.h.  Return: n scaled, at least 1. */
+unsigned fu_scaled(unsigned n)
+{
+	const char *e = getenv("VDESTACK_TEST_SCALE");
+	unsigned long pct = 100, r;
+	char *end;
+
+	if (e && *e) {
+		pct = strtoul(e, &end, 10);
+		IT_CHECKF(*end == '\0' && pct > 0,
+			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
+	}
+	r = (unsigned long)n * pct / 100;
+	return r ? (unsigned)r : 1;
+}
+
+/* fu_fd_room - see test_fwd_util.h. */
+void fu_fd_room(unsigned n)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)it_count_fds() + n;
+
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_cur >= want)
+		return;
+	IT_CHECKF(rl.rlim_max >= want, "RLIMIT_NOFILE: %lu descriptors "
+		  "needed, the hard limit is %lu", (unsigned long)want,
+		  (unsigned long)rl.rlim_max);
+	rl.rlim_cur = want;
+	IT_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+}
+
+/* One connection of fu_tcp_echo: what it read and has not sent back. */
+struct echo_conn {
+	int fd;
+	size_t len, off;
+	unsigned char buf[16384];
+};
+
+struct fu_tcp_echo {
+	pthread_t thread;
+	int lfd;
+	unsigned n, accepted, ended;
+	struct echo_conn *c;
+	int err;
+	const char *step;
+};
+
+/* echo_accept - accept what is pending on the listener (up to e->n).
+ * Return: 0 or -errno. */
+static int echo_accept(struct fu_tcp_echo *e)
+{
+	while (e->accepted < e->n) {
+		int fd = accept4(e->lfd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		e->c[e->accepted++] = (struct echo_conn){ .fd = fd };
+	}
+	return 0;
+}
+
+/* echo_serve - one step of connection c: send back what it holds, or
+ * read more; at its end close it.  Return: 0 or -errno. */
+static int echo_serve(struct fu_tcp_echo *e, struct echo_conn *c)
+{
+	ssize_t r;
+
+	if (c->off < c->len) {
+		r = send(c->fd, c->buf + c->off, c->len - c->off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		c->off += (size_t)r;
+		return 0;
+	}
+	r = recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (r == 0) {
+		close(c->fd);
+		c->fd = -1;
+		e->ended++;
+		return 0;
+	}
+	c->len = (size_t)r;
+	c->off = 0;
+	return 0;
+}
+
+/* tcp_echo_thread - fu_tcp_echo's body: one poll over the listener and
+ * every connection.  Return: NULL (the outcome in e->err). */
+static void *tcp_echo_thread(void *arg)
+{
+	struct fu_tcp_echo *e = arg;
+	struct pollfd *p = calloc(e->n + 1, sizeof(*p));
+	unsigned *idx = calloc(e->n + 1, sizeof(*idx));
+
+	e->step = "poll";
+	while (e->err == 0 && e->ended < e->n && p && idx) {
+		unsigned k = 0;
+		int r;
+
+		if (e->accepted < e->n)
+			p[k++] = (struct pollfd){ .fd = e->lfd, .events = POLLIN };
+		for (unsigned i = 0; i < e->accepted; i++) {
+			struct echo_conn *c = &e->c[i];
+
+			if (c->fd < 0)
+				continue;
+			idx[k] = i;
+			p[k++] = (struct pollfd){ .fd = c->fd,
+				.events = c->off < c->len ? POLLOUT : POLLIN };
+		}
+		r = poll(p, k, FU_WAIT_MS);
+		if (r <= 0) {
+			e->err = r == 0 ? -ETIMEDOUT : -errno;
+			break;
+		}
+		for (unsigned j = 0; j < k && e->err == 0; j++) {
+			if (!p[j].revents)
+				continue;
+			if (p[j].fd == e->lfd) {
+				e->step = "accept";
+				e->err = echo_accept(e);
+			} else {
+				e->step = "echo";
+				e->err = echo_serve(e, &e->c[idx[j]]);
+			}
+		}
+	}
+	if (!p || !idx)
+		e->err = -ENOMEM;
+	free(p);
+	free(idx);
+	return NULL;
+}
+
+/* fu_tcp_echo_start - Return: a running echo on lfd for n connections. */
+struct fu_tcp_echo *fu_tcp_echo_start(int lfd, unsigned n)
+{
+	struct fu_tcp_echo *e = calloc(1, sizeof(*e));
+
+	IT_CHECK(e);
+	/* accept what is there, never wait for more than poll said */
+	IT_CHECK(fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) == 0);
+	*e = (struct fu_tcp_echo){ .lfd = lfd, .n = n,
+				   .c = calloc(n, sizeof(struct echo_conn)) };
+	IT_CHECK(e->c);
+	IT_CHECK(pthread_create(&e->thread, NULL, tcp_echo_thread, e) == 0);
+	return e;
+}
+
+/* fu_tcp_echo_join - wait for the echo; fail on its error. */
+void fu_tcp_echo_join(struct fu_tcp_echo *e)
+{
+	pthread_join(e->thread, NULL);
+	for (unsigned i = 0; i < e->accepted; i++)
+		if (e->c[i].fd >= 0)
+			close(e->c[i].fd);
+	IT_CHECKF(e->err == 0, "echo server: %s: %s (%u of %u connections "
+		  "accepted, %u ended)", e->step, strerror(-e->err),
+		  e->accepted, e->n, e->ended);
+	free(e->c);
+	free(e);
+}
+
+/* fu_burst_open - see test_fwd_util.h. */
+void fu_burst_open(const char *ip, uint16_t port, unsigned n, int *fds)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = fu_addr(ip, port, &ss);
+	unsigned up = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		fds[i] = socket(fu_family(ip),
+				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		IT_CHECK(fds[i] >= 0);
+		IT_CHECKF(connect(fds[i], (struct sockaddr *)&ss, len) == 0 ||
+			  errno == EINPROGRESS, "connect %u of %u", i, n);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLOUT };
+		socklen_t elen = sizeof(int);
+		int err = 0;
+
+		IT_CHECKF(poll(&p, 1, FU_WAIT_MS) == 1, "connection %u of %u "
+			  "never established (%u were)", i, n, up);
+		IT_CHECK(getsockopt(fds[i], SOL_SOCKET, SO_ERROR, &err,
+				    &elen) == 0);
+		IT_CHECKF(err == 0, "connection %u of %u: %s", i, n,
+			  strerror(err));
+		up++;
+	}
+}
+
+/* One connection of fu_burst_echo. */
+struct burst_conn {
+	struct it_gen out, in;
+	size_t made, got;        /* bytes generated to send, checked back */
+	size_t olen, ooff;
+	bool shut, done;
+	unsigned char obuf[16384];
+};
+
+/* burst_send - send more of connection b on fd; half-close after the
+ * last byte.  Return: 0 or -errno. */
+static int burst_send(struct burst_conn *b, int fd, size_t bytes)
+{
+	ssize_t w;
+
+	if (b->ooff == b->olen && b->made < bytes) {
+		b->olen = bytes - b->made < sizeof(b->obuf) ?
+			  bytes - b->made : sizeof(b->obuf);
+		b->ooff = 0;
+		it_gen_fill(&b->out, b->obuf, b->olen);
+		b->made += b->olen;
+	}
+	if (b->ooff < b->olen) {
+		w = send(fd, b->obuf + b->ooff, b->olen - b->ooff,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		b->ooff += (size_t)w;
+	}
+	if (b->made == bytes && b->ooff == b->olen && !b->shut) {
+		b->shut = true;
+		return shutdown(fd, SHUT_WR) == 0 ? 0 : -errno;
+	}
+	return 0;
+}
+
+/* burst_recv - read what came back on connection b and check it against
+ * what it sent.  Return: 0, -EBADMSG on a difference, -ENODATA on an
+ * early end, -E2BIG for bytes beyond, or -errno. */
+static int burst_recv(struct burst_conn *b, int fd, size_t bytes)
+{
+	unsigned char buf[16384], want[16384];
+	ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (r == 0) {
+		b->done = true;
+		return b->got == bytes ? 0 : -ENODATA;
+	}
+	if (b->got + (size_t)r > bytes)
+		return -E2BIG;
+	it_gen_fill(&b->in, want, (size_t)r);
+	if (memcmp(buf, want, (size_t)r))
+		return -EBADMSG;
+	b->got += (size_t)r;
+	return 0;
+}
+
+/* fu_burst_echo - see test_fwd_util.h. */
+void fu_burst_echo(int *fds, unsigned n, size_t bytes, uint64_t seed)
+{
+	struct burst_conn *b = calloc(n, sizeof(*b));
+	struct pollfd *p = calloc(n, sizeof(*p));
+	unsigned left = n;
+
+	IT_CHECK(b && p);
+	for (unsigned i = 0; i < n; i++) {
+		it_gen_init(&b[i].out, seed + i);
+		it_gen_init(&b[i].in, seed + i);
+	}
+	while (left) {
+		for (unsigned i = 0; i < n; i++) {
+			bool more = !b[i].shut || b[i].ooff < b[i].olen;
+
+			p[i] = (struct pollfd){ .fd = b[i].done ? -1 : fds[i],
+				.events = POLLIN | (more ? POLLOUT : 0) };
+		}
+		IT_CHECKF(poll(p, n, FU_WAIT_MS) > 0, "burst: nothing moved "
+			  "for %d ms, %u of %u connections not done",
+			  FU_WAIT_MS, left, n);
+		for (unsigned i = 0; i < n; i++) {
+			int err = 0;
+
+			if (p[i].revents & POLLOUT)
+				err = burst_send(&b[i], fds[i], bytes);
+			if (err == 0 && (p[i].revents & (POLLIN | POLLHUP |
+							 POLLERR)))
+				err = burst_recv(&b[i], fds[i], bytes);
+			IT_CHECKF(err == 0, "burst: connection %u of %u: %s "
+				  "(%zu of %zu bytes back)", i, n,
+				  strerror(-err), b[i].got, bytes);
+			if (b[i].done && p[i].fd >= 0) {
+				close(fds[i]);
+				left--;
+			}
+		}
+	}
+	free(b);
+	free(p);
+}
+
+/* fu_burst_wait_closed - see test_fwd_util.h. */
+void fu_burst_wait_closed(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		char c;
+		ssize_t r;
+
+		IT_CHECKF(poll(&p, 1, FU_WAIT_MS) == 1, "connection %u of %u "
+			  "still open", i, n);
+		r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+		IT_CHECKF(r == 0 || (r < 0 && errno == ECONNRESET),
+			  "connection %u of %u: recv %zd (%s)", i, n, r,
+			  r < 0 ? strerror(errno) : "data");
+		close(fds[i]);
+	}
+}
+
+/* fu_stream_pair - see test_fwd_util.h. */
+void fu_stream_pair(struct vdestack *srv, struct vdestack *cli,
+		    const char *srv_ip, uint16_t port, int *ret_srv,
+		    int *ret_cli)
+{
+	int lfd = fu_bound(srv, SOCK_STREAM, srv_ip, port);
+	int fd = fu_connect(cli, SOCK_STREAM, srv_ip, port, FU_WAIT_MS);
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	IT_CHECKF(fd >= 0, "connect to %s:%u: %s", srv_ip, port,
+		  strerror(-fd));
+	IT_CHECK(poll(&p, 1, FU_WAIT_MS) == 1);
+	*ret_srv = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	IT_CHECK(*ret_srv >= 0);
+	close(lfd);
+	*ret_cli = fd;
+	it_set_timeouts(*ret_srv, FU_WAIT_MS);
+	it_set_timeouts(*ret_cli, FU_WAIT_MS);
+}
+
+/* What the sending thread of fu_stream_check sends. */
+struct stream_send {
+	int fd;
+	size_t bytes;
+	uint64_t seed;
+	int err;
+};
+
+/* stream_send_thread - the sending side of fu_stream_check.
+ * Return: NULL (the outcome in err). */
+static void *stream_send_thread(void *arg)
+{
+	struct stream_send *a = arg;
+
+	a->err = it_send_stream(a->fd, a->bytes, a->seed);
+	return NULL;
+}
+
+/* fu_stream_check - see test_fwd_util.h. */
+void fu_stream_check(int srv, int cli, size_t bytes, uint64_t seed)
+{
+	struct stream_send a = { .fd = cli, .bytes = bytes, .seed = seed };
+	pthread_t th;
+	size_t off = 0;
+	int err;
+
+	IT_CHECK(pthread_create(&th, NULL, stream_send_thread, &a) == 0);
+	err = it_recv_stream(srv, bytes, seed, false, &off);
+	pthread_join(th, NULL);
+	IT_CHECKF(err == 0, "stream between stacks: %s at byte %zu of %zu",
+		  strerror(-err), off, bytes);
+	IT_CHECKF(a.err == 0, "stream between stacks: send: %s",
+		  strerror(-a.err));
+}
+
+/* proc_state - Return: the state letter of process pid (/proc), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* fu_helper_stop - see test_fwd_util.h.  Return: the helper's pid. */
+pid_t fu_helper_stop(void)
+{
+	pid_t helper = it_helper_pid(0);
+	int64_t end = it_now_ms() + FU_WAIT_MS;
+
+	IT_CHECK(helper > 0);
+	IT_CHECK(kill(helper, SIGSTOP) == 0);
+	while (proc_state(helper) != 'T') {
+		IT_CHECKF(it_now_ms() < end, "the helper %d never stopped",
+			  (int)helper);
+		it_sleep_ms(5);
+	}
+	return helper;
+}
+
+/* fu_helper_cont - see test_fwd_util.h. */
+void fu_helper_cont(pid_t helper)
+{
+	IT_CHECK(kill(helper, SIGCONT) == 0);
+}
+
+struct fu_cont {
+	pthread_t thread;
+	pid_t helper;
+	int ms;
+};
+
+/* cont_thread - fu_helper_cont_later's body.  Return: NULL. */
+static void *cont_thread(void *arg)
+{
+	struct fu_cont *c = arg;
+
+	it_sleep_ms(c->ms);
+	kill(c->helper, SIGCONT);
+	return NULL;
+}
+
+/* fu_helper_cont_later - Return: the thread that will send SIGCONT. */
+struct fu_cont *fu_helper_cont_later(pid_t helper, int ms)
+{
+	struct fu_cont *c = calloc(1, sizeof(*c));
+
+	IT_CHECK(c);
+	*c = (struct fu_cont){ .helper = helper, .ms = ms };
+	IT_CHECK(pthread_create(&c->thread, NULL, cont_thread, c) == 0);
+	return c;
+}
+
+/* fu_helper_cont_join - wait for it (it has sent SIGCONT), free it. */
+void fu_helper_cont_join(struct fu_cont *c)
+{
+	pthread_join(c->thread, NULL);
+	free(c);
+}
+
+/* fu_accept_queue - see test_fwd_util.h.  Return: the queue or -1. */
+int fu_accept_queue(uint16_t port)
+{
+	char line[512], want[32];
+	FILE *f = fopen("/proc/net/tcp", "re");
+	int queue = -1;
+
+	IT_CHECK(f);
+	/* local address 127.0.0.1 as the kernel prints it, then st 0A */
+	snprintf(want, sizeof(want), "0100007F:%04X", port);
+	while (queue < 0 && fgets(line, sizeof(line), f)) {
+		char local[64], remote[64], st[8];
+		unsigned tx, rx;
+
+		if (sscanf(line, " %*s %63s %63s %7s %x:%x", local, remote, st,
+			   &tx, &rx) == 5 &&
+		    !strcmp(local, want) && !strcmp(st, "0A"))
+			queue = (int)rx;
+	}
+	fclose(f);
+	return queue;
+}
+
+/* fu_wait_accepted - see test_fwd_util.h. */
+void fu_wait_accepted(uint16_t port, int n)
+{
+	int64_t end = it_now_ms() + FU_WAIT_MS;
+	int q;
+
+	while ((q = fu_accept_queue(port)) >= n || q < 0) {
+		IT_CHECKF(it_now_ms() < end, "127.0.0.1:%u: %d connections "
+			  "still in the accept queue", port, q);
+		it_sleep_ms(5);
+	}
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "common.h"
 
@@ -72,5 +73,70 @@ bool fu_udp_any_reply(int fd, int ms);
 /* Configure a slirp stack: 10.0.2.15/24 on vde0, up, default route via
  * 10.0.2.2; fd00::15/64 (no DAD) with a default route via fd00::2. */
 void fu_slirp_config(struct vdestack *s);
+
+/* n scaled by VDESTACK_TEST_SCALE (a percentage, default 100; the
+ * valgrind and sanitizer passes set 10), at least 1.  Return: it. */
+unsigned fu_scaled(unsigned n);
+
+/* Raise the soft RLIMIT_NOFILE, when needed, so that n descriptors more
+ * than are open now fit (fails the test when the hard limit is lower). */
+void fu_fd_room(unsigned n);
+
+/* A TCP echo thread on listener lfd: accepts n connections and sends back
+ * what each one sends, until its end, then closes it; it ends when the n
+ * connections have ended. */
+struct fu_tcp_echo;
+struct fu_tcp_echo *fu_tcp_echo_start(int lfd, unsigned n);
+/* Wait for it (bounded) and fail the test if it failed; frees it. */
+void fu_tcp_echo_join(struct fu_tcp_echo *e);
+
+/* n TCP connections from the host to ip:port, all started at once
+ * (non-blocking), in fds; returns once every one is established
+ * (bounded).  They stay non-blocking. */
+void fu_burst_open(const char *ip, uint16_t port, unsigned n, int *fds);
+
+/* On n connections of fu_burst_open at once: connection i sends bytes of
+ * generator seed + i, half-closes, and must read exactly its own bytes
+ * back, then the end (an fu_tcp_echo at the other end).  Every byte is
+ * checked; closes the fds.  Fails the test on any difference, or when
+ * nothing moves for a long time. */
+void fu_burst_echo(int *fds, unsigned n, size_t bytes, uint64_t seed);
+
+/* Wait (bounded) until each of the n fds (of fu_burst_open) sees its
+ * connection end (end-of-file or a reset), then close them.  Fails the
+ * test when one stays open. */
+void fu_burst_wait_closed(int *fds, unsigned n);
+
+/* A connected pair of TCP sockets between two stacks: *ret_cli in cli
+ * connected to a listener of srv on srv_ip:port, *ret_srv accepted. */
+void fu_stream_pair(struct vdestack *srv, struct vdestack *cli,
+		    const char *srv_ip, uint16_t port, int *ret_srv,
+		    int *ret_cli);
+
+/* bytes of seed from cli to srv on a pair of fu_stream_pair (a thread
+ * sends, this one receives and checks every byte).  Fails the test on a
+ * difference or after a bounded wait. */
+void fu_stream_check(int srv, int cli, size_t bytes, uint64_t seed);
+
+/* Stop the namespace helper of this process (SIGSTOP), and wait
+ * (bounded) until it is stopped: every request to it waits from now on.
+ * Return: its pid, for fu_helper_cont. */
+pid_t fu_helper_stop(void);
+/* Let it go on (SIGCONT). */
+void fu_helper_cont(pid_t helper);
+/* A thread that lets it go on after ms, while this one waits for it. */
+struct fu_cont;
+struct fu_cont *fu_helper_cont_later(pid_t helper, int ms);
+void fu_helper_cont_join(struct fu_cont *c);
+
+/* Return: the connections waiting in the accept queue of the host's
+ * listening TCP socket on 127.0.0.1:port (/proc/net/tcp), or -1 when
+ * there is no such socket. */
+int fu_accept_queue(uint16_t port);
+
+/* Wait (bounded) until the host's listener on 127.0.0.1:port has fewer
+ * than n connections in its accept queue: its owner accepted some.
+ * Fails the test otherwise. */
+void fu_wait_accepted(uint16_t port, int n);
 
 #endif /* IT_FWD_UTIL_H */
