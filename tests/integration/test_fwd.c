@@ -309,66 +309,59 @@ static void test_fwd_to_a_closed_port_closes_the_client(void)
 	vde_delstack(s);
 }
 
-/* Arguments of one concurrent client. */
-struct many_arg {
-	uint16_t hport;
-	uint64_t seed;
-};
-
-/* many_client - one of many concurrent exchanges (the server side is a
- * thread per connection of many_server). */
-static void *many_client(void *arg)
+/* udp_client - one UDP client of a forward, on its own socket (so its
+ * own flow): datagrams of varied sizes, each echoed and checked. */
+static void *udp_client(void *arg)
 {
-	struct many_arg *a = arg;
-	int fd = fu_connect(NULL, SOCK_STREAM, "127.0.0.1", a->hport, 30000);
+	const uint16_t *hport = arg;
+	int fd = fu_connect(NULL, SOCK_DGRAM, "127.0.0.1", *hport, 30000);
 
 	IT_CHECK(fd >= 0);
-	fu_client_exchange(fd, 1u << 20, a->seed);
+	fu_udp_roundtrips(fd, 64, 1400);
+	close(fd);
 	return NULL;
 }
 
 /* test_fwd_many_concurrent_connections_keep_their_data - 16 clients at
- * once through one forward, each stream checked. */
+ * once through ONE forward to ONE server: TCP, each connection's 1 MiB
+ * echoed back and checked against its own generator; and UDP, 16 clients
+ * of one forward (a flow each) to one echo server, every datagram checked. */
 static void test_fwd_many_concurrent_connections_keep_their_data(void)
 {
 	enum { N = 16 };
 	struct vdestack *s;
-	struct fu_server *srv[N];
-	struct many_arg args[N];
+	struct fu_tcp_echo *echo;
+	struct fu_echo *uecho;
 	pthread_t th[N];
-	uint16_t hport;
+	uint16_t hport, uport;
 	char spec[200];
-	int lfd[N];
+	int lfd, ufd, fds[N];
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
+	lfd = fu_bound(s, SOCK_STREAM, "127.0.0.1", 1000);
+	echo = fu_tcp_echo_start(lfd, N);
 	hport = fu_free_port(SOCK_STREAM, "127.0.0.1");
-	/* one listener per client (SO_REUSEPORT would spread them
-	 * unevenly): the forward goes to 127.0.0.1:1000, whose listener
-	 * hands connections to the servers in order */
-	for (int i = 0; i < N; i++) {
-		lfd[i] = fu_bound(s, SOCK_STREAM, "127.0.0.1",
-				  (uint16_t)(1000 + i));
-		srv[i] = fu_server_start(lfd[i], 1u << 20, 500 + (uint64_t)i);
-	}
-	for (int i = 0; i < N; i++) {
-		uint16_t hp = fu_free_port(SOCK_STREAM, "127.0.0.1");
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
+					  "127.0.0.1", hport, "127.0.0.1",
+					  1000)) == 0);
+	fu_burst_open("127.0.0.1", hport, N, fds);
+	fu_burst_echo(fds, N, 1u << 20, 500);
+	fu_tcp_echo_join(echo);
 
-		IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "tcp",
-						  "127.0.0.1", hp, "127.0.0.1",
-						  (uint16_t)(1000 + i))) == 0);
-		args[i] = (struct many_arg){ .hport = hp,
-					     .seed = 500 + (uint64_t)i };
-	}
-	(void)hport;
+	ufd = fu_bound(s, SOCK_DGRAM, "127.0.0.1", 1001);
+	uecho = fu_echo_start(ufd);
+	uport = fu_free_port(SOCK_DGRAM, "127.0.0.1");
+	IT_CHECK(vde_stackfwd(s, fwd_spec(spec, sizeof(spec), "udp",
+					  "127.0.0.1", uport, "127.0.0.1",
+					  1001)) == 0);
 	for (int i = 0; i < N; i++)
-		IT_CHECK(pthread_create(&th[i], NULL, many_client,
-					&args[i]) == 0);
-	for (int i = 0; i < N; i++) {
+		IT_CHECK(pthread_create(&th[i], NULL, udp_client,
+					&uport) == 0);
+	for (int i = 0; i < N; i++)
 		pthread_join(th[i], NULL);
-		fu_server_join(srv[i]);
-		close(lfd[i]);
-	}
+	IT_CHECK(fu_echo_count(uecho) >= N * 64);
+	fu_echo_stop(uecho);
 	vde_delstack(s);
 }
 
