@@ -96,13 +96,15 @@ static void __attribute__((noreturn)) child(const struct vds_spawn *sp,
 
 /* vds_spawn - start sp's program (see Theory of operation).
  * Return: its pid, or -errno (pipe2's, fork's, or the child's setup or
- * exec error, the child reaped). */
-pid_t vds_spawn(const struct vds_spawn *sp)
+ * exec error, the child reaped: *ret_child says which). */
+pid_t vds_spawn(const struct vds_spawn *sp, bool *ret_child)
 {
 	int pipefd[2], err = 0;
 	ssize_t n;
 	pid_t pid;
 
+	if (ret_child)
+		*ret_child = false;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -122,6 +124,8 @@ pid_t vds_spawn(const struct vds_spawn *sp)
 	if (n == sizeof(err)) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		if (ret_child)
+			*ret_child = true;
 		return -(err > 0 ? err : ECHILD);
 	}
 	return pid;

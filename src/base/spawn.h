@@ -28,10 +28,11 @@ struct vds_spawn {
 	void *arg;
 };
 
-/* Start sp's program.  Return: its pid, or -errno: fork's or pipe's, or
- * the errno with which the child's setup or exec failed (the child is
- * reaped then). */
-pid_t vds_spawn(const struct vds_spawn *sp);
+/* Start sp's program.  Return: its pid, or -errno: pipe2's or fork's
+ * (*ret_child false), or the errno with which the child's setup or exec
+ * failed (*ret_child true; the child is reaped then).  ret_child may be
+ * NULL. */
+pid_t vds_spawn(const struct vds_spawn *sp, bool *ret_child);
 
 /* The environment of every command of vde_stackcmd(), and of a program of
  * vde_stackspawn() given no envp: documented in vde_stackcmd(3). */

@@ -17,6 +17,7 @@
 #include "base/cmdline.h"
 #include "base/fwdspec.h"
 #include "base/internal.h"
+#include "base/spawn.h"
 #include "base/sys.h"
 #include "loop.h"
 
