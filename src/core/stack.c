@@ -14,6 +14,18 @@
  * run without holding a lock while vde_delstack() runs in another thread:
  * the default stack holds a reference of its own, and the stack is torn
  * down when the last reference goes.
+ *
+ * Requests to the helper are the typed structs of base/proto.h, one
+ * vds_helper_call() each.  vde_stackcmd() and vde_stackspawn() pass the
+ * caller's open descriptors 0, 1 and 2 (the helper gives /dev/null for
+ * the closed ones), so the descriptors the library keeps are moved above
+ * 2 (the interface here, the helper's channels in helper.c): a closed
+ * standard descriptor is never taken for one of ours.  vde_stackspawn()'s
+ * argv and envp travel as two word vectors in the packed form of
+ * base/cmdline.h, the form of vde_stackcmd()'s commands.  vde_stackwait()
+ * and vde_stackkill() speak the spawner's channel (proto.h) only on a
+ * descriptor vds_helper_pd_check() recognises: any other is EBADF, never
+ * read (it could block) nor written.
  */
 #include <errno.h>
 #include <fcntl.h>
