@@ -498,7 +498,7 @@ static int recv_reply(struct vds_helper *h, int chan, const struct vds_call *c,
 		int64_t until = vds_now_us() + spin_us;
 
 		do {
-			n = recv_try(chan, &rep, got, c->ret_fd, flags |
+			n = recv_try(chan, &rep, got, c->ret_fd != NULL, flags |
 				     MSG_DONTWAIT, &ngot);
 			if (n != -EAGAIN)
 				break;
@@ -506,7 +506,8 @@ static int recv_reply(struct vds_helper *h, int chan, const struct vds_call *c,
 		} while (vds_now_us() < until);
 	}
 	if (n == -EAGAIN)
-		n = recv_try(chan, &rep, got, c->ret_fd, flags, &ngot);
+		n = recv_try(chan, &rep, got, c->ret_fd != NULL, flags,
+			     &ngot);
 	if (n == 0 || n == -ECONNRESET)
 		return reply_error(h);
 	if (n < 0)
