@@ -65,8 +65,13 @@ static int lift(int fd)
 static void __attribute__((noreturn)) child(const struct vds_spawn *sp,
 					    int pipe)
 {
-	int fds[3], high = lift(pipe), err;
+	int fds[3], high, err;
 
+	/* the caller's registers onto this frame: a memory checker that
+	 * follows the child to its _exit() (valgrind) then still finds the
+	 * parent's blocks that only a register pointed to */
+	__builtin_unwind_init();
+	high = lift(pipe);
 	if (high < 0)
 		report(pipe, errno);
 	pipe = high;
