@@ -139,7 +139,8 @@ static void helper_mark_dead(struct vds_helper *h)
 }
 
 /* helper_gone - whether the helper has closed its end (it died): a
- * seqpacket socket whose peer is gone polls POLLHUP. */
+ * seqpacket socket whose peer is gone polls POLLHUP.
+ * Return: true when it has. */
 static bool helper_gone(struct vds_helper *h)
 {
 	struct pollfd p = { .fd = h->ctl, .events = 0 };

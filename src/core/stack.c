@@ -70,7 +70,7 @@ static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vdestack *default_stack; /* holds a reference */
 static atomic_bool have_default;
 
-/* stack_ref - take a reference. */
+/* stack_ref - take a reference.  Return: s. */
 static struct vdestack *stack_ref(struct vdestack *s)
 {
 	atomic_fetch_add(&s->refs, 1);

@@ -332,7 +332,8 @@ static void seqpacket(int sv[2])
 				    sv), 0);
 }
 
-/* same_file - whether two descriptors name the same open file's inode. */
+/* same_file - whether two descriptors name the same open file's inode.
+ * Return: true when they do. */
 static bool same_file(int a, int b)
 {
 	struct stat sa, sb;
