@@ -7,9 +7,10 @@
  * its length as two bytes, most significant first.  The command is started
  * on the host side (a PATH search is allowed, as in "=ssh host vde_plug"),
  * with one end of a socketpair as both its standard input and output, its
- * standard error the application's, and no other descriptor.  It ends when
- * the stack is deleted (end-of-file, then SIGTERM, then SIGKILL after a
- * second), or by itself when the application dies and its input closes.
+ * standard error the application's, and no other descriptor (vds_spawn(),
+ * which reports exec's error).  It ends when the stack is deleted
+ * (end-of-file, then SIGTERM, then SIGKILL after STREAM_TERM_GRACE_MS),
+ * or by itself when the application dies and its input closes.
  *
  * Sending appends the batch's encoded frames to one output buffer and
  * writes it in one call; what the command does not take now waits for
@@ -29,16 +30,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "stream.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
 #define STREAM_LEN_BYTES 2          /* the length before each frame */
 #define STREAM_FRAME_MAX 65535      /* the most those 2 bytes say */
@@ -87,76 +83,55 @@ size_t vds_stream_decode(const unsigned char *buf, size_t len,
 	return pos;
 }
 
-/* spawn - start the command with sock as its stdin and stdout.
- * Return: its pid, or -errno (the exec's own error, such as -ENOENT,
- * reported through a close-on-exec pipe). */
-static pid_t spawn(char **argv, int sock)
+/* How long the command has to end after SIGTERM before it gets SIGKILL
+ * (stream_close waits that long at most), and, without a pidfd, how often
+ * the wait looks whether it has ended. */
+#define STREAM_TERM_GRACE_MS 1000
+#define STREAM_REAP_POLL_MS 10
+
+/* child_setup - vds_spawn()'s setup of the command: the default SIGPIPE
+ * disposition (the application may ignore it).  Return: 0. */
+static int child_setup(void *arg)
 {
-	int report[2], err = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(report[0]);
-		close(report[1]);
-		return err;
-	}
-	if (pid == 0) {
-		int e;
-
-		if (report[1] < 3 || sock < 3) {
-			/* keep them clear of 0..2 */
-			report[1] = fcntl(report[1], F_DUPFD_CLOEXEC, 3);
-			sock = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		}
-		if (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)
-			_exit(127);
-		/* everything else goes, the report pipe with the exec */
-		if (report[1] > 3 && dup3(report[1], 3, O_CLOEXEC) < 0)
-			_exit(127);
-		syscall(SYS_close_range, 4U, ~0U, 0U);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(3, &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(report[1]);
-	do
-		n = read(report[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(report[0]);
-	if (n == sizeof(err)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return -(err ? err : ECHILD);
-	}
-	return pid;
+	signal(SIGPIPE, SIG_DFL);
+	return 0;
 }
 
-/* reap - end the command: SIGTERM, wait up to a second, then SIGKILL. */
+/* spawn - start the command (a PATH search allowed) with sock as its
+ * stdin and stdout, the application's stderr, and no other descriptor.
+ * Return: its pid, or -errno (the exec's own error, such as -ENOENT,
+ * reported through vds_spawn()'s close-on-exec pipe). */
+static pid_t spawn(char **argv, int sock)
+{
+	struct vds_spawn sp = {
+		.argv = argv, .path_search = true,
+		.stdio = { sock, sock, -1 },
+		.setup = child_setup,
+	};
+
+	return vds_spawn(&sp, NULL);
+}
+
+/* reap - end the command: SIGTERM, wait up to STREAM_TERM_GRACE_MS, then
+ * SIGKILL. */
 static void reap(pid_t pid)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = vds_sys_pidfd_open(pid);
 
 	kill(pid, SIGTERM);
 	if (pidfd >= 0) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-		if (poll(&p, 1, 1000) == 0)
+		if (poll(&p, 1, STREAM_TERM_GRACE_MS) == 0)
 			kill(pid, SIGKILL);
 		close(pidfd);
 	} else {
 		/* no pidfd (old kernel, seccomp, valgrind): poll the wait */
-		for (int i = 0; i < 100; i++) {
+		for (int i = 0; i < STREAM_TERM_GRACE_MS / STREAM_REAP_POLL_MS;
+		     i++) {
 			if (waitpid(pid, NULL, WNOHANG) == pid)
 				return;
-			usleep(10000);
+			usleep(STREAM_REAP_POLL_MS * 1000);
 		}
 		kill(pid, SIGKILL);
 	}

@@ -3,21 +3,37 @@
  * proto.c - the control protocol between the application and its helper.
  *
  * Theory of operation: the helper listens on one SOCK_SEQPACKET socket.
- * Every request is one message (struct vds_req, then a payload) that
- * carries, as its first passed descriptor, one end of a fresh socketpair:
- * the helper answers there (struct vds_rep, plus a descriptor for
- * NEWSTACK and SOCKET).  Messages on a seqpacket socket are atomic, so any
- * number of threads, and forked children of the application, can talk to
- * the helper at once without a lock and without replies crossing.  A
- * reply channel that reads end-of-file means the helper is gone.
+ * Every request is one message that carries, as its first passed
+ * descriptor, one end of a fresh socketpair: the helper answers there
+ * (struct vds_rep, plus a descriptor for NEWSTACK, SOCKET, UPLINK and
+ * SPAWN).  Messages on a seqpacket socket are atomic, so any number of
+ * threads, and forked children of the application, can talk to the
+ * helper at once without a lock and without replies crossing.  A reply
+ * channel that reads end-of-file means the helper is gone.
  *
- * A request whose op carries VDS_OP_KEEP asks the helper to keep its reply
- * channel: later requests of the same thread travel on that channel itself
- * (no descriptor to pass, no socketpair to make), one at a time, and are
- * answered there.  Only the requests the helper answers itself may do so
- * (vds_proto_op_cached): a runner that dies before it replies must leave
- * a channel that reads end-of-file, which a channel the helper also holds
- * would not.
+ * A request with keep set asks the helper to keep its reply channel:
+ * later requests of the same thread travel on that channel itself (no
+ * descriptor to pass, no socketpair to make), one at a time, and are
+ * answered there.  Only the requests the helper answers itself may do so;
+ * the table of ops below says which those are, who answers each op (the
+ * helper, a runner, a spawner), and how each is packed and checked.
+ *
+ * The wire format is this file's alone.  A message is a header (op, with
+ * OP_KEEP or'ed in for keep, the stack id, and the length of what
+ * follows), then the op's fixed part (a wire_* struct below), then its
+ * variable part: NEWSTACK's optional segment key and UPLINK's key as one
+ * NUL-ended string, CMD's commands and SPAWN's argv and envp as word
+ * vectors in the packed form of cmdline.h (one packer and one reader for
+ * all of them).  Both ends are the same build of the library (the helper
+ * is forked from it), so the integers travel in host order.  The
+ * application packs (vds_proto_pack), the helper checks everything
+ * before it acts (vds_proto_unpack, with bounds): a request that passes
+ * cannot make a handler read outside the message, and carries the
+ * descriptors its op says.  fuzz/fuzz_proto.c runs the check on
+ * arbitrary bytes.
+ *
+ * The spawner's channel (vde_stackspawn()'s process descriptor) has two
+ * messages of its own, a kill request and a status report.
  *
  * Also here, since both ends check them: the interface names a NEWSTACK
  * may carry, and the link kinds VDESTACK_LINK lets it ask for.
@@ -32,51 +48,416 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "cmdline.h"
+#include "internal.h"
 
 #define VDS_MAX_FDS 4
 
-/* vds_proto_pack - serialise a request and its payload into buf.
- * Return: the message length, or -E2BIG when it does not fit. */
-ssize_t vds_proto_pack(void *buf, size_t size, const struct vds_req *req,
-		       const void *payload)
-{
-	size_t total = sizeof(*req) + req->len;
+/* Or'ed into the op of a request sent on the control socket: struct
+ * vds_req's keep. */
+#define OP_KEEP 0x100u
+#define OP_MASK 0xffu
 
-	if (req->len > VDS_MSG_MAX - sizeof(*req) || total > size)
-		return -E2BIG;
-	memcpy(buf, req, sizeof(*req));
-	if (req->len)
-		memcpy((char *)buf + sizeof(*req), payload, req->len);
-	return (ssize_t)total;
+/* The message header. */
+struct wire_hdr {
+	uint32_t op;
+	uint32_t id;
+	uint32_t len;    /* bytes after the header */
+};
+
+/* NEWSTACK's fixed part; the key (NUL-ended), if any, follows. */
+struct wire_newstack {
+	uint32_t flags;
+	uint32_t mtu;
+	char ifname[VDS_IFNAME_MAX + 1]; /* NUL-padded */
+};
+
+struct wire_socket {
+	int32_t domain, type, protocol;
+};
+
+/* CMD's and SPAWN's fixed part; the word vectors follow. */
+struct wire_stdio {
+	uint32_t stdio;
+	int32_t pgid;
+};
+
+/* UPLINK's fixed part; the key (NUL-ended) follows. */
+struct wire_uplink {
+	uint32_t flags;
+};
+
+/* A message being packed: bytes are counted always, written only while
+ * they fit. */
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+/* out_put - append n bytes to o. */
+static void out_put(struct out *o, const void *data, size_t n)
+{
+	if (n && o->len <= o->size && n <= o->size - o->len)
+		memcpy(o->buf + o->len, data, n);
+	o->len += n;
 }
 
-/* vds_proto_unpack - check a received message and split it.
- * Return: 0, or -EBADMSG when the lengths do not add up. */
-int vds_proto_unpack(const void *buf, size_t len, struct vds_req *req,
-		     const void **payload)
+/* out_str - append a string with its NUL; nothing for NULL. */
+static void out_str(struct out *o, const char *s)
 {
-	if (len < sizeof(*req))
+	if (s)
+		out_put(o, s, strlen(s) + 1);
+}
+
+/* tail_key - the variable part of a message as a key: one non-empty
+ * NUL-ended string that ends the message.
+ * Return: 0 with *ret, or -EBADMSG. */
+static int tail_key(const char *tail, size_t len, const char **ret)
+{
+	if (len < 2 || tail[len - 1] != '\0' || strlen(tail) != len - 1)
 		return -EBADMSG;
-	memcpy(req, buf, sizeof(*req));
-	if (req->len != len - sizeof(*req))
-		return -EBADMSG;
-	*payload = (const char *)buf + sizeof(*req);
+	*ret = tail;
 	return 0;
 }
 
-/* vds_proto_op_cached - whether requests of op (VDS_OP_KEEP aside) may
- * travel on a cached reply channel.  Return: true for NEWSTACK, DELSTACK
- * and SOCKET. */
-bool vds_proto_op_cached(uint32_t op)
+/* stdio_check - a CMD's or SPAWN's descriptor mask, against the nfds
+ * descriptors that came.  Return: 0 or -EBADMSG. */
+static int stdio_check(uint32_t stdio, unsigned nfds)
 {
-	switch (op & VDS_OP_MASK) {
-	case VDS_OP_NEWSTACK:
-	case VDS_OP_DELSTACK:
-	case VDS_OP_SOCKET:
-		return true;
-	default:
-		return false;
+	if ((stdio & ~VDS_STDIO_ALL) ||
+	    (unsigned)__builtin_popcount(stdio) != nfds)
+		return -EBADMSG;
+	return 0;
+}
+
+/* pack_newstack - NEWSTACK's fixed part and key into o. */
+static void pack_newstack(const struct vds_req *req, struct out *o)
+{
+	struct wire_newstack w = {
+		.flags = req->newstack.flags,
+		.mtu = req->newstack.mtu,
+	};
+
+	/* a longer name fills the field without a NUL: refused at the other
+	 * end (the application checks it first) */
+	memcpy(w.ifname, req->newstack.ifname,
+	       strnlen(req->newstack.ifname, sizeof(w.ifname)));
+	out_put(o, &w, sizeof(w));
+	out_str(o, req->newstack.key);
+}
+
+/* unpack_newstack - NEWSTACK: the name checked as the kernel would, and
+ * a key where the flags need one.  Return: 0, -EINVAL, -EBADMSG. */
+static int unpack_newstack(struct vds_req *req, const char *body, size_t len,
+			   unsigned nfds)
+{
+	struct vds_req_newstack *r = &req->newstack;
+	const char *ifname = body + offsetof(struct wire_newstack, ifname);
+	struct wire_newstack w;
+
+	if (nfds || len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (!memchr(w.ifname, '\0', sizeof(w.ifname)))
+		return -EINVAL; /* too long */
+	*r = (struct vds_req_newstack){
+		.flags = w.flags, .mtu = w.mtu, .ifname = ifname,
+	};
+	if (len > sizeof(w) &&
+	    tail_key(body + sizeof(w), len - sizeof(w), &r->key) < 0)
+		return -EBADMSG;
+	if ((r->flags & VDS_NEWSTACK_BRIDGE) && !r->key)
+		return -EBADMSG;
+	return vds_ifname_check(r->ifname);
+}
+
+/* unpack_delstack - DELSTACK: nothing but the id.
+ * Return: 0 or -EBADMSG. */
+static int unpack_delstack(struct vds_req *req, const char *body, size_t len,
+			   unsigned nfds)
+{
+	(void)req;
+	(void)body;
+	return nfds || len ? -EBADMSG : 0;
+}
+
+/* pack_socket - SOCKET's three integers into o. */
+static void pack_socket(const struct vds_req *req, struct out *o)
+{
+	struct wire_socket w = {
+		.domain = req->socket.domain,
+		.type = req->socket.type,
+		.protocol = req->socket.protocol,
+	};
+
+	out_put(o, &w, sizeof(w));
+}
+
+/* unpack_socket - SOCKET: the three integers (socket(2) checks them).
+ * Return: 0 or -EBADMSG. */
+static int unpack_socket(struct vds_req *req, const char *body, size_t len,
+			 unsigned nfds)
+{
+	struct wire_socket w;
+
+	if (nfds || len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	req->socket = (struct vds_req_socket){
+		.domain = w.domain, .type = w.type, .protocol = w.protocol,
+	};
+	return 0;
+}
+
+/* pack_cmd - CMD's mask and group, then its commands, into o. */
+static void pack_cmd(const struct vds_req *req, struct out *o)
+{
+	struct wire_stdio w = { .stdio = req->cmd.stdio,
+				.pgid = req->cmd.pgid };
+
+	out_put(o, &w, sizeof(w));
+	out_put(o, req->cmd.cmds.buf, req->cmd.cmds.len);
+}
+
+/* unpack_cmd - CMD: descriptors as the mask says, and one or more
+ * commands, every one well formed, VDS_CMD_MAX bytes at most.
+ * Return: 0 or -EBADMSG. */
+static int unpack_cmd(struct vds_req *req, const char *body, size_t len,
+		      unsigned nfds)
+{
+	char *argv[VDS_CMD_MAXARGS];
+	struct wire_stdio w;
+	const char *cmds = body + sizeof(w);
+	size_t clen = len - sizeof(w), pos = 0;
+	int n;
+
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (stdio_check(w.stdio, nfds) < 0 || clen == 0 || clen > VDS_CMD_MAX)
+		return -EBADMSG;
+	/* the walk the runner makes, before anything runs */
+	while ((n = vds_cmdline_next(cmds, clen, &pos, argv,
+				     VDS_ARRAY_SIZE(argv), 0)) > 0)
+		;
+	if (n < 0)
+		return -EBADMSG;
+	req->cmd = (struct vds_req_cmd){
+		.stdio = w.stdio, .pgid = w.pgid,
+		.cmds = { .buf = cmds, .len = clen },
+	};
+	return 0;
+}
+
+/* pack_spawn - SPAWN's mask and group, then argv and envp, into o. */
+static void pack_spawn(const struct vds_req *req, struct out *o)
+{
+	struct wire_stdio w = { .stdio = req->spawn.stdio,
+				.pgid = req->spawn.pgid };
+
+	out_put(o, &w, sizeof(w));
+	out_put(o, req->spawn.argv.buf, req->spawn.argv.len);
+	out_put(o, req->spawn.envp.buf, req->spawn.envp.len);
+}
+
+/* unpack_spawn - SPAWN: descriptors as the mask says, argv (1 to
+ * VDS_SPAWN_MAXARGS words, the first an absolute path), envp (up to
+ * VDS_SPAWN_MAXENV strings), and nothing after.
+ * Return: 0 or -EBADMSG. */
+static int unpack_spawn(struct vds_req *req, const char *body, size_t len,
+			unsigned nfds)
+{
+	struct wire_stdio w;
+	const char *vecs = body + sizeof(w);
+	size_t vlen = len - sizeof(w), argv_end = 0, pos;
+	int argc, envc;
+
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (stdio_check(w.stdio, nfds) < 0)
+		return -EBADMSG;
+	argc = vds_cmdline_words(vecs, vlen, &argv_end, NULL,
+				 VDS_SPAWN_MAXARGS + 1);
+	if (argc < 1 || vecs[sizeof(uint16_t)] != '/')
+		return -EBADMSG; /* the first word follows the count */
+	pos = argv_end;
+	envc = vds_cmdline_words(vecs, vlen, &pos, NULL, VDS_SPAWN_MAXENV + 1);
+	if (envc < 0 || pos != vlen)
+		return -EBADMSG;
+	req->spawn = (struct vds_req_spawn){
+		.stdio = w.stdio, .pgid = w.pgid,
+		.argv = { .buf = vecs, .len = argv_end },
+		.envp = { .buf = vecs + argv_end, .len = vlen - argv_end },
+	};
+	return 0;
+}
+
+/* pack_uplink - UPLINK's flags and key into o. */
+static void pack_uplink(const struct vds_req *req, struct out *o)
+{
+	struct wire_uplink w = { .flags = req->uplink.flags };
+
+	out_put(o, &w, sizeof(w));
+	out_str(o, req->uplink.key);
+}
+
+/* unpack_uplink - UPLINK: the flags (VNET at most) and a key.
+ * Return: 0 or -EBADMSG. */
+static int unpack_uplink(struct vds_req *req, const char *body, size_t len,
+			 unsigned nfds)
+{
+	struct wire_uplink w;
+
+	if (nfds || len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (w.flags & ~VDS_NEWSTACK_VNET)
+		return -EBADMSG;
+	req->uplink = (struct vds_req_uplink){ .flags = w.flags };
+	return tail_key(body + sizeof(w), len - sizeof(w), &req->uplink.key);
+}
+
+/* The table of ops: who answers each, whether it may use a cached
+ * channel, how it is packed (NULL: nothing but the header) and checked. */
+static const struct op_entry {
+	struct vds_op_info info;
+	void (*pack)(const struct vds_req *req, struct out *o);
+	int (*unpack)(struct vds_req *req, const char *body, size_t len,
+		      unsigned nfds);
+} ops[VDS_OP_COUNT] = {
+	[VDS_OP_NEWSTACK] = {
+		.info = { .name = "NEWSTACK", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = pack_newstack, .unpack = unpack_newstack,
+	},
+	[VDS_OP_DELSTACK] = {
+		.info = { .name = "DELSTACK", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = NULL, .unpack = unpack_delstack,
+	},
+	[VDS_OP_SOCKET] = {
+		.info = { .name = "SOCKET", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = pack_socket, .unpack = unpack_socket,
+	},
+	[VDS_OP_CMD] = {
+		.info = { .name = "CMD", .by = VDS_BY_RUNNER, .cached = false },
+		.pack = pack_cmd, .unpack = unpack_cmd,
+	},
+	[VDS_OP_SPAWN] = {
+		.info = { .name = "SPAWN", .by = VDS_BY_SPAWNER,
+			  .cached = false },
+		.pack = pack_spawn, .unpack = unpack_spawn,
+	},
+	[VDS_OP_UPLINK] = {
+		.info = { .name = "UPLINK", .by = VDS_BY_HELPER,
+			  .cached = false },
+		.pack = pack_uplink, .unpack = unpack_uplink,
+	},
+};
+
+/* vds_proto_op - the table's entry for op.
+ * Return: its info, or NULL when there is no such op. */
+const struct vds_op_info *vds_proto_op(unsigned op)
+{
+	if (op >= VDS_ARRAY_SIZE(ops) || !ops[op].unpack)
+		return NULL;
+	return &ops[op].info;
+}
+
+/* vds_proto_pack - serialise a request (see proto.h).
+ * Return: the message length, -E2BIG, -EINVAL. */
+ssize_t vds_proto_pack(const struct vds_req *req, void *buf, size_t size)
+{
+	struct wire_hdr h = { .op = (uint32_t)req->op, .id = req->id };
+	struct out o = { .buf = buf, .size = size, .len = sizeof(h) };
+
+	if (!vds_proto_op(req->op))
+		return -EINVAL;
+	if (ops[req->op].pack)
+		ops[req->op].pack(req, &o);
+	if (o.len > VDS_MSG_MAX)
+		return -E2BIG;
+	if (req->keep)
+		h.op |= OP_KEEP;
+	h.len = (uint32_t)(o.len - sizeof(h));
+	if (o.len <= size)
+		memcpy(buf, &h, sizeof(h));
+	return (ssize_t)o.len;
+}
+
+/* vds_proto_unpack - check and decode a received request (see proto.h).
+ * Return: 0, -EOPNOTSUPP, -EINVAL, -EBADMSG. */
+int vds_proto_unpack(const void *buf, size_t len, unsigned nfds,
+		     struct vds_req *ret)
+{
+	struct wire_hdr h;
+	unsigned op;
+
+	if (len < sizeof(h) || len > VDS_MSG_MAX)
+		return -EBADMSG;
+	memcpy(&h, buf, sizeof(h));
+	if (h.len != len - sizeof(h) || (h.op & ~(OP_MASK | OP_KEEP)))
+		return -EBADMSG;
+	op = h.op & OP_MASK;
+	if (!vds_proto_op(op))
+		return -EOPNOTSUPP;
+	*ret = (struct vds_req){ .op = (enum vds_op)op, .id = h.id,
+				 .keep = h.op & OP_KEEP };
+	return ops[op].unpack(ret, (const char *)buf + sizeof(h), h.len, nfds);
+}
+
+/* vds_proto_kill_send - a kill request on a process descriptor.
+ * Return: 0 or -errno. */
+int vds_proto_kill_send(int pd, int sig)
+{
+	struct vds_spawn_kill k = { .sig = sig };
+
+	return vds_proto_send(pd, &k, sizeof(k), NULL, 0);
+}
+
+/* vds_proto_kill_recv - the spawner's next kill request.
+ * Return: 1 with *ret_sig, 0 when the channel is closed, -EBADMSG. */
+int vds_proto_kill_recv(int chan, int *ret_sig)
+{
+	struct vds_spawn_kill k;
+	unsigned nfds;
+	ssize_t n = vds_proto_recv(chan, &k, sizeof(k), NULL, 0, &nfds);
+
+	if (n == sizeof(k)) {
+		*ret_sig = k.sig;
+		return 1;
 	}
+	if (n == -EMSGSIZE || n > 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* vds_proto_status_send - the status report.  Return: 0 or -errno. */
+int vds_proto_status_send(int chan, int wstatus)
+{
+	struct vds_spawn_status st = { .wstatus = wstatus };
+
+	return vds_proto_send(chan, &st, sizeof(st), NULL, 0);
+}
+
+/* vds_proto_status_recv - wait for the status report on pd.
+ * Return: 0 with *ret_wstatus, -ESRCH, -EBADMSG or recv's -errno. */
+int vds_proto_status_recv(int pd, int *ret_wstatus)
+{
+	struct vds_spawn_status st;
+	unsigned nfds;
+	ssize_t n = vds_proto_recv(pd, &st, sizeof(st), NULL, 0, &nfds);
+
+	if (n < 0 && n != -ECONNRESET)
+		return (int)n;
+	if (n == 0 || n == -ECONNRESET)
+		return -ESRCH;
+	if (n != sizeof(st))
+		return -EBADMSG;
+	*ret_wstatus = st.wstatus;
+	return 0;
 }
 
 /* vds_proto_send - send one message with up to VDS_MAX_FDS descriptors.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* proto.h - the control protocol between the application and its helper
- * (proto.c): requests and replies, their descriptors, and what both ends
+ * (proto.c): the ops and who answers them, a typed struct per request,
+ * replies, the spawner's channel, their descriptors, and what both ends
  * check (interface names, the link kinds of VDESTACK_LINK). */
 #ifndef VDS_PROTO_H
 #define VDS_PROTO_H
@@ -15,36 +16,49 @@
 #define VDS_DEFAULT_IFNAME "vde0"
 #define VDS_IFNAME_MAX 15
 
+/* The requests.  The wire format (a header, then each op's fixed part and
+ * its variable part) is proto.c's alone: both ends see the typed structs
+ * below, packed by vds_proto_pack() and checked by vds_proto_unpack(). */
 enum vds_op {
-	VDS_OP_HELLO = 1,  /* helper -> app at start: status */
-	VDS_OP_NEWSTACK,   /* ifname, flags, mtu -> id, [tap fd] */
-	VDS_OP_DELSTACK,   /* id -> status */
-	VDS_OP_SOCKET,     /* id, domain, type, protocol -> [fd] */
-	VDS_OP_CMD,        /* id, packed commands, [stdio] -> exit status */
-	VDS_OP_SPAWN,      /* id, argv, envp, [stdio] -> pid; later status */
-	VDS_OP_UPLINK,     /* flags (VNET), segment key -> [AF_PACKET fd] */
+	VDS_OP_NEWSTACK = 1, /* flags, mtu, ifname, [key] -> id, [interface] */
+	VDS_OP_DELSTACK,     /* id -> status */
+	VDS_OP_SOCKET,       /* id, domain, type, protocol -> [socket] */
+	VDS_OP_CMD,          /* id, stdio, pgid, commands -> exit status */
+	VDS_OP_SPAWN,        /* id, stdio, pgid, argv, envp -> pid, [pd] */
+	VDS_OP_UPLINK,       /* flags, key -> [AF_PACKET socket] */
+	VDS_OP_COUNT
 };
 
-/* Or'ed into the op of a request sent on the control socket: the helper
- * keeps its reply channel after replying and serves the requests that
- * later arrive on it (a thread's cached channel, helper.c).  Only the
- * requests the helper answers itself may use it (vds_proto_op_cached). */
-#define VDS_OP_KEEP 0x100u
-#define VDS_OP_MASK 0xffu
+/* Who answers a request: the helper itself, at once, or a process it
+ * forks for the request, which owns the reply channel from then on. */
+enum vds_answerer {
+	VDS_BY_HELPER,
+	VDS_BY_RUNNER,  /* vde_stackcmd(): runs the commands, replies, exits */
+	VDS_BY_SPAWNER, /* vde_stackspawn(): starts the program, replies,
+			 * then serves its process descriptor */
+};
 
-/* Whether requests of op may travel on a cached reply channel: those the
- * helper answers itself, never those a runner or spawner answers. */
-bool vds_proto_op_cached(uint32_t op);
+/* What the table of ops (proto.c) says of one op. */
+struct vds_op_info {
+	const char *name;
+	enum vds_answerer by;
+	/* may travel on a thread's cached reply channel: only what the
+	 * helper answers itself (a runner that dies before it replies must
+	 * leave a channel that reads end-of-file, which a channel the
+	 * helper also holds would not) */
+	bool cached;
+};
 
-#define VDS_SPAWN_MAXENV 4096
+/* The table's entry for op.  Return: it, or NULL for no such op. */
+const struct vds_op_info *vds_proto_op(unsigned op);
 
 #define VDS_NEWSTACK_TAP 0x1u  /* create the tap interface */
 #define VDS_NEWSTACK_VNET 0x2u /* ... with IFF_VNET_HDR and offloads */
 #define VDS_NEWSTACK_LINK_TAP 0x4u  /* the interface may be a tap */
 #define VDS_NEWSTACK_LINK_VETH 0x8u /* ... or a veth (tap tried first) */
-/* The payload is "ifname\0key\0": with LINK_VETH, first try a veth
- * whose peer joins the bridge of key (bridge.c).  A reply without a
- * descriptor says it did: the stack's frames never reach the application. */
+/* With LINK_VETH, first try a veth whose peer joins the bridge of the
+ * request's key (bridge.c).  A reply without a descriptor says it did:
+ * the stack's frames never reach the application. */
 #define VDS_NEWSTACK_BRIDGE 0x10u
 
 /* The kinds of link vde_addstack may make, from VDESTACK_LINK ("tap",
@@ -57,26 +71,114 @@ int vds_ifname_check(const char *name);
 /* Largest request: commands, or argv + environment of a process. */
 #define VDS_MSG_MAX (128 * 1024)
 
-/* Request header; a variable payload (ifname or commands) follows. */
-struct vds_req {
-	uint32_t op;
-	uint32_t id;     /* stack id in the helper */
-	int32_t arg[3];  /* op specific */
-	uint32_t len;    /* payload bytes */
+/* Which of the caller's standard descriptors a CMD or SPAWN passes, in
+ * order, after the reply channel: bit i for descriptor i. */
+#define VDS_STDIO_ALL 0x7u
+
+/* vde_stackspawn()'s limits: words of argv, strings of envp. */
+#define VDS_SPAWN_MAXARGS 256
+#define VDS_SPAWN_MAXENV 4096
+
+/* Word vectors in the packed form of cmdline.h: in the caller's memory
+ * when packed, in the received message when unpacked. */
+struct vds_req_words {
+	const char *buf;
+	size_t len;
 };
 
+struct vds_req_newstack {
+	uint32_t flags;     /* VDS_NEWSTACK_* */
+	uint32_t mtu;       /* 0: the kernel's default */
+	const char *ifname; /* passes vds_ifname_check() */
+	const char *key;    /* the kernel segment's key (kseg.c), or NULL;
+			     * required by VDS_NEWSTACK_BRIDGE */
+};
+
+struct vds_req_socket {
+	int32_t domain, type, protocol; /* as socket(2) takes them */
+};
+
+struct vds_req_cmd {
+	uint32_t stdio;     /* VDS_STDIO_ALL bits */
+	int32_t pgid;       /* the caller's process group */
+	struct vds_req_words cmds; /* one vector per command (cmdline.c):
+				    * each absolute, VDS_CMD_MAX bytes */
+};
+
+struct vds_req_spawn {
+	uint32_t stdio;     /* VDS_STDIO_ALL bits */
+	int32_t pgid;       /* the caller's process group */
+	struct vds_req_words argv; /* one vector, argv[0] absolute */
+	struct vds_req_words envp; /* one vector, maybe empty */
+};
+
+struct vds_req_uplink {
+	uint32_t flags;     /* VDS_NEWSTACK_VNET or 0 */
+	const char *key;    /* the segment's key */
+};
+
+/* A request: op says which member of the union holds. */
+struct vds_req {
+	enum vds_op op;
+	uint32_t id;        /* the stack (DELSTACK, SOCKET, CMD, SPAWN) */
+	bool keep;          /* sent on the control socket: the helper keeps
+			     * the reply channel after replying and serves the
+			     * requests that later arrive on it (a thread's
+			     * cached channel, helper.c); cached ops only */
+	union {
+		struct vds_req_newstack newstack;
+		struct vds_req_socket socket;
+		struct vds_req_cmd cmd;
+		struct vds_req_spawn spawn;
+		struct vds_req_uplink uplink;
+	};
+};
+
+/* The reply (and the helper's hello, with id 0): for SPAWN, id is the
+ * program's pid. */
 struct vds_rep {
 	int32_t status;  /* >= 0 result, -errno failure */
 	uint32_t id;
 };
 
-/* Pack a request into buf (size at least sizeof(req) + len).
- * Return: bytes used or -E2BIG. */
-ssize_t vds_proto_pack(void *buf, size_t size, const struct vds_req *req,
-		       const void *payload);
-/* Check and split a received request.  Return: 0 or -EBADMSG. */
-int vds_proto_unpack(const void *buf, size_t len, struct vds_req *req,
-		     const void **payload);
+/* Pack a request into buf, as snprintf() does: nothing is written unless
+ * the whole message fits in size.  Return: the message's length, or
+ * -E2BIG beyond VDS_MSG_MAX, -EINVAL for an unknown op. */
+ssize_t vds_proto_pack(const struct vds_req *req, void *buf, size_t size);
+
+/* Check and decode a received request, which came with nfds descriptors
+ * after its reply channel; *ret's pointers point into buf.
+ * Return: 0, -EOPNOTSUPP for an unknown op, -EINVAL for a bad interface
+ * name, -EBADMSG for anything else malformed. */
+int vds_proto_unpack(const void *buf, size_t len, unsigned nfds,
+		     struct vds_req *ret);
+
+/* The spawner's channel: vde_stackspawn()'s process descriptor is one
+ * end of a SOCK_SEQPACKET pair the helper makes, the program's spawner
+ * holds the other.  The application sends kill requests on it; the
+ * spawner sends one status report when the program has ended, then
+ * closes its end (as it does, killing the program, when the
+ * application's end closes). */
+struct vds_spawn_kill {
+	int32_t sig;     /* 1 to _NSIG - 1 */
+};
+struct vds_spawn_status {
+	int32_t wstatus; /* as waitpid(2) gives it */
+};
+
+/* Ask the spawner at the other end of pd to send sig to its program.
+ * Return: 0 or -errno (-EPIPE, -ECONNRESET: the spawner is gone). */
+int vds_proto_kill_send(int pd, int sig);
+/* The spawner's next kill request.  Return: 1 with *ret_sig, 0 when the
+ * application's end is closed (or cannot be read), -EBADMSG for a
+ * message that is not one (ignored). */
+int vds_proto_kill_recv(int chan, int *ret_sig);
+/* Report the program's end.  Return: 0 or -errno. */
+int vds_proto_status_send(int chan, int wstatus);
+/* Wait for the status report on pd.  Return: 0 with *ret_wstatus, -ESRCH
+ * when the channel closed without one (collected already, or the helper
+ * died), or -errno. */
+int vds_proto_status_recv(int pd, int *ret_wstatus);
 
 /* Send a message with up to 4 descriptors.  Return: 0 or -errno. */
 int vds_proto_send(int sock, const void *buf, size_t len, const int *fds,

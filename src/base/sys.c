@@ -3,7 +3,9 @@
  * sys.c - the system-call seam.
  *
  * The calls that create helpers, namespaces and taps go through these thin
- * wrappers, each returning -errno on failure.  Unit tests link the core
+ * wrappers, each returning -errno on failure; so does pidfd_open(2), which
+ * libc may not wrap and which the helper, its spawners and the stream
+ * backend all use to wait for a process.  Unit tests link the core
  * statically with -Wl,--wrap=vds_sys_<name> to make any step fail.
  */
 #include <errno.h>
@@ -18,6 +20,11 @@
 #include <unistd.h>
 
 #include "sys.h"
+
+/* Older headers lack the number (Linux 5.3). */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 /* vds_sys_fork - fork(2).  Return: pid (0 in the child) or -errno. */
 pid_t vds_sys_fork(void)
@@ -85,4 +92,14 @@ int vds_sys_write_file(const char *path, const char *text)
 	err = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
 	close(fd);
 	return err;
+}
+
+/* vds_sys_pidfd_open - pidfd_open(2): a descriptor that polls readable
+ * when process pid has ended; always close-on-exec.
+ * Return: the descriptor or -errno (-ENOSYS without pidfd_open). */
+int vds_sys_pidfd_open(pid_t pid)
+{
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : (int)fd;
 }

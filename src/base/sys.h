@@ -15,5 +15,8 @@ int vds_sys_ioctl(int fd, unsigned long req, void *arg);
 int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int vds_sys_socket(int domain, int type, int protocol);
 int vds_sys_write_file(const char *path, const char *text);
+/* A process descriptor of pid (close-on-exec), or -errno: -ENOSYS where
+ * the kernel (or a seccomp filter, or valgrind) has no pidfd_open(2). */
+int vds_sys_pidfd_open(pid_t pid);
 
 #endif /* VDS_SYS_H */

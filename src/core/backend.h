@@ -19,6 +19,7 @@
 #include "base/fwdspec.h"
 #include "base/inet.h"
 #include "base/internal.h"
+#include "base/spawn.h"
 #include "base/sys.h"
 #include "loop.h"
 

@@ -21,9 +21,25 @@
  * itself, one on the calling thread's cached channel (struct chan), which
  * the helper keeps watching.
  *
+ * A call is described by a struct vds_call (the typed request of proto.h,
+ * the descriptors it passes, where the reply and its descriptor go);
+ * proto.c's table says whether its op may use the cached channel.
+ *
  * If the helper dies, every pending and later call on its stacks fails
  * at once with ESRCH (its reply channels read end-of-file), and the next
  * vde_addstack() starts a new helper.
+ *
+ * The descriptors the library keeps here (the control socket, the cached
+ * channels) are moved above 2 when the application runs with a standard
+ * descriptor closed: vde_stackcmd() and vde_stackspawn() pass the
+ * caller's open descriptors 0, 1 and 2, and must never take one of ours
+ * for one of them.
+ *
+ * vde_stackspawn()'s process descriptor is the end of a socketpair that
+ * the helper made (serve.c), so its peer credentials (SO_PEERCRED) name
+ * the helper: vds_helper_pd_check() tells such a descriptor from any
+ * other socket by that pid, among those of the helpers this process (or
+ * the parent it was forked from) started.
  */
 #include <errno.h>
 #include <poll.h>
@@ -42,8 +58,11 @@
 
 #include "helper.h"
 #include "base/alloc.h"
+#include "base/busypoll.h"
 #include "base/clock.h"
+#include "base/internal.h"
 #include "base/proto.h"
+#include "base/spawn.h"
 #include "base/sys.h"
 #include "helper/serve.h"
 
@@ -59,9 +78,16 @@
  * control socket to hang up too (the helper is exiting). */
 #define VDS_HELPER_EXIT_MS 2000
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+/* How long a private reply channel that read end-of-file looks for the
+ * helper's death (helper_gone_after_eof), once a millisecond: the
+ * helper's runners die during its exit, a little before its control
+ * socket hangs up. */
+#define VDS_HELPER_DEATH_CHECK_MS 100
+
+/* The helpers whose process descriptors vds_helper_pd_check() knows: the
+ * last this many started by this process or by the parent it was forked
+ * from. */
+#define VDS_HELPER_PIDS_MAX 32
 
 struct vds_helper {
 	int refs;          /* protected by helper_lock */
@@ -77,6 +103,8 @@ struct vds_helper {
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vds_helper *current; /* holds one reference */
 static atomic_uint_fast64_t helper_serial; /* the last one given */
+static pid_t helper_pids[VDS_HELPER_PIDS_MAX]; /* under helper_lock */
+static unsigned helper_pids_next;              /* ... the next to fill */
 
 /* ------------------------------------------------------------------ */
 /* Application side                                                    */
@@ -111,7 +139,8 @@ static void helper_mark_dead(struct vds_helper *h)
 }
 
 /* helper_gone - whether the helper has closed its end (it died): a
- * seqpacket socket whose peer is gone polls POLLHUP. */
+ * seqpacket socket whose peer is gone polls POLLHUP.
+ * Return: true when it has. */
 static bool helper_gone(struct vds_helper *h)
 {
 	struct pollfd p = { .fd = h->ctl, .events = 0 };
@@ -128,7 +157,7 @@ static bool helper_gone(struct vds_helper *h)
  * path only.  Return: true when the helper is gone. */
 static bool helper_gone_after_eof(struct vds_helper *h)
 {
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < VDS_HELPER_DEATH_CHECK_MS; i++) {
 		siginfo_t si = { .si_pid = 0 };
 
 		if (atomic_load(&h->dead) || helper_gone(h))
@@ -143,7 +172,7 @@ static bool helper_gone_after_eof(struct vds_helper *h)
 	return false;
 }
 
-/* helper_start - fork and set up a new helper.
+/* helper_start - fork and set up a new helper (helper_lock held).
  * Return: 0 with *ret (one reference), or -errno: the helper's own error
  * (EPERM/ENOSPC when user namespaces are off), or fork/socketpair's. */
 static int helper_start(struct vds_helper **ret)
@@ -161,6 +190,11 @@ static int helper_start(struct vds_helper **ret)
 	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	if (err < 0)
 		goto fail;
+	sv[0] = vds_fd_above_stdio(sv[0]); /* ours for the process's life */
+	if (sv[0] < 0) {
+		err = sv[0];
+		goto fail;
+	}
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	pid_t parent = getpid();
@@ -182,6 +216,7 @@ static int helper_start(struct vds_helper **ret)
 	h->ctl = sv[0];
 	h->refs = 1;
 	h->serial = atomic_fetch_add(&helper_serial, 1) + 1;
+	helper_pids[helper_pids_next++ % VDS_HELPER_PIDS_MAX] = pid;
 	n = vds_proto_recv(h->ctl, &rep, sizeof(rep), NULL, 0, &nfds);
 	if (n != (ssize_t)sizeof(rep) || rep.status < 0) {
 		err = n < 0 ? (int)n : (n == sizeof(rep) ? rep.status : -ECHILD);
@@ -252,10 +287,10 @@ void vds_helper_put(struct vds_helper *h)
 
 /* A thread's cached reply channel (see "How a request travels" in
  * docs/ARCHITECTURE.md): registered with one helper by the first request
- * that asks VDS_OP_KEEP, then used for every cacheable request of the
- * thread.  Every channel of the process is on a list, so that a forked
- * child closes them all (it must never talk on its parent's channels),
- * and a thread's exit closes its own (pthread key destructor). */
+ * that asks the helper to keep it, then used for every cacheable request
+ * of the thread.  Every channel of the process is on a list, so that a
+ * forked child closes them all (it must never talk on its parent's
+ * channels), and a thread's exit closes its own (pthread key destructor). */
 struct chan {
 	int fd;             /* -1: none */
 	uint64_t serial;    /* the helper it is registered with */
@@ -330,12 +365,10 @@ static void chan_atfork_child(void)
 	pthread_mutex_unlock(&chan_lock);
 }
 
-/* chan_init - once per process: the key and the fork handlers. */
+/* chan_init - once per process: the key, the fork handlers, the spin. */
 static void chan_init(void)
 {
-	const char *bp = getenv("VDESTACK_BUSY_POLL");
-
-	chan_spin_us = bp && !strcmp(bp, "0") ? 0 : VDS_CALL_SPIN_US;
+	chan_spin_us = vds_busy_poll() ? VDS_CALL_SPIN_US : 0;
 	if (pthread_key_create(&chan_key, chan_thread_exit) != 0)
 		return;
 	if (pthread_atfork(chan_atfork_prepare, chan_atfork_parent,
@@ -344,15 +377,39 @@ static void chan_init(void)
 	chan_key_ok = true;
 }
 
-/* chan_keep - make sv0, a channel the helper h has just registered, the
- * calling thread's cached one.  Return: 0, or -ENOMEM when it cannot be
- * registered for the thread's exit (the caller closes it then). */
-static int chan_keep(struct chan *c, struct vds_helper *h, int sv0)
+/* chan_take - the calling thread's channel for a call to h, marked busy
+ * (a channel registered with another helper is dropped first).
+ * Return: it, or NULL when the call must take a private channel (no
+ * thread key, or the channel is in use by the call this one
+ * interrupted). */
+static struct chan *chan_take(struct vds_helper *h)
 {
-	if (pthread_setspecific(chan_key, c) != 0)
+	struct chan *c = &tls_chan;
+
+	pthread_once(&chan_once, chan_init);
+	if (!chan_key_ok || c->busy)
+		return NULL;
+	c->busy = true;
+	if (c->fd >= 0 && c->serial != h->serial)
+		chan_drop(c); /* another (or a dead) helper's */
+	return c;
+}
+
+/* chan_keep - make fd, a channel the helper h has just registered, the
+ * calling thread's cached one (moved above 2 first).  Return: 0, or
+ * -errno when it cannot be kept (fd is closed then: the helper sees it
+ * hang up). */
+static int chan_keep(struct chan *c, struct vds_helper *h, int fd)
+{
+	fd = vds_fd_above_stdio(fd);
+	if (fd < 0)
+		return fd;
+	if (pthread_setspecific(chan_key, c) != 0) {
+		close(fd);
 		return -ENOMEM;
+	}
 	pthread_mutex_lock(&chan_lock);
-	c->fd = sv0;
+	c->fd = fd;
 	c->serial = h->serial;
 	c->prev = NULL;
 	c->next = chan_list;
@@ -376,19 +433,65 @@ static int reply_error(struct vds_helper *h)
 	return -EIO;
 }
 
-/* recv_reply - receive the reply to a request on chan.
- * Return: the reply's status, or -errno as vds_helper_call; *ret_fd gets
- * its descriptor (when ret_fd is not NULL and the status is >= 0), and
- * *ret_replied whether a well-formed reply came. */
-static int recv_reply(struct vds_helper *h, int chan, struct vds_rep *rep,
-		      int *ret_fd, int flags, int spin_us, bool *ret_replied)
+/* A packed request: in a small buffer of its own, or an allocated one. */
+struct msg {
+	char small[256];
+	char *buf;
+	size_t len;
+};
+
+/* msg_pack - pack req into m.  Return: 0, or -E2BIG, -ENOMEM, -EINVAL
+ * (m needs msg_free() either way). */
+static int msg_pack(struct msg *m, const struct vds_req *req)
 {
+	ssize_t n = vds_proto_pack(req, m->small, sizeof(m->small));
+
+	m->buf = m->small;
+	if (n > (ssize_t)sizeof(m->small)) {
+		m->buf = vds_malloc((size_t)n);
+		if (!m->buf) {
+			m->buf = m->small;
+			return -ENOMEM;
+		}
+		n = vds_proto_pack(req, m->buf, (size_t)n);
+	}
+	if (n < 0)
+		return (int)n;
+	m->len = (size_t)n;
+	return 0;
+}
+
+/* msg_free - release what msg_pack allocated. */
+static void msg_free(struct msg *m)
+{
+	if (m->buf != m->small)
+		vds_free(m->buf);
+	m->buf = m->small;
+}
+
+/* recv_try - one receive of a reply on chan.  Return: as
+ * vds_proto_recv_flags (flags: MSG_CMSG_CLOEXEC, MSG_DONTWAIT). */
+static ssize_t recv_try(int chan, struct vds_rep *rep, int *got, bool want_fd,
+			int flags, unsigned *ret_ngot)
+{
+	return vds_proto_recv_flags(chan, rep, sizeof(*rep), got,
+				    want_fd ? 1 : 0, flags, ret_ngot);
+}
+
+/* recv_reply - receive the reply to call c on chan, polling spin_us
+ * first (flags: MSG_CMSG_CLOEXEC or 0).
+ * Return: the reply's status, or -errno as vds_helper_call; the reply in
+ * *c->rep, its descriptor in *c->ret_fd (when the status is >= 0), and
+ * in *ret_replied whether a well-formed reply came. */
+static int recv_reply(struct vds_helper *h, int chan, const struct vds_call *c,
+		      int flags, int spin_us, bool *ret_replied)
+{
+	struct vds_rep rep;
 	unsigned ngot = 0;
 	int got[1], err;
-	ssize_t n;
+	ssize_t n = -EAGAIN;
 
 	*ret_replied = false;
-	n = -EAGAIN;
 	if (spin_us > 0) {
 		/* the helper busy-polls as well: its answer usually comes
 		 * before a sleep and a wake-up would; yielding lets it run
@@ -396,34 +499,33 @@ static int recv_reply(struct vds_helper *h, int chan, struct vds_rep *rep,
 		int64_t until = vds_now_us() + spin_us;
 
 		do {
-			n = vds_proto_recv_flags(chan, rep, sizeof(*rep), got,
-						 ret_fd ? 1 : 0,
-						 flags | MSG_DONTWAIT, &ngot);
+			n = recv_try(chan, &rep, got, c->ret_fd != NULL, flags |
+				     MSG_DONTWAIT, &ngot);
 			if (n != -EAGAIN)
 				break;
 			sched_yield();
 		} while (vds_now_us() < until);
 	}
 	if (n == -EAGAIN)
-		n = vds_proto_recv_flags(chan, rep, sizeof(*rep), got,
-					 ret_fd ? 1 : 0, flags, &ngot);
+		n = recv_try(chan, &rep, got, c->ret_fd != NULL, flags,
+			     &ngot);
 	if (n == 0 || n == -ECONNRESET)
 		return reply_error(h);
 	if (n < 0)
 		return (int)n;
-	if (n != sizeof(*rep)) {
+	if (n != sizeof(rep)) {
 		if (ngot)
 			close(got[0]);
 		return -EBADMSG;
 	}
 	*ret_replied = true;
-	err = rep->status;
-	if (ret_fd && ngot == 1) {
-		if (err >= 0)
-			*ret_fd = got[0];
-		else
-			close(got[0]);
-	}
+	if (c->rep)
+		*c->rep = rep;
+	err = rep.status;
+	if (ngot == 1 && err >= 0)
+		*c->ret_fd = got[0];
+	else if (ngot == 1)
+		close(got[0]);
 	return err;
 }
 
@@ -447,132 +549,112 @@ static int cached_chan_error(struct vds_helper *h)
 	return -EIO;
 }
 
-/* call_cached - a cacheable request on the thread's channel c, which is
- * registered with h.  Return: as vds_helper_call, or -EAGAIN when the
- * request could not be sent but the helper lives (send it again on a new
- * channel); the channel is dropped when it cannot be trusted any more
- * (the helper closed it, or a reply went missing). */
-static int call_cached(struct vds_helper *h, struct chan *c, const void *buf,
-		       size_t len, const int *fds, unsigned nfds,
-		       struct vds_rep *rep, int *ret_fd, int flags)
+/* call_cached - call c on the thread's channel ch, which is registered
+ * with h (m: its request, packed).  Return: as vds_helper_call, or
+ * -EAGAIN when the request could not be sent but the helper lives (send
+ * it again on a new channel); the channel is dropped when it cannot be
+ * trusted any more (the helper closed it, or a reply went missing). */
+static int call_cached(struct vds_helper *h, struct chan *ch,
+		       const struct msg *m, const struct vds_call *c, int flags)
 {
-	int err = vds_proto_send(c->fd, buf, len, fds, nfds);
+	int err = vds_proto_send(ch->fd, m->buf, m->len, c->fds, c->nfds);
 	bool replied;
 
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
 		/* nothing was asked: if the helper is there, it dropped the
 		 * channel (it never should), and the call goes on a new one */
-		chan_drop(c);
+		chan_drop(ch);
 		return helper_gone(h) ? cached_chan_error(h) : -EAGAIN;
 	}
 	if (err < 0)
 		return err;
-	err = recv_reply(h, c->fd, rep, ret_fd, flags, chan_spin_us, &replied);
+	err = recv_reply(h, ch->fd, c, flags, chan_spin_us, &replied);
 	/* EMFILE: the whole reply was read, only its descriptor could not
 	 * come (the kernel closed it): the channel is still in step */
 	if (!replied && err != -EMFILE)
-		chan_drop(c);
+		chan_drop(ch);
 	if (err == -EIO)
 		err = cached_chan_error(h);
 	return err;
 }
 
-/* call - one request and its reply: on the calling thread's cached
- * channel when the request allows it (registering one when the thread
- * has none for h yet), else over a private channel, which is closed, or
- * kept in *ret_chan when ret_chan is not NULL.
+/* call_private - call c over a new reply channel sent on the control
+ * socket (m: its request, packed); the channel becomes the thread's
+ * cached one ch (when not NULL) once the helper replied on it.
  * Return: as vds_helper_call. */
-static int call(struct vds_helper *h, const struct vds_req *req,
-		const void *payload, const int *fds, unsigned nfds,
-		struct vds_rep *rep, int *ret_fd, int *ret_chan, unsigned opts)
+static int call_private(struct vds_helper *h, struct chan *ch,
+			const struct msg *m, const struct vds_call *c,
+			int flags)
 {
-	int flags = (opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
-	char small[256], *buf = small;
-	struct chan *c = NULL;
 	int sv[2] = { -1, -1 }, pass[4];
-	struct vds_req keep;
 	bool replied;
-	ssize_t len;
 	int err;
 
-	if (ret_fd)
-		*ret_fd = -1;
-	if (atomic_load(&h->dead))
-		return -ESRCH;
-	if (nfds > 3)
-		return -EINVAL;
-	if (!ret_chan && vds_proto_op_cached(req->op)) {
-		pthread_once(&chan_once, chan_init);
-		if (chan_key_ok && !tls_chan.busy) {
-			c = &tls_chan;
-			c->busy = true;
-			if (c->fd >= 0 && c->serial != h->serial)
-				chan_drop(c); /* another (or a dead) helper's */
-		}
-	}
-	if (sizeof(*req) + req->len > sizeof(small)) {
-		buf = vds_malloc(sizeof(*req) + req->len);
-		if (!buf) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	if (c && c->fd >= 0) {
-		len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
-		if (len < 0) {
-			err = (int)len;
-			goto out;
-		}
-		err = call_cached(h, c, buf, (size_t)len, fds, nfds, rep,
-				  ret_fd, flags);
-		if (err != -EAGAIN)
-			goto out;
-	}
-	if (c) {
-		/* the first request of this thread: ask the helper to keep
-		 * its reply channel */
-		keep = *req;
-		keep.op |= VDS_OP_KEEP;
-		req = &keep;
-	}
-	len = vds_proto_pack(buf, sizeof(*req) + req->len, req, payload);
-	if (len < 0) {
-		err = (int)len;
-		goto out;
-	}
 	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	if (err < 0)
-		goto out;
+		return err;
 	pass[0] = sv[1];
-	if (nfds)
-		memcpy(pass + 1, fds, nfds * sizeof(int));
-	err = vds_proto_send(h->ctl, buf, (size_t)len, pass, nfds + 1);
+	if (c->nfds)
+		memcpy(pass + 1, c->fds, c->nfds * sizeof(int));
+	err = vds_proto_send(h->ctl, m->buf, m->len, pass, c->nfds + 1);
 	close(sv[1]);
-	sv[1] = -1;
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
 		helper_mark_dead(h);
 		err = -ESRCH;
 	}
-	if (err < 0)
-		goto out;
-	err = recv_reply(h, sv[0], rep, ret_fd, flags, 0, &replied);
-	if (!replied)
-		goto out;
-	if (c) {
-		/* a reply came: the helper keeps the other end */
-		if (chan_keep(c, h, sv[0]) == 0)
+	if (err >= 0) {
+		err = recv_reply(h, sv[0], c, flags, 0, &replied);
+		if (replied && ch) {
+			/* a reply came: the helper keeps the other end */
+			chan_keep(ch, h, sv[0]);
 			sv[0] = -1;
-	} else if (ret_chan && err >= 0) {
-		*ret_chan = sv[0];
-		sv[0] = -1;
+		}
 	}
-out:
-	if (c)
-		c->busy = false;
 	if (sv[0] >= 0)
 		close(sv[0]);
-	if (buf != small)
-		vds_free(buf);
+	return err;
+}
+
+/* vds_helper_call - one request and its reply: on the calling thread's
+ * cached channel when the op allows it (registering one when the thread
+ * has none for h yet), else over a private channel.
+ * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
+ * gone, -EINVAL for an unknown op or more than 3 descriptors. */
+int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
+{
+	const struct vds_op_info *op = vds_proto_op(c->req->op);
+	int flags = (c->opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
+	struct vds_req keep;
+	struct chan *ch = NULL;
+	struct msg m;
+	int err;
+
+	if (c->ret_fd)
+		*c->ret_fd = -1;
+	if (atomic_load(&h->dead))
+		return -ESRCH;
+	if (!op || c->nfds > 3)
+		return -EINVAL;
+	if (op->cached)
+		ch = chan_take(h);
+	if (ch && ch->fd >= 0) {
+		err = msg_pack(&m, c->req);
+		if (err == 0)
+			err = call_cached(h, ch, &m, c, flags);
+		msg_free(&m);
+		if (err != -EAGAIN)
+			goto out;
+	}
+	/* a thread's first request: the helper keeps its reply channel */
+	keep = *c->req;
+	keep.keep = ch != NULL;
+	err = msg_pack(&m, &keep);
+	if (err == 0)
+		err = call_private(h, ch, &m, c, flags);
+	msg_free(&m);
+out:
+	if (ch)
+		ch->busy = false;
 	return err;
 }
 
@@ -583,32 +665,25 @@ int vds_helper_thread_chan(void)
 	return tls_chan.fd;
 }
 
-/* vds_helper_call - one request and its reply.
- * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
- * gone.  *ret_fd gets the descriptor of the reply, or -1. */
-int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
-		    const void *payload, const int *fds, unsigned nfds,
-		    struct vds_rep *rep, int *ret_fd)
+/* vds_helper_pd_check - see helper.h (and the Theory of operation).
+ * Return: 0, or -EBADF. */
+int vds_helper_pd_check(int pd)
 {
-	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, 0);
-}
+	struct ucred cred = { .pid = 0 };
+	socklen_t len = sizeof(int);
+	bool found = false;
+	int type = 0;
 
-/* vds_helper_call_opt - vds_helper_call with VDS_CALL_* options.
- * Return: as vds_helper_call. */
-int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
-			const void *payload, const int *fds, unsigned nfds,
-			struct vds_rep *rep, int *ret_fd, unsigned opts)
-{
-	return call(h, req, payload, fds, nfds, rep, ret_fd, NULL, opts);
-}
-
-/* vds_helper_call_chan - a request whose channel stays open after the
- * first reply (for a process started with VDS_OP_SPAWN).
- * Return: as vds_helper_call; *ret_chan is the channel on success. */
-int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
-			 const void *payload, const int *fds, unsigned nfds,
-			 struct vds_rep *rep, int *ret_chan)
-{
-	*ret_chan = -1;
-	return call(h, req, payload, fds, nfds, rep, NULL, ret_chan, 0);
+	if (getsockopt(pd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET)
+		return -EBADF;
+	len = sizeof(cred);
+	if (getsockopt(pd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    cred.pid <= 0)
+		return -EBADF;
+	pthread_mutex_lock(&helper_lock);
+	for (unsigned i = 0; i < VDS_HELPER_PIDS_MAX && !found; i++)
+		found = helper_pids[i] == cred.pid;
+	pthread_mutex_unlock(&helper_lock);
+	return found ? 0 : -EBADF;
 }

@@ -15,27 +15,34 @@ struct vds_helper;
 int vds_helper_get(struct vds_helper **ret);
 void vds_helper_put(struct vds_helper *h);
 
-/* One request/response with the helper over a private channel.
- * fds: descriptors to pass with the request; ret_fd: receives one
- * descriptor from the reply (or NULL).  Return: reply status (>= 0)
- * or -errno; -ESRCH when the helper is gone. */
-int vds_helper_call(struct vds_helper *h, const struct vds_req *req,
-		    const void *payload, const int *fds, unsigned nfds,
-		    struct vds_rep *rep, int *ret_fd);
+/* One call of the helper: the request, the descriptors that go with it,
+ * and where the reply and its descriptor go. */
+struct vds_call {
+	const struct vds_req *req;
+	const int *fds;       /* passed with the request: at most 3 */
+	unsigned nfds;
+	unsigned opts;        /* VDS_CALL_* */
+	struct vds_rep *rep;  /* the reply; NULL: not wanted */
+	int *ret_fd;          /* the reply's descriptor, -1 when none came;
+			       * NULL: not wanted (closed) */
+};
 
-/* As vds_helper_call; with VDS_CALL_INHERIT the reply's descriptor is
- * received without close-on-exec (vde_msocket without SOCK_CLOEXEC). */
+/* The reply's descriptor is received without close-on-exec
+ * (vde_msocket without SOCK_CLOEXEC). */
 #define VDS_CALL_INHERIT 0x1u
-int vds_helper_call_opt(struct vds_helper *h, const struct vds_req *req,
-			const void *payload, const int *fds, unsigned nfds,
-			struct vds_rep *rep, int *ret_fd, unsigned opts);
+
+/* One request and its reply: on the calling thread's cached reply channel
+ * when the op allows it, else on a private one.  Return: the reply's
+ * status (>= 0) or -errno; -ESRCH when the helper is gone, -EIO when the
+ * runner or spawner that was to answer died first. */
+int vds_helper_call(struct vds_helper *h, const struct vds_call *call);
 
 /* The calling thread's cached reply channel, or -1 (for tests). */
 int vds_helper_thread_chan(void);
 
-/* As vds_helper_call, keeping the reply channel open in *ret_chan. */
-int vds_helper_call_chan(struct vds_helper *h, const struct vds_req *req,
-			 const void *payload, const int *fds, unsigned nfds,
-			 struct vds_rep *rep, int *ret_chan);
+/* Whether pd is a process descriptor of vde_stackspawn(): the end of a
+ * seqpacket pair that a helper of this process (or of the parent it was
+ * forked from) made.  Return: 0, or -EBADF for any other descriptor. */
+int vds_helper_pd_check(int pd);
 
 #endif /* VDS_HELPER_H */

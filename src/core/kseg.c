@@ -8,7 +8,9 @@
  *
  * When a backend gives a kernel_segment key (mem:// gives its segment's
  * name), vde_addstack asks the helper for a veth whose peer joins the
- * bridge of that key (bridge.c).  Such a member has no descriptor in the
+ * bridge of that key (bridge.c).  The key goes to the helper as the
+ * backend gives it: the backend makes it unique across backends (its
+ * scheme in it), and keys only need to be equal for the same segment.  Such a member has no descriptor in the
  * application: the port of its stack is opened (the backend keeps the
  * segment) but never started.  Any other member of the same segment (a
  * tap, forced by VDESTACK_LINK=tap or where veth is not allowed, a stack
@@ -38,13 +40,14 @@
 #include "kseg.h"
 #include "base/alloc.h"
 #include "base/proto.h"
+#include "base/spawn.h"
 #include "backend.h"
 #include "helper.h"
 #include "pump.h"
 
 struct vds_kseg {
 	struct vds_helper *helper; /* the stacks' (each holds a reference) */
-	char *key;                 /* as sent to the helper: "scheme:key" */
+	char *key;                 /* the backend's, as sent to the helper */
 	char *url;                 /* to open the uplink's backend */
 	unsigned kernel;           /* members joined to the bridge */
 	unsigned user;             /* members pumped by the backend */
@@ -117,20 +120,23 @@ static void kseg_drop_if_unused(struct vds_kseg *k)
  * Return: 0 or -errno. */
 static int uplink_open(struct vds_kseg *k)
 {
-	struct vds_req req = { .op = VDS_OP_UPLINK };
+	struct vds_req req = { .op = VDS_OP_UPLINK, .uplink = { .key = k->key } };
 	struct vds_port *port = NULL;
-	struct vds_rep rep;
 	int err, fd = -1;
 
 	err = vds_port_open(k->url, &port);
 	if (err < 0)
 		return err;
 	if (vds_port_flags(port) & VDS_BACKEND_VNET_HDR)
-		req.arg[0] = VDS_NEWSTACK_VNET;
-	req.len = (uint32_t)strlen(k->key) + 1;
-	err = vds_helper_call(k->helper, &req, k->key, NULL, 0, &rep, &fd);
+		req.uplink.flags = VDS_NEWSTACK_VNET;
+	err = vds_helper_call(k->helper, &(struct vds_call){ .req = &req,
+							       .ret_fd = &fd });
 	if (err >= 0 && fd < 0)
 		err = -EBADMSG;
+	if (err >= 0) {
+		fd = vds_fd_above_stdio(fd); /* the library's: not stdio */
+		err = fd < 0 ? fd : 0;
+	}
 	if (err < 0) {
 		vds_port_close(port);
 		return err;
@@ -161,52 +167,62 @@ static int uplink_check(struct vds_kseg *k)
 static void delstack(struct vds_helper *h, uint32_t id)
 {
 	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
-	struct vds_rep rep;
 
-	vds_helper_call(h, &req, NULL, NULL, 0, &rep, NULL);
+	vds_helper_call(h, &(struct vds_call){ .req = &req });
 }
 
-/* vds_kseg_newstack - NEWSTACK for a stack whose backend gave key, with
- * the key after the name in the payload; VDS_NEWSTACK_BRIDGE in req's
- * flags (the caller's choice) lets the helper join it in the kernel.
- * Return: 0 with *ret_fd (-1: joined in the kernel) and *ret_seg, or
+/* newstack_undo - the stack just made (rep's id) goes again, and with it
+ * its count in k (kernel: it was joined), the uplink if that was its
+ * reason, and the entry if it was the first member (lock held). */
+static void newstack_undo(struct vds_kseg *k, struct vds_helper *h,
+			  uint32_t id, bool kernel)
+{
+	delstack(h, id);
+	if (kernel)
+		k->kernel--;
+	else
+		k->user--;
+	uplink_check(k);
+	kseg_drop_if_unused(k);
+}
+
+/* vds_kseg_newstack - NEWSTACK call c, whose request's flags say whether
+ * the helper may join the stack in the kernel (VDS_NEWSTACK_BRIDGE, the
+ * caller's choice), for a stack whose backend gave key; the request goes
+ * with key, and url opens the uplink when one is needed.
+ * Return: 0 with *c->ret_fd (-1: joined in the kernel) and *ret_seg, or
  * -errno; then no stack of this call stays in the helper. */
-int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
-		      const char *ifname, const char *url, const char *key,
-		      struct vds_rep *rep, int *ret_fd,
+int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
+		      const char *url, const char *key,
 		      struct vds_kseg **ret_seg)
 {
-	const char *scheme_end = strstr(url, "://");
-	size_t nlen = strlen(ifname) + 1, slen, klen = strlen(key) + 1;
+	struct vds_req req = *c->req;
+	struct vds_rep rep = { .status = 0 };
+	struct vds_call call = *c;
 	struct vds_kseg *k = NULL;
-	char *payload;
-	bool kernel;
 	int err, fd = -1;
+	bool kernel;
 
-	*ret_fd = -1;
-	slen = scheme_end ? (size_t)(scheme_end - url) : 0;
-	payload = vds_malloc(nlen + slen + 1 + klen);
-	if (!payload)
-		return -ENOMEM;
-	memcpy(payload, ifname, nlen);
-	memcpy(payload + nlen, url, slen);
-	payload[nlen + slen] = ':';
-	memcpy(payload + nlen + slen + 1, key, klen);
-	req->len = (uint32_t)(nlen + slen + 1 + klen);
-
+	*c->ret_fd = -1;
+	call.req = &req;
+	call.rep = &rep;
+	call.ret_fd = &fd;
 	pthread_mutex_lock(&kseg_lock);
-	err = kseg_get(h, payload + nlen, url, &k);
+	err = kseg_get(h, key, url, &k);
 	if (err < 0)
 		goto out;
-	err = vds_helper_call(h, req, payload, NULL, 0, rep, &fd);
+	req.newstack.key = k->key;
+	err = vds_helper_call(h, &call);
 	if (err < 0) {
 		kseg_drop_if_unused(k);
 		goto out;
 	}
+	if (c->rep)
+		*c->rep = rep;
 	kernel = fd < 0;
-	if (kernel && !(req->arg[0] & (int32_t)VDS_NEWSTACK_BRIDGE)) {
+	if (kernel && !(req.newstack.flags & VDS_NEWSTACK_BRIDGE)) {
 		err = -EBADMSG;
-		delstack(h, rep->id);
+		delstack(h, rep.id);
 		kseg_drop_if_unused(k);
 		goto out;
 	}
@@ -219,21 +235,13 @@ int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
 		/* without the uplink the segment would be split in two */
 		if (fd >= 0)
 			close(fd);
-		fd = -1;
-		delstack(h, rep->id);
-		if (kernel)
-			k->kernel--;
-		else
-			k->user--;
-		uplink_check(k);
-		kseg_drop_if_unused(k);
+		newstack_undo(k, h, rep.id, kernel);
 		goto out;
 	}
-	*ret_fd = fd;
+	*c->ret_fd = fd;
 	*ret_seg = k;
 out:
 	pthread_mutex_unlock(&kseg_lock);
-	vds_free(payload);
 	return err;
 }
 

@@ -12,16 +12,16 @@
 
 /* A struct vds_kseg is one segment key of one helper. */
 struct vds_kseg;
-/* The NEWSTACK request req (flags set, VDS_NEWSTACK_BRIDGE among them when
- * the stack may be joined in the kernel) for a stack whose backend gave
- * the kernel-segment key key (every such stack comes here), and
- * the accounting that keeps the segment's uplink present exactly while
- * it has members of both kinds.  *ret_fd: the interface descriptor, or
- * -1 when the stack was joined in the kernel (nothing to pump).
+/* The NEWSTACK call c (its request's flags set, VDS_NEWSTACK_BRIDGE among
+ * them when the stack may be joined in the kernel) for a stack whose
+ * backend gave the kernel-segment key key (every such stack comes here),
+ * and the accounting that keeps the segment's uplink, a port of the
+ * backend opened on url, present exactly while it has members of both
+ * kinds.  *c->ret_fd (which must not be NULL): the interface descriptor,
+ * or -1 when the stack was joined in the kernel (nothing to pump).
  * Return: 0 with *ret_seg, or -errno (nothing of the stack stays). */
-int vds_kseg_newstack(struct vds_helper *h, struct vds_req *req,
-		      const char *ifname, const char *url, const char *key,
-		      struct vds_rep *rep, int *ret_fd,
+int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
+		      const char *url, const char *key,
 		      struct vds_kseg **ret_seg);
 /* The DELSTACK of stack id, which vds_kseg_newstack made as kernel (joined)
  * or not, and its accounting; the stack's port is closed already. */

@@ -64,6 +64,7 @@
 
 #include "loop.h"
 #include "base/alloc.h"
+#include "base/busypoll.h"
 #include "base/clock.h"
 #include "base/internal.h"
 #include "sandbox.h"
@@ -258,8 +259,7 @@ static void *loop_thread(void *arg)
 		atomic_store(&loop->sandboxed, vds_sandbox_thread() == 0);
 
 	int64_t busy_until = 0;
-	const char *bp = getenv("VDESTACK_BUSY_POLL");
-	bool busy_poll = !bp || strcmp(bp, "0") != 0;
+	bool busy_poll = vds_busy_poll();
 
 	while (!atomic_load(&loop->stop)) {
 		int timeout = prepare_all(loop);

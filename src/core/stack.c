@@ -14,10 +14,23 @@
  * run without holding a lock while vde_delstack() runs in another thread:
  * the default stack holds a reference of its own, and the stack is torn
  * down when the last reference goes.
+ *
+ * Requests to the helper are the typed structs of base/proto.h, one
+ * vds_helper_call() each.  vde_stackcmd() and vde_stackspawn() pass the
+ * caller's open descriptors 0, 1 and 2 (the helper gives /dev/null for
+ * the closed ones), so the descriptors the library keeps are moved above
+ * 2 (the interface here, the helper's channels in helper.c): a closed
+ * standard descriptor is never taken for one of ours.  vde_stackspawn()'s
+ * argv and envp travel as two word vectors in the packed form of
+ * base/cmdline.h, the form of vde_stackcmd()'s commands.  vde_stackwait()
+ * and vde_stackkill() speak the spawner's channel (proto.h) only on a
+ * descriptor vds_helper_pd_check() recognises: any other is EBADF, never
+ * read (it could block) nor written.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +46,7 @@
 #include "base/cmdline.h"
 #include "base/internal.h"
 #include "base/proto.h"
+#include "base/spawn.h"
 #include "base/sys.h"
 #include "backend.h"
 #include "helper.h"
@@ -56,7 +70,7 @@ static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vdestack *default_stack; /* holds a reference */
 static atomic_bool have_default;
 
-/* stack_ref - take a reference. */
+/* stack_ref - take a reference.  Return: s. */
 static struct vdestack *stack_ref(struct vdestack *s)
 {
 	atomic_fetch_add(&s->refs, 1);
@@ -152,9 +166,8 @@ static void stack_destroy(struct vdestack *s)
 		vds_kseg_delstack(s->kseg, s->joined, s->helper, s->id);
 	} else if (s->id) {
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
-		struct vds_rep rep;
 
-		vds_helper_call(s->helper, &req, NULL, NULL, 0, &rep, NULL);
+		vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
 	}
 	vds_helper_put(s->helper);
 	vds_free(s);
@@ -168,15 +181,80 @@ static void stack_unref(struct vdestack *s)
 		stack_destroy(s);
 }
 
+/* newstack_flags - the NEWSTACK flags of stack s (made on a URL when net)
+ * and, when its segment may be joined in the kernel, the segment's key
+ * (VDESTACK_LINK, VDESTACK_BRIDGE and the backend decide).
+ * Return: the flags with *ret_key (NULL: not a kernel segment's), or
+ * -EINVAL for a bad VDESTACK_LINK or VDESTACK_BRIDGE. */
+static int newstack_flags(struct vdestack *s, bool net, const char **ret_key)
+{
+	unsigned flags;
+	int err;
+
+	*ret_key = NULL;
+	if (!net)
+		return 0;
+	err = vds_link_choice(getenv("VDESTACK_LINK"));
+	if (err < 0)
+		return err;
+	flags = VDS_NEWSTACK_TAP | (unsigned)err;
+	/* a segment that may be joined in the kernel: the veth link first,
+	 * whatever /dev/net/tun allows (kseg.c) */
+	*ret_key = vds_port_kernel_segment(s->port);
+	err = vds_kseg_allowed(getenv("VDESTACK_BRIDGE"));
+	if (err < 0)
+		return err;
+	if (*ret_key && err && (flags & VDS_NEWSTACK_LINK_VETH))
+		flags |= VDS_NEWSTACK_BRIDGE;
+	if (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR)
+		flags |= VDS_NEWSTACK_VNET;
+	return (int)flags;
+}
+
+/* newstack - the stack's namespaces and interface in the helper.
+ * Return: 0 with s->id, s->kseg, s->joined and *ret_tap (the interface,
+ * or -1: none, or joined in the kernel), or -errno. */
+static int newstack(struct vdestack *s, const char *url, const char *ifname,
+		    int *ret_tap)
+{
+	bool net = url && url[0];
+	struct vds_req req = {
+		.op = VDS_OP_NEWSTACK,
+		.newstack = { .ifname = ifname,
+			      .mtu = net ? vds_port_mtu(s->port) : 0 },
+	};
+	struct vds_rep rep = { .status = 0 };
+	struct vds_call call = { .req = &req, .rep = &rep, .ret_fd = ret_tap };
+	const char *key;
+	int err = newstack_flags(s, net, &key);
+
+	*ret_tap = -1;
+	if (err < 0)
+		return err;
+	req.newstack.flags = (uint32_t)err;
+	if (key)
+		err = vds_kseg_newstack(s->helper, &call, url, key, &s->kseg);
+	else
+		err = vds_helper_call(s->helper, &call);
+	if (err < 0)
+		return err;
+	s->id = rep.id;
+	s->joined = s->kseg && *ret_tap < 0;
+	if (*ret_tap >= 0) {
+		/* the library's own: never taken for the caller's stdio */
+		*ret_tap = vds_fd_above_stdio(*ret_tap);
+		if (*ret_tap < 0)
+			return *ret_tap;
+	}
+	return 0;
+}
+
 /* stack_create - the work of vde_addstack().  Return: 0 or -errno. */
 static int stack_create(const char *url, const char *ifname,
 			struct vdestack **ret)
 {
 	struct vdestack *s;
-	struct vds_req req = { .op = VDS_OP_NEWSTACK };
-	struct vds_rep rep;
 	bool net = url && url[0];
-	const char *key = NULL;
 	int err, tap = -1;
 
 	if (!ifname)
@@ -202,35 +280,9 @@ static int stack_create(const char *url, const char *ifname,
 	err = vds_helper_get(&s->helper);
 	if (err < 0)
 		goto fail;
-	req.arg[0] = 0;
-	if (net) {
-		err = vds_link_choice(getenv("VDESTACK_LINK"));
-		if (err < 0)
-			goto fail;
-		req.arg[0] = VDS_NEWSTACK_TAP | (unsigned)err;
-		/* a segment that may be joined in the kernel: the veth link
-		 * first, whatever /dev/net/tun allows (kseg.c) */
-		key = vds_port_kernel_segment(s->port);
-		err = vds_kseg_allowed(getenv("VDESTACK_BRIDGE"));
-		if (err < 0)
-			goto fail;
-		if (key && err && (req.arg[0] & VDS_NEWSTACK_LINK_VETH))
-			req.arg[0] |= VDS_NEWSTACK_BRIDGE;
-	}
-	if (net && (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR))
-		req.arg[0] |= VDS_NEWSTACK_VNET;
-	req.arg[1] = net ? (int32_t)vds_port_mtu(s->port) : 0;
-	req.len = (uint32_t)strlen(ifname) + 1;
-	if (key)
-		err = vds_kseg_newstack(s->helper, &req, ifname, url, key, &rep,
-					&tap, &s->kseg);
-	else
-		err = vds_helper_call(s->helper, &req, ifname, NULL, 0, &rep,
-				      &tap);
+	err = newstack(s, url, ifname, &tap);
 	if (err < 0)
 		goto fail;
-	s->id = rep.id;
-	s->joined = s->kseg && tap < 0;
 	if (net) {
 		if (tap < 0 && !s->joined) {
 			err = -EBADMSG;
@@ -238,6 +290,7 @@ static int stack_create(const char *url, const char *ifname,
 		}
 		if (!s->joined) {
 			err = vds_port_start(s->port, tap);
+			tap = -1; /* the port's now */
 			if (err < 0)
 				goto fail;
 		}
@@ -327,15 +380,10 @@ VDS_EXPORT int vde_stackcmd(struct vdestack *stack, char *stackcmd)
 {
 	struct vds_cmdseq seq;
 	struct vds_req req = { .op = VDS_OP_CMD };
-	struct vds_rep rep;
+	struct vds_call call = { .req = &req };
 	int fds[3], err;
-	unsigned nfds;
 
-	if (!stack || !stackcmd) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (!stack->id) {
+	if (!stack || !stackcmd || !stack->id) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -345,11 +393,13 @@ VDS_EXPORT int vde_stackcmd(struct vdestack *stack, char *stackcmd)
 		return -1;
 	}
 	req.id = stack->id;
-	req.arg[0] = (int32_t)stdio_fds(fds, &nfds);
-	req.arg[1] = (int32_t)getpgrp();
-	req.len = (uint32_t)seq.len;
-	err = vds_helper_call(stack->helper, &req, seq.buf, fds, nfds, &rep,
-			      NULL);
+	req.cmd = (struct vds_req_cmd){
+		.stdio = stdio_fds(fds, &call.nfds),
+		.pgid = getpgrp(),
+		.cmds = { .buf = seq.buf, .len = seq.len },
+	};
+	call.fds = fds;
+	err = vds_helper_call(stack->helper, &call);
 	vds_cmdline_free(&seq);
 	if (err < 0) {
 		errno = -err;
@@ -367,16 +417,18 @@ int vds_stack_socket(struct vdestack *s, int domain, int type, int protocol)
 {
 	struct vds_req req = {
 		.op = VDS_OP_SOCKET,
-		.arg = { domain, type, protocol },
+		.socket = { .domain = domain, .type = type,
+			    .protocol = protocol },
 	};
-	struct vds_rep rep;
 	int fd, err;
 
 	if (!s || !s->id)
 		return -EINVAL;
 	req.id = s->id;
-	err = vds_helper_call_opt(s->helper, &req, NULL, NULL, 0, &rep, &fd,
-				  (type & SOCK_CLOEXEC) ? 0 : VDS_CALL_INHERIT);
+	err = vds_helper_call(s->helper, &(struct vds_call){
+		.req = &req, .ret_fd = &fd,
+		.opts = (type & SOCK_CLOEXEC) ? 0 : VDS_CALL_INHERIT,
+	});
 	if (err < 0)
 		return err;
 	return fd < 0 ? -EBADMSG : fd;
@@ -424,22 +476,43 @@ VDS_EXPORT int socket(int domain, int type, int protocol)
 	return fd;
 }
 
-/* pack_words - append the words of a NULL-ended vector to buf.
- * Return: the number of words, or -E2BIG (beyond max words or size). */
-static int pack_words(char *const *vec, unsigned max, char *buf, size_t size,
-		      size_t *len)
+/* spawn - the work of vde_stackspawn().
+ * Return: the process descriptor, or -errno. */
+static int spawn(struct vdestack *stack, char *const argv[],
+		 char *const envp[])
 {
-	unsigned n = 0;
+	struct vds_cmdseq words = { 0 };
+	struct vds_req req = { .op = VDS_OP_SPAWN };
+	struct vds_call call = { .req = &req };
+	int fds[3], pd = -1, err;
+	size_t argv_len;
 
-	for (; vec && vec[n]; n++) {
-		size_t l = strlen(vec[n]) + 1;
-
-		if (n == max || *len + l > size)
-			return -E2BIG;
-		memcpy(buf + *len, vec[n], l);
-		*len += l;
-	}
-	return (int)n;
+	/* argv then envp, in cmdline.c's packed form; the whole request is
+	 * bounded again by VDS_MSG_MAX when it is packed */
+	err = vds_cmdline_pack(&words, argv, VDS_SPAWN_MAXARGS, VDS_MSG_MAX);
+	argv_len = words.len;
+	if (err >= 0)
+		err = vds_cmdline_pack(&words, envp ? envp :
+				       vds_spawn_default_env,
+				       VDS_SPAWN_MAXENV, VDS_MSG_MAX);
+	if (err < 0)
+		goto out;
+	req.id = stack->id;
+	req.spawn = (struct vds_req_spawn){
+		.stdio = stdio_fds(fds, &call.nfds),
+		.pgid = getpgrp(),
+		.argv = { .buf = words.buf, .len = argv_len },
+		.envp = { .buf = words.buf + argv_len,
+			  .len = words.len - argv_len },
+	};
+	call.fds = fds;
+	call.ret_fd = &pd;
+	err = vds_helper_call(stack->helper, &call);
+	if (err >= 0 && pd < 0)
+		err = -EBADMSG;
+out:
+	vds_cmdline_free(&words);
+	return err < 0 ? err : pd;
 }
 
 /* vde_stackspawn - start a process in the stack without waiting for it.
@@ -447,45 +520,15 @@ static int pack_words(char *const *vec, unsigned max, char *buf, size_t size,
 VDS_EXPORT int vde_stackspawn(struct vdestack *stack, char *const argv[],
 			      char *const envp[])
 {
-	static char *const min_env[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=/", "LC_ALL=C", NULL,
-	};
-	size_t size = VDS_MSG_MAX - sizeof(struct vds_req), len = 0;
-	struct vds_req req = { .op = VDS_OP_SPAWN };
-	struct vds_rep rep;
-	int fds[3], argc, envc, pd, err;
-	unsigned nfds;
-	char *buf;
+	int pd;
 
 	if (!stack || !stack->id || !argv || !argv[0] || argv[0][0] != '/') {
 		errno = EINVAL;
 		return -1;
 	}
-	buf = vds_malloc(size);
-	if (!buf) {
-		errno = ENOMEM;
-		return -1;
-	}
-	argc = pack_words(argv, VDS_CMD_MAXARGS, buf, size, &len);
-	envc = argc < 0 ? argc : pack_words(envp ? envp : min_env,
-					    VDS_SPAWN_MAXENV, buf, size, &len);
-	if (envc < 0) {
-		vds_free(buf);
-		errno = E2BIG;
-		return -1;
-	}
-	req.id = stack->id;
-	/* the low 3 bits: which stdio are passed; above: the caller's group */
-	req.arg[0] = (int32_t)(stdio_fds(fds, &nfds) | ((unsigned)getpgrp() << 3));
-	req.arg[1] = argc;
-	req.arg[2] = envc;
-	req.len = (uint32_t)len;
-	err = vds_helper_call_chan(stack->helper, &req, buf, fds, nfds, &rep,
-				   &pd);
-	vds_free(buf);
-	if (err < 0) {
-		errno = -err;
+	pd = spawn(stack, argv, envp);
+	if (pd < 0) {
+		errno = -pd;
 		return -1;
 	}
 	return pd;
@@ -494,46 +537,45 @@ VDS_EXPORT int vde_stackspawn(struct vdestack *stack, char *const argv[],
 /* vde_stackwait - wait for the end of a process started by
  * vde_stackspawn; pd becomes readable when it has ended.
  * Return: 0 with *wstatus as waitpid(2) gives it, or -1 with errno
- * (EBADF, ESRCH when the helper is gone, EINVAL for NULL). */
+ * (EBADF, not a process descriptor; ESRCH, collected already or the
+ * helper is gone; EINVAL for NULL). */
 VDS_EXPORT int vde_stackwait(int pd, int *wstatus)
 {
-	struct vds_rep rep;
-	unsigned nfds;
-	ssize_t n;
+	int err;
 
 	if (!wstatus) {
 		errno = EINVAL;
 		return -1;
 	}
-	n = vds_proto_recv(pd, &rep, sizeof(rep), NULL, 0, &nfds);
-	if (n < 0) {
-		errno = n == -ENOTSOCK ? EBADF : (int)-n;
+	/* before any read: another socket's read could block for ever */
+	err = vds_helper_pd_check(pd);
+	if (err == 0)
+		err = vds_proto_status_recv(pd, wstatus);
+	if (err < 0) {
+		errno = err == -EBADMSG ? ESRCH : -err;
 		return -1;
 	}
-	if (n != sizeof(rep)) {
-		errno = ESRCH;
-		return -1;
-	}
-	*wstatus = rep.status;
 	return 0;
 }
 
 /* vde_stackkill - send signal sig to a process started by vde_stackspawn.
- * Return: 0 or -1 with errno (EINVAL bad signal, ESRCH gone). */
+ * Return: 0 or -1 with errno (EINVAL bad signal, EBADF not a process
+ * descriptor, ESRCH gone). */
 VDS_EXPORT int vde_stackkill(int pd, int sig)
 {
-	ssize_t n;
+	int err;
 
-	if (sig <= 0 || sig >= 65) {
+	if (sig <= 0 || sig >= _NSIG) {
 		errno = EINVAL;
 		return -1;
 	}
-	n = send(pd, &sig, sizeof(sig), MSG_NOSIGNAL);
-	if (n < 0) {
-		if (errno == EPIPE || errno == ECONNRESET)
-			errno = ESRCH;
-		else if (errno == ENOTSOCK)
-			errno = EBADF;
+	err = vds_helper_pd_check(pd);
+	if (err == 0)
+		err = vds_proto_kill_send(pd, sig);
+	if (err == -EPIPE || err == -ECONNRESET)
+		err = -ESRCH; /* the spawner is gone with its program */
+	if (err < 0) {
+		errno = -err;
 		return -1;
 	}
 	return 0;

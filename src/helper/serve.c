@@ -18,11 +18,28 @@
  * descriptor it inherited except its control socket, so the helper and
  * the commands it starts hold nothing of the application's.
  *
+ * Requests come decoded and checked by proto.c (vds_proto_unpack), whose
+ * table of ops also says who answers each: serve() looks the op up there
+ * and calls this file's handler for it, one function per op (handlers[]);
+ * the helper replies for the ops it answers itself, then does the work
+ * the reply need not wait for (after_reply(): a new stack's interface
+ * kept, a deleted stack's descriptors handed to the worker, the pool
+ * refilled; then empty bridges reaped).
+ *
  * vde_stackcmd() must not stall the helper: for each command sequence the
  * helper forks a runner that enters the stack's namespaces, runs the
  * commands one after the other with the caller's standard descriptors,
- * replies and exits.  Runners and their commands die with the helper
- * (PR_SET_PDEATHSIG, safe there because the helper is single-threaded).
+ * replies and exits.  vde_stackspawn() forks a spawner that does the same
+ * for one program, but replies as soon as it runs, with one end of a
+ * socketpair the helper made before the fork: the process descriptor.
+ * The helper makes it, not the application, so that its peer credentials
+ * name the helper (core/helper.c tells a process descriptor from other
+ * sockets that way).  The spawner then relays the kill requests that
+ * arrive on it, sends the status report when the program ends, and kills
+ * the program if the application closes its end first.  Both start their
+ * programs with vds_spawn() (base/spawn.c).  Runners, spawners and their
+ * programs die with the helper (PR_SET_PDEATHSIG, safe there because the
+ * helper is single-threaded).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,10 +64,12 @@
 
 #include "serve.h"
 #include "base/alloc.h"
+#include "base/busypoll.h"
 #include "base/clock.h"
 #include "base/cmdline.h"
 #include "base/internal.h"
 #include "base/proto.h"
+#include "base/spawn.h"
 #include "base/sys.h"
 #include "bridge.h"
 #include "nsops.h"
@@ -58,21 +77,16 @@
 #include "veth.h"
 
 /* After a request the helper polls this long for the next one
- * (VDESTACK_BUSY_POLL=0 turns it off; see helper.c). */
+ * (VDESTACK_BUSY_POLL=0 turns it off: base/busypoll.c). */
 #define VDS_HELPER_SPIN_US 50
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+/* Without a pidfd of the application (old kernels, valgrind), the helper
+ * looks this often whether the application is still its parent. */
+#define VDS_HELPER_PARENT_CHECK_MS 500
 
-/* The environment of every command run by vde_stackcmd(): documented in
- * vde_stackcmd(3). */
-static char *const cmd_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	"HOME=/",
-	"LC_ALL=C",
-	NULL,
-};
+/* Without a pidfd of its program, a spawner looks this often whether the
+ * program has ended. */
+#define VDS_SPAWNER_POLL_MS 200
 
 /* The capabilities a command keeps by default: documented in
  * vde_stackcmd(3) (VDESTACK_CMD_CAPS). */
@@ -96,6 +110,9 @@ struct slot {
 	unsigned peer; /* that peer's ifindex (vds_veth_cut), when bridge >= 0 */
 };
 
+#define SLOT_FREE ((struct slot){ .ns = -1, .user = -1, .link = -1, \
+				  .bridge = -1 })
+
 static struct slot *slots;
 static unsigned nslots;
 static unsigned nlive; /* slots in use */
@@ -107,10 +124,26 @@ static int cur_ns = -1; /* the stack namespace the helper is in; -1: base */
 static int keep_below = 1024; /* interfaces kept only under this number:
 			       * half the descriptor limit */
 
+/* Where requests are received: the largest, and one byte more to tell a
+ * message that is too long (its handlers' pointers point into it; a
+ * runner or spawner reads its copy). */
+static char req_buf[VDS_MSG_MAX + 1];
+
 /* The reply channels the helper keeps (the application's threads' cached
  * channels), each watched by helper_ep. */
 static int *chans;
 static unsigned nchans, chans_size;
+
+/* A request being served. */
+struct request {
+	struct vds_req req; /* as vds_proto_unpack() checked it */
+	int chan;           /* its reply channel */
+	const int *in;      /* the descriptors that came with it */
+	unsigned nin;
+	uint32_t id;        /* the reply's id (NEWSTACK: the new stack) */
+	int out_fd;         /* the reply's descriptor, or -1 */
+	int discard[3];     /* closed after the reply (DELSTACK) */
+};
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
  * socket, pidfd, epoll set and kept channels, so that the application
@@ -206,8 +239,8 @@ static void go_home(void)
 	cur_ns = -1;
 }
 
-/* reply - answer a request on its private channel, with one descriptor
- * or none (fd < 0). */
+/* reply - answer a request on its channel, with one descriptor or none
+ * (fd < 0). */
 static void reply(int chan, int status, uint32_t id, int fd)
 {
 	struct vds_rep rep = { .status = status, .id = id };
@@ -223,128 +256,160 @@ static struct slot *slot_of(uint32_t id)
 	return &slots[id - 1];
 }
 
+/* slot_free - a free slot, the table grown when it has none.
+ * Return: its index, or -ENOMEM. */
+static int slot_free(void)
+{
+	unsigned i, n;
+	struct slot *s;
+
+	for (i = 0; i < nslots && slots[i].ns >= 0; i++)
+		;
+	if (i < nslots)
+		return (int)i;
+	n = nslots ? nslots * 2 : 64;
+	s = vds_realloc(slots, n * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (unsigned j = nslots; j < n; j++)
+		s[j] = SLOT_FREE;
+	slots = s;
+	nslots = n;
+	return (int)i;
+}
+
 /* newstack_joined - a stack namespace whose interface's peer joins the
- * bridge of the key that follows the name in the payload (made now when
- * it is the first member).  Return: the bridge's handle with *ret_ns, or
- * -errno (-EBADMSG for a bad key, -EXFULL for a full bridge). */
-static int newstack_joined(const struct vds_req *req, const char *payload,
+ * bridge of the request's key (made now when it is the first member).
+ * Return: the bridge's handle with *ret_ns, or -errno (-EXFULL for a
+ * full bridge). */
+static int newstack_joined(const struct vds_req_newstack *q,
 			   struct vds_stackns *ret_ns, unsigned *ret_peer)
 {
-	size_t at = strlen(payload) + 1;
 	struct vds_stackns ns;
 	unsigned spare;
 	int br, err;
 
-	if (at >= req->len)
-		return -EBADMSG; /* no key, or an empty one */
-	br = vds_bridge_get(payload + at);
+	br = vds_bridge_get(q->key);
 	if (br < 0)
 		return br;
 	if (vds_bridge_full(br))
 		return -EXFULL;
 	spare = 0;
-	ns = vds_nspool_take_spare(payload, &spare);
+	ns = vds_nspool_take_spare(q->ifname, &spare);
 	if (ns.net < 0)
 		ns = vds_nspool_take(nlive >= VDS_NSPOOL_WAIT_FROM);
-	err = vds_ns_new_joined(base_ns, &ns, spare, payload,
-				vds_bridge_ifindex(br), (unsigned)req->arg[1],
-				ret_ns, ret_peer);
+	err = vds_ns_new_joined(base_ns, &ns, spare, q->ifname,
+				vds_bridge_ifindex(br), q->mtu, ret_ns,
+				ret_peer);
 	if (err < 0)
 		return err; /* an empty new bridge goes after the reply */
 	vds_bridge_hold(br);
 	return br;
 }
 
-/* do_newstack - NEWSTACK: make a namespace (and tap).
- * Return: the new id or -errno; *ret_tap set. */
-static int do_newstack(const struct vds_req *req, const char *payload,
-		       int *ret_tap)
+/* do_newstack - NEWSTACK: a stack's namespaces and its interface, joined
+ * to its segment's bridge when the request allows it and that works.
+ * Return: 0 with r->id and r->out_fd (none when joined), or -errno. */
+static int do_newstack(struct request *r)
 {
-	unsigned flags = (unsigned)req->arg[0];
-	bool tap = flags & VDS_NEWSTACK_TAP;
+	const struct vds_req_newstack *q = &r->req.newstack;
 	struct vds_stackns ns, made;
-	unsigned i;
-	int err;
+	int i = slot_free(), err;
 
-	*ret_tap = -1;
-	if (tap && (req->len == 0 || payload[req->len - 1] != '\0' ||
-		    vds_ifname_check(payload) < 0))
-		return -EINVAL;
-	for (i = 0; i < nslots && slots[i].ns >= 0; i++)
-		;
-	if (i == nslots) {
-		unsigned n = nslots ? nslots * 2 : 64;
-		struct slot *s = vds_realloc(slots, n * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		for (unsigned j = nslots; j < n; j++)
-			s[j] = (struct slot){ .ns = -1, .user = -1, .link = -1,
-					      .bridge = -1 };
-		slots = s;
-		nslots = n;
-	}
-	if ((flags & VDS_NEWSTACK_BRIDGE) && (flags & VDS_NEWSTACK_LINK_VETH)) {
+	if (i < 0)
+		return i;
+	if ((q->flags & VDS_NEWSTACK_BRIDGE) &&
+	    (q->flags & VDS_NEWSTACK_LINK_VETH)) {
 		unsigned peer = 0;
-		int br = newstack_joined(req, payload, &ns, &peer);
+		int br = newstack_joined(q, &ns, &peer);
 
 		if (br >= 0) {
 			slots[i] = (struct slot){ .ns = ns.net, .user = ns.user,
 						  .link = -1, .bridge = br,
 						  .peer = peer };
 			nlive++;
-			return (int)(i + 1);
+			r->id = (uint32_t)i + 1;
+			return 0;
 		}
 		if (br == -EBADMSG)
 			return br;
 		/* no bridge here, or a full one: a link of the usual kinds */
 	}
 	made = vds_nspool_take(nlive >= VDS_NSPOOL_WAIT_FROM);
-	err = vds_ns_new_stack(base_ns, &made, payload, flags,
-			       (unsigned)req->arg[1], &ns, ret_tap);
+	err = vds_ns_new_stack(base_ns, &made, q->ifname, q->flags, q->mtu,
+			       &ns, &r->out_fd);
 	if (err < 0)
 		return err;
 	slots[i] = (struct slot){ .ns = ns.net, .user = ns.user, .link = -1,
 				  .bridge = -1 };
 	nlive++;
-	return (int)(i + 1);
+	r->id = (uint32_t)i + 1;
+	return 0;
+}
+
+/* do_delstack - DELSTACK: the stack's slot freed; its descriptors are
+ * closed after the reply (after_reply), by the worker if there is one.
+ * Return: 0, or -EBADF for no such stack. */
+static int do_delstack(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+
+	if (!s)
+		return -EBADF;
+	/* sockets may keep the namespace, and so the pair, alive: cut the
+	 * peer off the bridge first */
+	if (s->bridge >= 0) {
+		vds_veth_cut(s->peer);
+		vds_bridge_put(s->bridge);
+	}
+	r->discard[0] = s->link;
+	r->discard[1] = s->ns;
+	r->discard[2] = s->user;
+	*s = SLOT_FREE;
+	nlive--;
+	return 0;
 }
 
 /* do_uplink - UPLINK: the AF_PACKET end of a new uplink to the bridge of
- * the key in the payload.  Return: its descriptor, or -errno (-ENOENT
- * when that segment has no bridge). */
-static int do_uplink(const struct vds_req *req, const char *payload)
+ * the request's key.  Return: 0 with r->out_fd, or -errno (-ENOENT when
+ * that segment has no bridge). */
+static int do_uplink(struct request *r)
 {
-	int br;
+	int br = vds_bridge_find(r->req.uplink.key), fd;
 
-	if (req->len == 0 || payload[req->len - 1] != '\0')
-		return -EBADMSG;
-	br = vds_bridge_find(payload);
 	if (br < 0)
 		return br;
-	return vds_veth_uplink(base_ns, vds_bridge_ifindex(br),
-			       (unsigned)req->arg[0] & VDS_NEWSTACK_VNET);
+	fd = vds_veth_uplink(base_ns, vds_bridge_ifindex(br),
+			     r->req.uplink.flags & VDS_NEWSTACK_VNET);
+	if (fd < 0)
+		return fd;
+	r->out_fd = fd;
+	return 0;
 }
 
 /* do_socket - SOCKET: a socket made inside the stack's namespace; the
  * helper stays there until a request for another namespace.
- * Return: its descriptor or -errno. */
-static int do_socket(const struct vds_req *req)
+ * Return: 0 with r->out_fd, or -errno. */
+static int do_socket(struct request *r)
 {
-	struct slot *s = slot_of(req->id);
-	int err;
+	const struct vds_req_socket *q = &r->req.socket;
+	struct slot *s = slot_of(r->req.id);
+	int err, fd;
 
 	if (!s)
 		return -EBADF;
 	err = enter_ns(s->ns);
 	if (err < 0)
 		return err;
-	return vds_sys_socket(req->arg[0], req->arg[1] | SOCK_CLOEXEC,
-			      req->arg[2]);
+	fd = vds_sys_socket(q->domain, q->type | SOCK_CLOEXEC, q->protocol);
+	if (fd < 0)
+		return fd;
+	r->out_fd = fd;
+	return 0;
 }
 
 /* exit_code - vde_stackcmd's value for a wait status: the exit status, or
- * 128 + the signal for a command killed by one. */
+ * 128 + the signal for a command killed by one.  Return: it. */
 static int exit_code(int status)
 {
 	if (WIFEXITED(status))
@@ -405,45 +470,62 @@ static int limit_caps(uint64_t keep)
 	return 0;
 }
 
-/* command_setup - in the child about to exec a command: the default
- * signal dispositions the helper changed, the caller's process group
- * (so that a Ctrl-C for the application reaches its commands too,
- * ignored when that group is gone), the application's descriptor limit,
- * and only the capabilities in caps.  Return: 0 or -errno. */
-static int command_setup(pid_t pgid, uint64_t caps)
+/* What a runner's or spawner's programs get besides their descriptors. */
+struct command {
+	pid_t pgid;    /* the caller's process group */
+	uint64_t caps; /* the capabilities they keep */
+};
+
+/* command_setup - vds_spawn()'s setup of a command (arg: its struct
+ * command), in the child about to exec: death with its runner or spawner,
+ * the default signal dispositions the helper changed, the caller's
+ * process group (so that a Ctrl-C for the application reaches its
+ * commands too, ignored when that group is gone), the application's
+ * descriptor limit, and only the capabilities in caps.
+ * Return: 0 or -errno. */
+static int command_setup(void *arg)
 {
+	const struct command *cmd = arg;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	if (pgid > 0)
-		setpgid(0, pgid);
+	if (cmd->pgid > 0)
+		setpgid(0, cmd->pgid);
 	if (app_nofile_saved)
 		setrlimit(RLIMIT_NOFILE, &app_nofile);
-	return limit_caps(caps);
+	return limit_caps(cmd->caps);
 }
 
-/* run_one - fork, exec one command with stdio as 0/1/2 and nothing else
- * and only the capabilities in caps, wait.  Return: its exit code (127/126 when it cannot be executed). */
-static int run_one(char **argv, const int stdio[3], pid_t pgid,
-		   uint64_t caps)
+/* command_start - start argv (with envp, and stdio as 0/1/2 and nothing
+ * else) as cmd says.  Return: as vds_spawn(). */
+static pid_t command_start(char *const *argv, char *const *envp,
+			   const int stdio[3], struct command *cmd,
+			   bool *ret_child)
 {
-	int status;
-	pid_t pid = fork();
+	struct vds_spawn sp = {
+		.argv = argv, .envp = envp,
+		.stdio = { stdio[0], stdio[1], stdio[2] },
+		.setup = command_setup, .arg = cmd,
+	};
 
+	return vds_spawn(&sp, ret_child);
+}
+
+/* run_one - run one command of a sequence and wait for it.
+ * Return: its exit code (127/126 when it cannot be executed), or -errno
+ * when no process could be made. */
+static int run_one(char **argv, const int stdio[3], struct command *cmd)
+{
+	bool in_child;
+	int status;
+	pid_t pid = command_start(argv, vds_spawn_default_env, stdio,
+				  cmd, &in_child);
+
+	if (pid < 0 && in_child)
+		return pid == -ENOENT || pid == -ENOTDIR ? 127 : 126;
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (command_setup(pgid, caps) < 0)
-			_exit(126);
-		for (int i = 0; i < 3; i++) {
-			/* move our descriptors above 2 first, then into place */
-			if (dup2(stdio[i], i) < 0)
-				_exit(126);
-		}
-		syscall(SYS_close_range, 3U, ~0U, 0U);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execve(argv[0], argv, cmd_env);
-		_exit(errno == ENOENT || errno == ENOTDIR ? 127 : 126);
-	}
+		return pid;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -451,19 +533,12 @@ static int run_one(char **argv, const int stdio[3], pid_t pgid,
 	return exit_code(status);
 }
 
-/* lift - move a descriptor to 3 or above, so that dup2() into 0..2 of
- * one never clobbers another.  Return: the new descriptor or -1. */
-static int lift(int fd)
-{
-	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-}
-
 /* enter_stack - in a runner or spawner: tie its life to the helper's,
  * drop the helper's descriptors, enter the stack's namespace and gather
  * the standard descriptors the caller passed (mask: which of 0, 1, 2;
- * /dev/null for the others), each moved above 2 into stdio, and the
- * capabilities its commands keep into *ret_caps.  Replies with the error
- * and exits on failure. */
+ * /dev/null for the others) into stdio, and into *ret_caps the
+ * capabilities its commands keep.  Replies with the error and exits on
+ * failure. */
 static void enter_stack(int chan, const struct slot *s, const int *stdio_in,
 			unsigned mask, int stdio[3], uint64_t *ret_caps)
 {
@@ -474,165 +549,95 @@ static void enter_stack(int chan, const struct slot *s, const int *stdio_in,
 	drop_helper_fds();
 	signal(SIGCHLD, SIG_DFL);
 	err = cmd_caps(ret_caps);
-	if (err < 0) {
-		reply(chan, err, 0, -1);
-		_exit(0);
-	}
 	/* the network namespace first, while the helper's capabilities
 	 * hold; then the stack's user namespace, which owns it and nothing
 	 * else: its commands are root of their stack only */
-	err = vds_sys_setns(s->ns, CLONE_NEWNET);
+	if (err == 0)
+		err = vds_sys_setns(s->ns, CLONE_NEWNET);
 	if (err == 0)
 		err = vds_sys_setns(s->user, CLONE_NEWUSER);
+	for (int i = 0; i < 3 && err == 0; i++) {
+		if (mask & (1u << i)) {
+			stdio[i] = stdio_in[k++];
+			continue;
+		}
+		if (null < 0)
+			null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		stdio[i] = null;
+		if (null < 0)
+			err = -EMFILE;
+	}
 	if (err < 0) {
 		reply(chan, err, 0, -1);
 		_exit(0);
-	}
-	for (int i = 0; i < 3; i++) {
-		if (mask & (1u << i)) {
-			stdio[i] = lift(stdio_in[k++]);
-		} else {
-			if (null < 0)
-				null = lift(open("/dev/null", O_RDWR | O_CLOEXEC));
-			stdio[i] = null;
-		}
-		if (stdio[i] < 0) {
-			reply(chan, -EMFILE, 0, -1);
-			_exit(0);
-		}
 	}
 }
 
 /* runner - the process that runs one command sequence (never returns). */
-static void runner(int chan, const struct slot *s, const char *buf, size_t len,
-		   const int *stdio_in, unsigned mask, pid_t pgid)
+static void runner(const struct request *r, const struct slot *s)
 {
+	const struct vds_req_cmd *q = &r->req.cmd;
+	struct command cmd = { .pgid = q->pgid };
 	char *argv[VDS_CMD_MAXARGS];
 	int stdio[3], status = 0, n;
 	size_t pos = 0;
-	uint64_t caps;
 
-	enter_stack(chan, s, stdio_in, mask, stdio, &caps);
-	while ((n = vds_cmdline_next(buf, len, &pos, argv,
+	enter_stack(r->chan, s, r->in, q->stdio, stdio, &cmd.caps);
+	while ((n = vds_cmdline_next(q->cmds.buf, q->cmds.len, &pos, argv,
 				     VDS_ARRAY_SIZE(argv), 0)) > 0) {
-		status = run_one(argv, stdio, pgid, caps);
+		status = run_one(argv, stdio, &cmd);
 		if (status != 0)
 			break;
 	}
 	if (n < 0)
 		status = n;
-	reply(chan, status, 0, -1);
+	reply(r->chan, status, 0, -1);
 	_exit(0);
 }
 
 /* do_cmd - CMD: start a runner for the sequence; it replies itself.
  * Return: 0 when the runner took over, or -errno to reply now. */
-static int do_cmd(const struct vds_req *req, const void *payload, int chan,
-		  const int *stdio, unsigned nstdio)
+static int do_cmd(struct request *r)
 {
-	struct slot *s = slot_of(req->id);
-	unsigned mask = (unsigned)req->arg[0] & 7u;
+	struct slot *s = slot_of(r->req.id);
 	pid_t pid;
 
 	if (!s)
 		return -EBADF;
-	if ((unsigned)__builtin_popcount(mask) != nstdio)
-		return -EBADMSG;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		runner(chan, s, payload, req->len, stdio, mask,
-		       (pid_t)req->arg[1]);
+		runner(r, s);
 	return 0;
 }
 
-/* unpack_words - split n NUL-ended words off buf into vec (NULL-ended).
- * Return: bytes used, or -EBADMSG. */
-static ssize_t unpack_words(const char *buf, size_t len, unsigned n,
-			    char **vec)
+/* spawner_watch - a spawner's life once its program runs: relay the kill
+ * requests that arrive on pd to it, send the status report when it ends,
+ * and kill it if the application closes its end first.  Never returns. */
+static void spawner_watch(int pd, pid_t pid)
 {
-	size_t at = 0;
+	int pidfd = vds_sys_pidfd_open(pid), status;
 
-	for (unsigned i = 0; i < n; i++) {
-		const char *end = memchr(buf + at, '\0', len - at);
-
-		if (!end)
-			return -EBADMSG;
-		vec[i] = (char *)(buf + at);
-		at = (size_t)(end - buf) + 1;
-	}
-	vec[n] = NULL;
-	return (ssize_t)at;
-}
-
-/* spawner - the runner of a process started with VDS_OP_SPAWN: starts it,
- * reports the start (or the exec's errno), relays signals written to the
- * channel, reports the wait status, and kills the process if the channel
- * closes first.  Never returns. */
-static void spawner(int chan, const struct slot *s, char **argv, char **envp,
-		    const int *stdio_in, unsigned mask, pid_t pgid)
-{
-	int stdio[3], report[2], status, e = 0, pidfd;
-	uint64_t caps;
-	ssize_t n;
-	pid_t pid;
-
-	enter_stack(chan, s, stdio_in, mask, stdio, &caps);
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		reply(chan, -errno, 0, -1);
-		_exit(0);
-	}
-	pid = fork();
-	if (pid < 0) {
-		reply(chan, -errno, 0, -1);
-		_exit(0);
-	}
-	if (pid == 0) {
-		for (int i = 0; i < 3; i++)
-			if (dup2(stdio[i], i) < 0)
-				_exit(127);
-		if (dup3(report[1], 3, O_CLOEXEC) < 0)
-			_exit(127);
-		syscall(SYS_close_range, 4U, ~0U, 0U);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		e = -command_setup(pgid, caps);
-		if (e == 0) {
-			execve(argv[0], argv, envp);
-			e = errno;
-		}
-		if (write(3, &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(report[1]);
-	vds_free(argv); /* the block of argv and envp (do_spawn's vec) */
-	n = read(report[0], &e, sizeof(e));
-	if (n == sizeof(e)) {
-		waitpid(pid, NULL, 0);
-		reply(chan, -e, 0, -1);
-		_exit(0);
-	}
-	reply(chan, 0, (uint32_t)pid, -1);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = chan, .events = POLLIN },
-			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = pd, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN }, /* -1: ignored */
 		};
-		int sig;
+		int sig, n;
 
-		if (poll(p, 2, pidfd < 0 ? 200 : -1) < 0 && errno != EINTR)
+		if (poll(p, 2, pidfd < 0 ? VDS_SPAWNER_POLL_MS : -1) < 0 &&
+		    errno != EINTR)
 			break;
 		if (p[0].revents) {
-			n = recv(chan, &sig, sizeof(sig), 0);
-			if (n == sizeof(sig))
+			n = vds_proto_kill_recv(pd, &sig);
+			if (n > 0)
 				kill(pid, sig);
-			else if (n <= 0)
-				break; /* the caller closed: end the process */
+			else if (n == 0)
+				break; /* the caller closed: end the program */
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			reply(chan, status, (uint32_t)pid, -1);
+			vds_proto_status_send(pd, status);
 			_exit(0);
 		}
 	}
@@ -641,178 +646,206 @@ static void spawner(int chan, const struct slot *s, char **argv, char **envp,
 	_exit(0);
 }
 
-/* do_spawn - SPAWN: fork a spawner; it replies itself.
- * Return: 0 when it took over, or -errno to reply now. */
-static int do_spawn(const struct vds_req *req, const char *payload, int chan,
-		    const int *stdio, unsigned nstdio)
+/* spawner - the process that runs the program of a SPAWN request r in
+ * stack s: starts it, replies (its pid and pd[0], the application's end
+ * of the process descriptor, or the start's error), then watches it on
+ * pd[1].  Never returns. */
+static void spawner(const struct request *r, const struct slot *s,
+		    const int pd[2])
 {
-	struct slot *s = slot_of(req->id);
-	unsigned mask = (unsigned)req->arg[0] & 7u;
-	unsigned argc = (unsigned)req->arg[1], envc = (unsigned)req->arg[2];
-	char **vec;
-	ssize_t used;
+	const struct vds_req_spawn *q = &r->req.spawn;
+	struct command cmd = { .pgid = q->pgid };
+	char *argv[VDS_SPAWN_MAXARGS + 1], *envp[VDS_SPAWN_MAXENV + 1];
+	size_t apos = 0, epos = 0;
+	int stdio[3];
+	pid_t pid;
+
+	enter_stack(r->chan, s, r->in, q->stdio, stdio, &cmd.caps);
+	/* checked by vds_proto_unpack: these cannot fail */
+	if (vds_cmdline_words(q->argv.buf, q->argv.len, &apos, argv,
+			      VDS_ARRAY_SIZE(argv)) < 1 ||
+	    vds_cmdline_words(q->envp.buf, q->envp.len, &epos, envp,
+			      VDS_ARRAY_SIZE(envp)) < 0) {
+		reply(r->chan, -EBADMSG, 0, -1);
+		_exit(0);
+	}
+	pid = command_start(argv, envp, stdio, &cmd, NULL);
+	if (pid < 0) {
+		reply(r->chan, pid, 0, -1);
+		_exit(0);
+	}
+	reply(r->chan, 0, (uint32_t)pid, pd[0]);
+	close(pd[0]);
+	close(r->chan);
+	/* the program has its copies: the spawner keeps none of the
+	 * caller's descriptors (a pipe on its stdout ends with the program) */
+	for (unsigned i = 0; i < r->nin; i++)
+		close(r->in[i]);
+	for (int i = 0; i < 3; i++) {
+		if (!(q->stdio & (1u << i))) {
+			close(stdio[i]); /* /dev/null, one for all */
+			break;
+		}
+	}
+	spawner_watch(pd[1], pid);
+}
+
+/* do_spawn - SPAWN: the process descriptor's socketpair (made here, so
+ * that its peer credentials name the helper), and a spawner forked to
+ * start the program and reply itself.
+ * Return: 0 when the spawner took over, or -errno to reply now. */
+static int do_spawn(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+	int pd[2], err;
 	pid_t pid;
 
 	if (!s)
 		return -EBADF;
-	if ((unsigned)__builtin_popcount(mask) != nstdio || argc == 0 ||
-	    argc > VDS_CMD_MAXARGS || envc > VDS_SPAWN_MAXENV)
-		return -EBADMSG;
-	vec = vds_calloc(argc + envc + 2, sizeof(*vec));
-	if (!vec)
-		return -ENOMEM;
-	used = unpack_words(payload, req->len, argc, vec);
-	if (used >= 0)
-		used = unpack_words(payload + used, req->len - (size_t)used, envc,
-				    vec + argc + 1);
-	if (used < 0 || vec[0][0] != '/') {
-		vds_free(vec);
-		return -EBADMSG;
-	}
+	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pd);
+	if (err < 0)
+		return err;
 	pid = fork();
 	if (pid == 0)
-		spawner(chan, s, vec, vec + argc + 1, stdio, mask,
-			(pid_t)(req->arg[0] >> 3));
-	vds_free(vec);
-	return pid < 0 ? -errno : 0;
+		spawner(r, s, pd);
+	err = pid < 0 ? -errno : 0;
+	close(pd[0]);
+	close(pd[1]);
+	return err;
+}
+
+/* The handler of each op: 0 (or an id) or -errno to reply; for the ops
+ * a runner or spawner answers, 0 means that it took over. */
+static int (*const handlers[VDS_OP_COUNT])(struct request *r) = {
+	[VDS_OP_NEWSTACK] = do_newstack,
+	[VDS_OP_DELSTACK] = do_delstack,
+	[VDS_OP_SOCKET] = do_socket,
+	[VDS_OP_CMD] = do_cmd,
+	[VDS_OP_SPAWN] = do_spawn,
+	[VDS_OP_UPLINK] = do_uplink,
+};
+
+/* request_channel - where a request just received (n: its length or
+ * -errno, with nfds descriptors in fds) is answered: from the control
+ * socket, on its first descriptor; from a kept channel sock, there.
+ * Return: 1 to serve it (r's channel and descriptors set), 0 when there
+ * is nothing to serve (nothing came, nowhere to reply, or a kept channel
+ * whose thread is gone, dropped now), -1 when the control socket is
+ * closed. */
+static int request_channel(int sock, bool from_ctl, ssize_t n, int *fds,
+			   unsigned nfds, struct request *r)
+{
+	if (from_ctl) {
+		if (n < 0)
+			return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR ?
+				0 : -1;
+		if (n == 0)
+			return -1;
+		if (nfds == 0)
+			return 0; /* nowhere to reply */
+		r->chan = fds[0];
+		r->in = fds + 1;
+		r->nin = nfds - 1;
+		return 1;
+	}
+	if (n == -EAGAIN || n == -EINTR)
+		return 0;
+	if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
+		chan_del(sock); /* the thread is gone */
+		return 0;
+	}
+	r->chan = sock;
+	hot_chan = sock;
+	r->in = fds;
+	r->nin = nfds;
+	return 1;
+}
+
+/* handle - check and run the request r (n bytes or -errno in req_buf,
+ * from_ctl: from the control socket).
+ * Return: its status; *ret_keep whether its channel is to be kept. */
+static int handle(struct request *r, ssize_t n, bool from_ctl, bool *ret_keep)
+{
+	const struct vds_op_info *op;
+	int err;
+
+	*ret_keep = false;
+	if (n < 0)
+		return -EBADMSG;
+	err = vds_proto_unpack(req_buf, (size_t)n, r->nin, &r->req);
+	if (err < 0)
+		return err;
+	op = vds_proto_op(r->req.op);
+	/* only what the helper answers itself goes on a kept channel */
+	if ((r->req.keep || !from_ctl) && !op->cached)
+		return -EBADMSG;
+	*ret_keep = from_ctl && r->req.keep;
+	if (r->req.op != VDS_OP_SOCKET)
+		go_home();
+	return handlers[r->req.op](r);
+}
+
+/* after_reply - what a request's reply need not wait for: a new stack's
+ * interface kept in its slot (see struct slot), a deleted stack's
+ * descriptors closed (by the worker, if there is one), the pool's
+ * namespaces ordered again after a NEWSTACK. */
+static void after_reply(struct request *r, int status)
+{
+	if (r->req.op == VDS_OP_NEWSTACK && status >= 0 && r->out_fd >= 0 &&
+	    r->out_fd < keep_below) {
+		slots[r->id - 1].link = r->out_fd;
+		r->out_fd = -1;
+	}
+	for (unsigned k = 0; k < VDS_ARRAY_SIZE(r->discard); k++)
+		vds_nspool_discard(r->discard[k]);
+	if (r->req.op == VDS_OP_NEWSTACK)
+		vds_nspool_refill();
+}
+
+/* request_done - close what a request brought (its descriptors, and its
+ * reply channel unless keep and it can be kept), then remove the bridges
+ * it left empty, now that the caller has its answer (bridges live in the
+ * base namespace: not after SOCKET, which stays out). */
+static void request_done(struct request *r, bool from_ctl, bool keep)
+{
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	for (unsigned i = 0; i < r->nin; i++)
+		close(r->in[i]);
+	if (from_ctl && !(keep && chan_add(r->chan) == 0))
+		close(r->chan);
+	if (cur_ns < 0)
+		vds_bridge_reap();
 }
 
 /* serve - handle one request, from the control socket (from_ctl: its
- * first descriptor is the reply channel, kept when the op asks
- * VDS_OP_KEEP) or from a kept channel sock (answered there).  *got (if
- * not NULL) tells whether a message came.
+ * first descriptor is the reply channel, kept when the request asks) or
+ * from a kept channel sock (answered there).  *got (if not NULL) tells
+ * whether a message came.
  * Return: false when the control socket is closed. */
-static bool serve(int sock, bool from_ctl, char *buf, size_t size,
-		  bool *got)
+static bool serve(int sock, bool from_ctl, bool *got)
 {
-	int fds[4], status = 0, out_fd = -1, chan, discard[3] = { -1, -1, -1 };
-	const int *in;
-	struct vds_req req;
-	const void *payload;
-	unsigned nfds = 0, nin, op = 0;
-	uint32_t id = 0;
-	bool keep = false;
+	struct request r = { .out_fd = -1, .discard = { -1, -1, -1 } };
+	const struct vds_op_info *op;
+	unsigned nfds = 0;
+	bool keep;
+	int fds[4], status, k;
 	ssize_t n;
 
-	n = vds_proto_recv_flags(sock, buf, size, fds, 4,
+	n = vds_proto_recv_flags(sock, req_buf, sizeof(req_buf), fds, 4,
 				 MSG_CMSG_CLOEXEC | MSG_DONTWAIT, &nfds);
 	if (got)
 		*got = n != -EAGAIN && n != -EINTR;
-	if (from_ctl) {
-		if (n < 0)
-			return n == -EMSGSIZE || n == -EAGAIN || n == -EINTR;
-		if (n == 0)
-			return false;
-		if (nfds == 0)
-			return true; /* nowhere to reply */
-		chan = fds[0];
-		in = fds + 1;
-		nin = nfds - 1;
-	} else {
-		if (n == -EAGAIN || n == -EINTR)
-			return true;
-		if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
-			chan_del(sock); /* the thread is gone */
-			return true;
-		}
-		chan = sock;
-		hot_chan = sock;
-		in = fds;
-		nin = nfds;
-	}
-	if (n < 0 || vds_proto_unpack(buf, (size_t)n, &req, &payload) < 0) {
-		status = -EBADMSG;
-		goto out;
-	}
-	op = req.op & ~VDS_OP_KEEP;
-	if ((req.op & VDS_OP_KEEP) || !from_ctl) {
-		/* only what the helper answers itself goes on a kept channel */
-		if (!vds_proto_op_cached(op)) {
-			status = -EBADMSG;
-			goto out;
-		}
-		keep = from_ctl;
-	}
-	if (op != VDS_OP_SOCKET)
-		go_home();
-	switch (op) {
-	case VDS_OP_NEWSTACK:
-		status = do_newstack(&req, payload, &out_fd);
-		if (status > 0) {
-			id = (uint32_t)status;
-			status = 0;
-		}
-		break;
-	case VDS_OP_DELSTACK: {
-		struct slot *s = slot_of(req.id);
-
-		if (s) {
-			/* sockets may keep the namespace, and so the pair,
-			 * alive: cut the peer off the bridge first */
-			if (s->bridge >= 0) {
-				vds_veth_cut(s->peer);
-				vds_bridge_put(s->bridge);
-			}
-			/* closed after the reply, by the worker if there is one */
-			discard[0] = s->link;
-			discard[1] = s->ns;
-			discard[2] = s->user;
-			*s = (struct slot){ .ns = -1, .user = -1, .link = -1,
-					    .bridge = -1 };
-			nlive--;
-		} else {
-			status = -EBADF;
-		}
-		break;
-	}
-	case VDS_OP_UPLINK:
-		out_fd = do_uplink(&req, payload);
-		status = out_fd < 0 ? out_fd : 0;
-		break;
-	case VDS_OP_SOCKET:
-		out_fd = do_socket(&req);
-		status = out_fd < 0 ? out_fd : 0;
-		break;
-	case VDS_OP_SPAWN:
-		status = do_spawn(&req, payload, chan, in, nin);
-		if (status == 0)
-			goto close_fds; /* the spawner answers */
-		break;
-	case VDS_OP_CMD:
-		if (req.len == 0 || req.len > VDS_CMD_MAX) {
-			status = -EBADMSG;
-			break;
-		}
-		status = do_cmd(&req, payload, chan, in, nin);
-		if (status == 0)
-			goto close_fds; /* the runner answers */
-		break;
-	default:
-		status = -EOPNOTSUPP;
-		break;
-	}
-out:
-	reply(chan, status, id, out_fd);
-	if (op == VDS_OP_NEWSTACK && out_fd >= 0 && status == 0 &&
-	    out_fd < keep_below) {
-		slots[id - 1].link = out_fd; /* see struct slot */
-		out_fd = -1;
-	}
-	for (unsigned k = 0; k < VDS_ARRAY_SIZE(discard); k++)
-		vds_nspool_discard(discard[k]);
-	if (op == VDS_OP_NEWSTACK)
-		vds_nspool_refill();
-close_fds:
-	if (out_fd >= 0)
-		close(out_fd);
-	for (unsigned i = 0; i < nin; i++)
-		close(in[i]);
-	if (from_ctl && !(keep && chan_add(chan) == 0))
-		close(chan);
-	/* a bridge left empty goes now, the caller already answered (bridges
-	 * live in the base namespace: not after SOCKET, which stays out) */
-	if (cur_ns < 0)
-		vds_bridge_reap();
+	k = request_channel(sock, from_ctl, n, fds, nfds, &r);
+	if (k <= 0)
+		return k == 0;
+	status = handle(&r, n, from_ctl, &keep);
+	op = status >= 0 ? vds_proto_op(r.req.op) : NULL;
+	if (!op || op->by == VDS_BY_HELPER || status < 0) {
+		reply(r.chan, status, r.id, r.out_fd);
+		after_reply(&r, status);
+	} /* else the runner or spawner answers */
+	request_done(&r, from_ctl, keep);
 	return true;
 }
 
@@ -844,6 +877,79 @@ static int detach_from_app(int ctl)
 	return ctl;
 }
 
+/* raise_nofile - the helper's descriptor limit up to its hard limit (it
+ * holds descriptors for every stack), the application's kept for its
+ * commands, and the bound under which interfaces are kept (keep_below). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		app_nofile = rl; /* commands get it back */
+		app_nofile_saved = true;
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	keep_below = rl.rlim_cur / 2 > INT_MAX ? INT_MAX
+					       : (int)(rl.rlim_cur / 2);
+}
+
+/* helper_detach - the helper's own process: apart from the application
+ * (its descriptors, signals, process group), tied to its life (a pidfd
+ * of it, in app_pidfd, or else a parent-death signal), with the helper's
+ * signal dispositions and descriptor limit.  Exits when the application
+ * is gone already.  Return: the control socket's new number. */
+static int helper_detach(int ctl, pid_t parent)
+{
+	int pidfd;
+
+	ctl = detach_from_app(ctl);
+	/* out of the application's process group: a Ctrl-C meant for the
+	 * application (which it may ignore) must not end the helper */
+	setpgid(0, 0);
+	pidfd = vds_sys_pidfd_open(parent);
+	helper_ctl = ctl;
+	app_pidfd = pidfd < 0 ? -1 : pidfd;
+	/* without a pidfd (old kernels; valgrind 3.19 does not know
+	 * pidfd_open), die with the application by signal: SIGTERM, which
+	 * ends the helper as surely as SIGKILL (its handlers are the defaults
+	 * and its mask is empty, see detach_from_app) but lets a memory
+	 * checker that runs it see its end */
+	if (app_pidfd < 0)
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* runners are reaped by the kernel */
+	raise_nofile();
+	return ctl;
+}
+
+/* helper_setup - the helper's user namespace (root mapped to the
+ * application's uid/gid), its base network namespace, and its worker.
+ * Return: 0 or -errno. */
+static int helper_setup(uid_t uid, gid_t gid)
+{
+	int err = vds_ns_setup_user(uid, gid);
+
+	if (err == 0)
+		err = vds_sys_unshare(CLONE_NEWNET);
+	if (err == 0) {
+		base_ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
+		err = base_ns < 0 ? base_ns : 0;
+	}
+	if (err < 0)
+		return err;
+	/* veth peers live here: they must not speak IPv6 into stacks */
+	vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	vds_nspool_start(); /* without a worker if it fails */
+	return 0;
+}
+
 /* watch - add fd to the helper's epoll set.  Return: 0 or -errno. */
 static int watch(int fd)
 {
@@ -852,85 +958,49 @@ static int watch(int fd)
 	return epoll_ctl(helper_ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* vds_helper_main - the helper process: set up, report, serve until the
- * application ends.  Never returns. */
-void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
+/* handle_events - what epoll_wait() returned: a request on the control
+ * socket or on a kept channel, a kept channel closed, or the end of the
+ * application (the pidfd, the control socket hung up): then exits. */
+static void handle_events(const struct epoll_event *ev, int n, int ctl)
 {
-	static char buf[VDS_MSG_MAX + 1];
-	struct vds_rep hello = { .status = 0 };
-	int64_t busy_until = 0;
-	const char *bp;
-	struct rlimit rl;
-	int pidfd, err;
-	bool spin;
+	for (int i = 0; i < n; i++) {
+		int fd = ev[i].data.fd;
 
-	ctl = detach_from_app(ctl);
-	/* out of the application's process group: a Ctrl-C meant for the
-	 * application (which it may ignore) must not end the helper */
-	setpgid(0, 0);
-	pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
-	helper_ctl = ctl;
-	app_pidfd = pidfd;
-	/* without a pidfd (old kernels; valgrind 3.19 does not know
-	 * pidfd_open), die with the application by signal: SIGTERM, which
-	 * ends the helper as surely as SIGKILL (its handlers are the defaults
-	 * and its mask is empty, see detach_from_app) but lets a memory
-	 * checker that runs it see its end */
-	if (pidfd < 0)
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(0);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* runners are reaped by the kernel */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max) {
-			app_nofile = rl; /* commands get it back */
-			app_nofile_saved = true;
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-			getrlimit(RLIMIT_NOFILE, &rl);
+		if (fd == app_pidfd)
+			_exit(0); /* the application is gone */
+		if (fd == ctl) {
+			if (!(ev[i].events & EPOLLIN))
+				_exit(0); /* hung up */
+			if (!serve(ctl, true, NULL))
+				_exit(0);
+		} else if (ev[i].events & EPOLLIN) {
+			serve(fd, false, NULL);
+		} else {
+			chan_del(fd);
 		}
-		keep_below = rl.rlim_cur / 2 > INT_MAX ? INT_MAX
-						       : (int)(rl.rlim_cur / 2);
 	}
+}
 
-	err = vds_ns_setup_user(uid, gid);
-	if (err == 0)
-		err = vds_sys_unshare(CLONE_NEWNET);
-	if (err == 0) {
-		base_ns = vds_sys_open("/proc/thread-self/ns/net", O_RDONLY);
-		err = base_ns < 0 ? base_ns : 0;
-	}
-	if (err == 0) {
-		/* veth peers live here: they must not speak IPv6 into stacks */
-		vds_sys_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		vds_sys_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	}
-	if (err == 0)
-		vds_nspool_start(); /* without a worker if it fails */
-	hello.status = err;
-	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
-	if (err < 0)
-		_exit(0);
+/* serve_forever - the helper's loop: requests until the application ends,
+ * polling for a while after each (while busy_until, the last request's
+ * channel directly, see hot_chan), the pool's orders when idle.  Never
+ * returns. */
+static void __attribute__((noreturn)) serve_forever(int ctl, pid_t parent)
+{
+	bool spin = vds_busy_poll();
+	int64_t busy_until = 0;
 
-	helper_ep = epoll_create1(EPOLL_CLOEXEC);
-	if (helper_ep < 0 || watch(ctl) < 0 || (pidfd >= 0 && watch(pidfd) < 0))
-		_exit(1);
-	bp = getenv("VDESTACK_BUSY_POLL");
-	spin = !bp || strcmp(bp, "0") != 0;
 	for (unsigned round = 0;; round++) {
 		struct epoll_event ev[16];
-		int timeout = pidfd < 0 ? 500 : -1, n;
-		bool quiet;
+		int timeout = app_pidfd < 0 ? VDS_HELPER_PARENT_CHECK_MS : -1, n;
+		bool quiet, got = false;
 
 		if (busy_until && vds_now_us() < busy_until)
 			timeout = 0;
 		else
 			busy_until = 0;
 		if (timeout == 0 && hot_chan >= 0 && round % VDS_HOT_EVERY) {
-			bool got = false;
-
-			serve(hot_chan, false, buf, sizeof(buf), &got);
+			serve(hot_chan, false, &got);
 			if (got)
 				busy_until = vds_now_us() + VDS_HELPER_SPIN_US;
 			else
@@ -949,25 +1019,26 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 			busy_until = vds_now_us() + VDS_HELPER_SPIN_US;
 		else if (n == 0 && timeout == 0)
 			sched_yield();
-		if (pidfd < 0 && getppid() != parent)
+		if (app_pidfd < 0 && getppid() != parent)
 			_exit(0); /* the application is gone */
-		for (int i = 0; i < n; i++) {
-			int fd = ev[i].data.fd;
-
-			if (fd == pidfd)
-				_exit(0); /* the application is gone */
-			if (fd == ctl) {
-				if (ev[i].events & EPOLLIN) {
-					if (!serve(ctl, true, buf, sizeof(buf), NULL))
-						_exit(0);
-				} else {
-					_exit(0); /* hung up */
-				}
-			} else if (ev[i].events & EPOLLIN) {
-				serve(fd, false, buf, sizeof(buf), NULL);
-			} else {
-				chan_del(fd);
-			}
-		}
+		handle_events(ev, n, ctl);
 	}
+}
+
+/* vds_helper_main - the helper process: set up, report, serve until the
+ * application ends.  Never returns. */
+void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
+{
+	struct vds_rep hello = { .status = 0 };
+
+	ctl = helper_detach(ctl, parent);
+	hello.status = helper_setup(uid, gid);
+	vds_proto_send(ctl, &hello, sizeof(hello), NULL, 0);
+	if (hello.status < 0)
+		_exit(0);
+	helper_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (helper_ep < 0 || watch(ctl) < 0 ||
+	    (app_pidfd >= 0 && watch(app_pidfd) < 0))
+		_exit(1);
+	serve_forever(ctl, parent);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test_cmdline.c - unit tests of the vde_stackcmd parser (cmdline.c). */
+/* test_cmdline.c - unit tests of the vde_stackcmd parser and of the packed
+ * form of word vectors, its packer and its reader (cmdline.c). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -473,6 +474,136 @@ static void test_cmdline_next_reports_a_bad_second_command_after_a_good_first(vo
 }
 
 /* ------------------------------------------------------------------ */
+/* vds_cmdline_pack and vds_cmdline_words: the one packed form         */
+/* ------------------------------------------------------------------ */
+
+/* test_cmdline_pack_and_words_round_trip - vectors packed one after the
+ * other read back in order, an empty one (NULL or {NULL}) included. */
+static void test_cmdline_pack_and_words_round_trip(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "echo 'a b'", NULL };
+	char *empty[] = { NULL };
+	char *vec[8];
+	struct vds_cmdseq seq = { 0 };
+	size_t pos = 0;
+
+	assert_int_equal(vds_cmdline_pack(&seq, argv, 8, 1024), 3);
+	assert_int_equal(vds_cmdline_pack(&seq, NULL, 8, 1024), 0);
+	assert_int_equal(vds_cmdline_pack(&seq, empty, 8, 1024), 0);
+	assert_int_equal(seq.ncmds, 3);
+	assert_int_equal(vds_cmdline_words(seq.buf, seq.len, &pos, vec, 8), 3);
+	assert_string_equal(vec[0], "/bin/sh");
+	assert_string_equal(vec[2], "echo 'a b'");
+	assert_null(vec[3]);
+	assert_int_equal(vds_cmdline_words(seq.buf, seq.len, &pos, vec, 8), 0);
+	assert_null(vec[0]);
+	assert_int_equal(vds_cmdline_words(seq.buf, seq.len, &pos, NULL, 8), 0);
+	assert_int_equal(pos, seq.len);
+	/* past the end: no vector left */
+	assert_int_equal(vds_cmdline_words(seq.buf, seq.len, &pos, vec, 8),
+			 -EBADMSG);
+	vds_cmdline_free(&seq);
+	assert_int_equal(live_blocks, 0);
+}
+
+/* test_cmdline_parse_and_pack_write_the_same_bytes - one format for
+ * command lines and argv vectors. */
+static void test_cmdline_parse_and_pack_write_the_same_bytes(void **state)
+{
+	char *a[] = { "/bin/ip", "link", "set", "lo up", NULL };
+	char *b[] = { "/bin/true", NULL };
+	struct vds_cmdseq parsed, packed = { 0 };
+
+	assert_int_equal(vds_cmdline_parse("/bin/ip link set 'lo up'; /bin/true",
+					   0, &parsed), 0);
+	assert_int_equal(vds_cmdline_pack(&packed, a, 8, VDS_CMD_MAX), 4);
+	assert_int_equal(vds_cmdline_pack(&packed, b, 8, VDS_CMD_MAX), 1);
+	assert_int_equal(packed.len, parsed.len);
+	assert_int_equal(packed.ncmds, parsed.ncmds);
+	assert_memory_equal(packed.buf, parsed.buf, parsed.len);
+	vds_cmdline_free(&parsed);
+	vds_cmdline_free(&packed);
+	assert_int_equal(live_blocks, 0);
+}
+
+/* test_cmdline_pack_refuses_too_many_words_or_bytes_with_e2big - and the
+ * sequence keeps what it had. */
+static void test_cmdline_pack_refuses_too_many_words_or_bytes_with_e2big(void **state)
+{
+	char *three[] = { "/a", "b", "c", NULL };
+	struct vds_cmdseq seq = { 0 };
+	size_t len;
+
+	assert_int_equal(vds_cmdline_pack(&seq, three, 3, 64), 3);
+	len = seq.len; /* 2 + 3 + 2 + 2 = 9 */
+	assert_int_equal(len, 9);
+	assert_int_equal(vds_cmdline_pack(&seq, three, 2, 64), -E2BIG);
+	assert_int_equal(seq.len, len);
+	assert_int_equal(seq.ncmds, 1);
+	assert_int_equal(vds_cmdline_pack(&seq, three, 3, 2 * len - 1), -E2BIG);
+	assert_int_equal(seq.len, len);
+	assert_int_equal(vds_cmdline_pack(&seq, three, 3, 2 * len), 3);
+	assert_int_equal(seq.len, 2 * len);
+	vds_cmdline_free(&seq);
+	assert_int_equal(live_blocks, 0);
+}
+
+/* test_cmdline_words_refuses_a_vector_of_max_words_with_e2big - one slot
+ * of vec stays for the NULL; the position does not move on errors. */
+static void test_cmdline_words_refuses_a_vector_of_max_words_with_e2big(void **state)
+{
+	static const char buf[] = "\3\0/a\0b\0c\0";
+	char *vec[4];
+	size_t pos = 0;
+
+	assert_int_equal(vds_cmdline_words(buf, sizeof(buf) - 1, &pos, vec, 3),
+			 -E2BIG);
+	assert_int_equal(pos, 0);
+	assert_int_equal(vds_cmdline_words(buf, sizeof(buf) - 2, &pos, vec, 4),
+			 -EBADMSG);
+	assert_int_equal(pos, 0);
+	assert_int_equal(vds_cmdline_words(buf, sizeof(buf) - 1, &pos, vec, 4),
+			 3);
+	assert_int_equal(pos, sizeof(buf) - 1);
+}
+
+/* test_cmdline_pack_fails_cleanly_at_every_allocation */
+static void test_cmdline_pack_fails_cleanly_at_every_allocation(void **state)
+{
+	char *words[64];
+	char word[100];
+	bool done = false;
+
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(words) - 1; i++)
+		words[i] = word;
+	words[VDS_ARRAY_SIZE(words) - 1] = NULL;
+	for (unsigned long n = 1; n < 100 && !done; n++) {
+		struct vds_cmdseq seq = { 0 };
+		unsigned long made;
+		int rc;
+
+		vds_alloc_fail_at(n);
+		rc = vds_cmdline_pack(&seq, words, 64, VDS_CMD_MAX);
+		if (rc >= 0)
+			rc = vds_cmdline_pack(&seq, words, 64, VDS_CMD_MAX);
+		made = vds_alloc_fail_at(0);
+		if (made < n) {
+			assert_int_equal(rc, 63);
+			assert_int_equal(seq.ncmds, 2);
+			done = true;
+		} else if (rc != -ENOMEM) {
+			fail_msg("allocation %lu: %d", n, rc);
+		}
+		vds_cmdline_free(&seq);
+		if (live_blocks != 0)
+			fail_msg("allocation %lu: %ld blocks", n, live_blocks);
+	}
+	assert_true(done);
+}
+
+/* ------------------------------------------------------------------ */
 /* Fault injection                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -539,6 +670,11 @@ int main(void)
 		cmocka_unit_test(test_cmdline_next_is_zero_on_an_empty_buffer_and_ebadmsg_past_its_end),
 		cmocka_unit_test(test_cmdline_next_reports_a_bad_second_command_after_a_good_first),
 		cmocka_unit_test(test_cmdline_parse_fails_cleanly_at_every_allocation),
+		cmocka_unit_test(test_cmdline_pack_and_words_round_trip),
+		cmocka_unit_test(test_cmdline_parse_and_pack_write_the_same_bytes),
+		cmocka_unit_test(test_cmdline_pack_refuses_too_many_words_or_bytes_with_e2big),
+		cmocka_unit_test(test_cmdline_words_refuses_a_vector_of_max_words_with_e2big),
+		cmocka_unit_test(test_cmdline_pack_fails_cleanly_at_every_allocation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -25,17 +26,15 @@ static struct {
 	/* seen */
 	unsigned newstacks, uplinks, delstacks;
 	uint32_t last_del;
-	char payload[512];
-	size_t payload_len;
-	int32_t flags;
+	char key[512];     /* NEWSTACK's key */
+	char ifname[16];   /* ... and name */
+	uint32_t flags;
 	int ports_open;    /* uplink ports opened and not closed */
 	int ports_started;
 	int live_stacks;   /* made and not deleted */
 } m;
 
-int __wrap_vds_helper_call(struct vds_helper *h, const struct vds_req *req,
-			   const void *payload, const int *fds, unsigned nfds,
-			   struct vds_rep *rep, int *ret_fd);
+int __wrap_vds_helper_call(struct vds_helper *h, const struct vds_call *c);
 int __wrap_vds_port_open(const char *url, struct vds_port **ret);
 int __wrap_vds_port_start(struct vds_port *port, int ifd);
 unsigned __wrap_vds_port_flags(const struct vds_port *port);
@@ -47,38 +46,42 @@ static int fake_helper_a, fake_helper_b; /* their addresses name helpers */
 
 /* __wrap_vds_helper_call - the helper: NEWSTACK, UPLINK, DELSTACK.
  * Return: as the real one. */
-int __wrap_vds_helper_call(struct vds_helper *h, const struct vds_req *req,
-			   const void *payload, const int *fds, unsigned nfds,
-			   struct vds_rep *rep, int *ret_fd)
+int __wrap_vds_helper_call(struct vds_helper *h, const struct vds_call *c)
 {
-	(void)h; (void)fds; (void)nfds;
-	if (ret_fd)
-		*ret_fd = -1;
+	const struct vds_req *req = c->req;
+
+	(void)h;
+	if (c->ret_fd)
+		*c->ret_fd = -1;
 	switch (req->op) {
 	case VDS_OP_NEWSTACK:
 		m.newstacks++;
 		m.live_stacks++;
-		m.flags = req->arg[0];
-		m.payload_len = req->len < sizeof(m.payload) ? req->len : 0;
-		memcpy(m.payload, payload, m.payload_len);
-		rep->id = ++m.next_id;
-		rep->status = 0;
-		if (!(m.join && (req->arg[0] & (int32_t)VDS_NEWSTACK_BRIDGE)))
-			*ret_fd = eventfd(0, EFD_CLOEXEC);
+		m.flags = req->newstack.flags;
+		snprintf(m.key, sizeof(m.key), "%s",
+			 req->newstack.key ? req->newstack.key : "(none)");
+		snprintf(m.ifname, sizeof(m.ifname), "%s", req->newstack.ifname);
+		c->rep->id = ++m.next_id;
+		c->rep->status = 0;
+		if (!(m.join && (req->newstack.flags & VDS_NEWSTACK_BRIDGE)))
+			*c->ret_fd = eventfd(0, EFD_CLOEXEC);
 		return 0;
 	case VDS_OP_UPLINK:
 		m.uplinks++;
+		assert_string_equal(req->uplink.key, "seg");
+		assert_int_equal(req->uplink.flags, VDS_NEWSTACK_VNET);
 		if (m.uplink_err)
 			return m.uplink_err;
-		*ret_fd = eventfd(0, EFD_CLOEXEC);
+		*c->ret_fd = eventfd(0, EFD_CLOEXEC);
 		return 0;
 	case VDS_OP_DELSTACK:
 		m.delstacks++;
 		m.live_stacks--;
 		m.last_del = req->id;
 		return 0;
+	default:
+		return -EOPNOTSUPP;
 	}
-	return -EOPNOTSUPP;
 }
 
 /* __wrap_vds_port_open - an uplink port (a token).  Return: 0/-ENOMEM. */
@@ -133,15 +136,19 @@ struct st {
 static int add(struct st *s, struct vds_helper *h, const char *key,
 	       bool join)
 {
-	struct vds_req req = { .op = VDS_OP_NEWSTACK };
+	struct vds_req req = {
+		.op = VDS_OP_NEWSTACK,
+		.newstack = { .flags = VDS_NEWSTACK_TAP | VDS_NEWSTACK_LINK_VETH,
+			      .ifname = "vde0" },
+	};
 	struct vds_rep rep = { 0 };
+	struct vds_call call = { .req = &req, .rep = &rep };
 	int fd = -1, err;
 
-	req.arg[0] = (int32_t)(VDS_NEWSTACK_TAP | VDS_NEWSTACK_LINK_VETH);
 	if (join)
-		req.arg[0] |= (int32_t)VDS_NEWSTACK_BRIDGE;
-	err = vds_kseg_newstack(h, &req, "vde0", "mem://seg", key, &rep, &fd,
-				&s->seg);
+		req.newstack.flags |= VDS_NEWSTACK_BRIDGE;
+	call.ret_fd = &fd;
+	err = vds_kseg_newstack(h, &call, "mem://seg", key, &s->seg);
 	if (err < 0)
 		return err;
 	s->h = h;
@@ -167,17 +174,17 @@ static int setup(void **state)
 	return 0;
 }
 
-/* test_the_key_follows_the_name_with_the_scheme */
-static void test_the_key_follows_the_name_with_the_scheme(void **state)
+/* test_the_key_goes_to_the_helper_as_the_backend_gives_it - with the
+ * name and flags of the caller's request, whatever the URL says. */
+static void test_the_key_goes_to_the_helper_as_the_backend_gives_it(void **state)
 {
-	static const char want[] = "vde0\0mem:seg";
 	struct st a;
 
 	(void)state;
 	assert_int_equal(add(&a, HA, "seg", true), 0);
-	assert_int_equal(m.payload_len, sizeof(want));
-	assert_memory_equal(m.payload, want, sizeof(want));
-	assert_true(m.flags & (int32_t)VDS_NEWSTACK_BRIDGE);
+	assert_string_equal(m.key, "seg");
+	assert_string_equal(m.ifname, "vde0");
+	assert_true(m.flags & VDS_NEWSTACK_BRIDGE);
 	assert_true(a.kernel);
 	del(&a);
 	assert_int_equal(m.last_del, a.id);
@@ -320,7 +327,7 @@ static void test_vdestack_bridge_takes_on_off_auto(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_the_key_follows_the_name_with_the_scheme, setup),
+		cmocka_unit_test_setup(test_the_key_goes_to_the_helper_as_the_backend_gives_it, setup),
 		cmocka_unit_test_setup(test_kernel_members_alone_need_no_uplink, setup),
 		cmocka_unit_test_setup(test_uplink_lives_exactly_while_both_kinds_are_there, setup),
 		cmocka_unit_test_setup(test_a_member_the_helper_could_not_join_counts_as_a_switch_member, setup),

@@ -19,90 +19,306 @@
 /* pack / unpack                                                        */
 /* ------------------------------------------------------------------ */
 
-/* test_proto_pack_unpack_round_trip - header fields and payload survive. */
-static void test_proto_pack_unpack_round_trip(void **state)
+/* Word vectors as cmdline.c packs them (host order: little-endian here). */
+static const char cmds[] = "\2\0/bin/ip\0a\0\1\0/bin/true\0";
+static const char argv_w[] = "\2\0/bin/sh\0-c\0";
+static const char envp_w[] = "\1\0A=1\0";
+static const char no_env[] = "\0\0";
+#define W(s) { .buf = s, .len = sizeof(s) - 1 }
+
+/* round_trip - pack req, unpack it as the helper does (nfds descriptors
+ * came with it).  Return: vds_proto_unpack's result; *out decoded. */
+static int round_trip(const struct vds_req *req, unsigned nfds,
+		      struct vds_req *out, char *buf, size_t size)
 {
-	struct vds_req req = {
-		.op = VDS_OP_NEWSTACK, .id = 7,
-		.arg = { -1, 2, 0x7fffffff }, .len = 5,
-	};
+	ssize_t n = vds_proto_pack(req, buf, size);
+
+	assert_true(n > 0 && (size_t)n <= size);
+	return vds_proto_unpack(buf, (size_t)n, nfds, out);
+}
+
+/* test_proto_every_request_survives_pack_and_unpack - each op's fields,
+ * keep and the id; pointers of the decoded request point into the
+ * message. */
+static void test_proto_every_request_survives_pack_and_unpack(void **state)
+{
+	char buf[512];
 	struct vds_req out;
-	const void *payload = NULL;
-	char buf[64];
-	ssize_t n = vds_proto_pack(buf, sizeof(buf), &req, "vde0");
+	struct vds_req ns = {
+		.op = VDS_OP_NEWSTACK, .keep = true,
+		.newstack = { .flags = VDS_NEWSTACK_TAP | VDS_NEWSTACK_BRIDGE |
+				       VDS_NEWSTACK_LINK_VETH,
+			      .mtu = 65520, .ifname = "vde0", .key = "mem:seg" },
+	};
+	struct vds_req sock = {
+		.op = VDS_OP_SOCKET, .id = 7,
+		.socket = { .domain = -1, .type = 2, .protocol = 0x7fffffff },
+	};
+	struct vds_req cmd = {
+		.op = VDS_OP_CMD, .id = 3,
+		.cmd = { .stdio = 5, .pgid = 1234, .cmds = W(cmds) },
+	};
+	struct vds_req sp = {
+		.op = VDS_OP_SPAWN, .id = 9,
+		.spawn = { .stdio = 7, .pgid = 42, .argv = W(argv_w),
+			   .envp = W(envp_w) },
+	};
+	struct vds_req up = {
+		.op = VDS_OP_UPLINK,
+		.uplink = { .flags = VDS_NEWSTACK_VNET, .key = "k" },
+	};
+	struct vds_req del = { .op = VDS_OP_DELSTACK, .id = 5 };
 
-	assert_int_equal(n, sizeof(req) + 5);
-	assert_int_equal(vds_proto_unpack(buf, (size_t)n, &out, &payload), 0);
+	assert_int_equal(round_trip(&ns, 0, &out, buf, sizeof(buf)), 0);
 	assert_int_equal(out.op, VDS_OP_NEWSTACK);
+	assert_true(out.keep);
+	assert_int_equal(out.newstack.flags, ns.newstack.flags);
+	assert_int_equal(out.newstack.mtu, 65520);
+	assert_string_equal(out.newstack.ifname, "vde0");
+	assert_string_equal(out.newstack.key, "mem:seg");
+	assert_true(out.newstack.key > buf && out.newstack.key < buf + sizeof(buf));
+	ns.newstack.flags = VDS_NEWSTACK_TAP; /* no key: none comes */
+	ns.newstack.key = NULL;
+	ns.keep = false;
+	assert_int_equal(round_trip(&ns, 0, &out, buf, sizeof(buf)), 0);
+	assert_null(out.newstack.key);
+	assert_false(out.keep);
+
+	assert_int_equal(round_trip(&sock, 0, &out, buf, sizeof(buf)), 0);
 	assert_int_equal(out.id, 7);
-	assert_int_equal(out.arg[0], -1);
-	assert_int_equal(out.arg[1], 2);
-	assert_int_equal(out.arg[2], 0x7fffffff);
-	assert_int_equal(out.len, 5);
-	assert_ptr_equal(payload, buf + sizeof(req));
-	assert_string_equal(payload, "vde0");
-}
+	assert_int_equal(out.socket.domain, -1);
+	assert_int_equal(out.socket.type, 2);
+	assert_int_equal(out.socket.protocol, 0x7fffffff);
 
-/* test_proto_pack_without_payload - len 0 needs no payload pointer. */
-static void test_proto_pack_without_payload(void **state)
-{
-	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = 3 }, out;
-	const void *payload;
-	char buf[sizeof(req)];
-	ssize_t n = vds_proto_pack(buf, sizeof(buf), &req, NULL);
+	assert_int_equal(round_trip(&cmd, 2, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.id, 3);
+	assert_int_equal(out.cmd.stdio, 5);
+	assert_int_equal(out.cmd.pgid, 1234);
+	assert_int_equal(out.cmd.cmds.len, sizeof(cmds) - 1);
+	assert_memory_equal(out.cmd.cmds.buf, cmds, sizeof(cmds) - 1);
 
-	assert_int_equal(n, sizeof(req));
-	assert_int_equal(vds_proto_unpack(buf, sizeof(req), &out, &payload), 0);
+	assert_int_equal(round_trip(&sp, 3, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.spawn.pgid, 42);
+	assert_int_equal(out.spawn.argv.len, sizeof(argv_w) - 1);
+	assert_memory_equal(out.spawn.argv.buf, argv_w, sizeof(argv_w) - 1);
+	assert_int_equal(out.spawn.envp.len, sizeof(envp_w) - 1);
+	assert_memory_equal(out.spawn.envp.buf, envp_w, sizeof(envp_w) - 1);
+	sp.spawn.envp = (struct vds_req_words)W(no_env);
+	sp.spawn.stdio = 0;
+	assert_int_equal(round_trip(&sp, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.spawn.envp.len, 2);
+
+	assert_int_equal(round_trip(&up, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.uplink.flags, VDS_NEWSTACK_VNET);
+	assert_string_equal(out.uplink.key, "k");
+
+	assert_int_equal(round_trip(&del, 0, &out, buf, sizeof(buf)), 0);
 	assert_int_equal(out.op, VDS_OP_DELSTACK);
-	assert_int_equal(out.len, 0);
+	assert_int_equal(out.id, 5);
 }
 
-/* test_proto_pack_refuses_what_does_not_fit_with_e2big - buffer too small,
- * payload beyond VDS_MSG_MAX; the largest message fits. */
-static void test_proto_pack_refuses_what_does_not_fit_with_e2big(void **state)
+/* test_proto_pack_writes_nothing_unless_the_message_fits - as snprintf:
+ * the length needed comes back, the buffer is untouched. */
+static void test_proto_pack_writes_nothing_unless_the_message_fits(void **state)
 {
-	struct vds_req req = { .op = VDS_OP_CMD, .len = 10 };
-	size_t max = VDS_MSG_MAX - sizeof(req);
-	char *big = calloc(1, VDS_MSG_MAX + 16);
-	char *payload = calloc(1, VDS_MSG_MAX + 16);
-	char small[sizeof(req) + 9];
+	struct vds_req cmd = {
+		.op = VDS_OP_CMD, .id = 3,
+		.cmd = { .stdio = 0, .cmds = W(cmds) },
+	};
+	char big[256], small[16];
+	ssize_t n = vds_proto_pack(&cmd, big, sizeof(big));
 
-	assert_non_null(big);
-	assert_non_null(payload);
-	assert_int_equal(vds_proto_pack(small, sizeof(small), &req, payload),
-			 -E2BIG);
-	req.len = (uint32_t)max;
-	assert_int_equal(vds_proto_pack(big, VDS_MSG_MAX, &req, payload),
-			 VDS_MSG_MAX);
-	req.len = (uint32_t)max + 1;
-	assert_int_equal(vds_proto_pack(big, VDS_MSG_MAX + 16, &req, payload),
-			 -E2BIG);
-	req.len = UINT32_MAX;
-	assert_int_equal(vds_proto_pack(big, VDS_MSG_MAX + 16, &req, payload),
-			 -E2BIG);
-	free(payload);
-	free(big);
+	assert_true(n > (ssize_t)sizeof(small));
+	memset(small, 0x5a, sizeof(small));
+	assert_int_equal(vds_proto_pack(&cmd, small, sizeof(small)), n);
+	for (size_t i = 0; i < sizeof(small); i++)
+		assert_int_equal((unsigned char)small[i], 0x5a);
+	assert_int_equal(vds_proto_pack(&cmd, NULL, 0), n);
+}
+
+/* test_proto_pack_refuses_more_than_a_message_with_e2big - the largest
+ * message packs, one byte more does not; an unknown op is EINVAL. */
+static void test_proto_pack_refuses_more_than_a_message_with_e2big(void **state)
+{
+	char *words = calloc(1, VDS_MSG_MAX);
+	struct vds_req sp = {
+		.op = VDS_OP_SPAWN,
+		.spawn = { .argv = W(argv_w) },
+	};
+	struct vds_req bad = { .op = VDS_OP_COUNT };
+	ssize_t base, n;
+
+	assert_non_null(words);
+	sp.spawn.envp = (struct vds_req_words){ .buf = words, .len = 0 };
+	base = vds_proto_pack(&sp, NULL, 0);
+	assert_true(base > 0);
+	sp.spawn.envp.len = VDS_MSG_MAX - (size_t)base;
+	n = vds_proto_pack(&sp, NULL, 0);
+	assert_int_equal(n, VDS_MSG_MAX);
+	sp.spawn.envp.len++;
+	assert_int_equal(vds_proto_pack(&sp, NULL, 0), -E2BIG);
+	assert_int_equal(vds_proto_pack(&bad, NULL, 0), -EINVAL);
+	bad.op = 0;
+	assert_int_equal(vds_proto_pack(&bad, NULL, 0), -EINVAL);
+	free(words);
 }
 
 /* test_proto_unpack_refuses_bad_lengths_with_ebadmsg - shorter than a
- * header, payload length not matching the message. */
+ * header, cut short, a byte too many. */
 static void test_proto_unpack_refuses_bad_lengths_with_ebadmsg(void **state)
 {
-	struct vds_req req = { .op = VDS_OP_CMD, .len = 4 }, out;
-	const void *payload;
-	char buf[64];
-	ssize_t n = vds_proto_pack(buf, sizeof(buf), &req, "abcd");
-	static const size_t lens[] = { 0, 1, sizeof(req) - 1, sizeof(req),
-				       sizeof(req) + 3, sizeof(req) + 5 };
+	struct vds_req cmd = {
+		.op = VDS_OP_CMD, .cmd = { .cmds = W(cmds) },
+	};
+	struct vds_req out;
+	char buf[256] = { 0 };
+	ssize_t n = vds_proto_pack(&cmd, buf, sizeof(buf) - 1);
 
-	assert_int_equal(n, sizeof(req) + 4);
-	for (size_t i = 0; i < VDS_ARRAY_SIZE(lens); i++)
-		if (vds_proto_unpack(buf, lens[i], &out, &payload) != -EBADMSG)
-			fail_msg("length %zu accepted", lens[i]);
-	req.len = UINT32_MAX; /* a length that wraps around */
-	memcpy(buf, &req, sizeof(req));
-	assert_int_equal(vds_proto_unpack(buf, sizeof(req) + 4, &out, &payload),
+	assert_true(n > 0);
+	assert_int_equal(vds_proto_unpack(buf, (size_t)n, 0, &out), 0);
+	for (size_t len = 0; len < (size_t)n; len++)
+		if (vds_proto_unpack(buf, len, 0, &out) != -EBADMSG)
+			fail_msg("length %zu of %zd accepted", len, n);
+	assert_int_equal(vds_proto_unpack(buf, (size_t)n + 1, 0, &out),
 			 -EBADMSG);
+	assert_int_equal(vds_proto_unpack(buf, VDS_MSG_MAX + 1, 0, &out),
+			 -EBADMSG);
+}
+
+/* test_proto_unpack_checks_the_descriptors_against_the_op - CMD and SPAWN
+ * carry as many as their mask says, the others none. */
+static void test_proto_unpack_checks_the_descriptors_against_the_op(void **state)
+{
+	struct vds_req cmd = {
+		.op = VDS_OP_CMD, .cmd = { .stdio = 5, .cmds = W(cmds) },
+	};
+	struct vds_req sock = { .op = VDS_OP_SOCKET, .id = 1 };
+	struct vds_req out;
+	char buf[256];
+
+	assert_int_equal(round_trip(&cmd, 2, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(round_trip(&cmd, 1, &out, buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(round_trip(&cmd, 3, &out, buf, sizeof(buf)), -EBADMSG);
+	cmd.cmd.stdio = 8; /* only 0, 1 and 2 */
+	assert_int_equal(round_trip(&cmd, 1, &out, buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(round_trip(&sock, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(round_trip(&sock, 1, &out, buf, sizeof(buf)), -EBADMSG);
+}
+
+/* A request that packs but that the helper must refuse. */
+struct bad_case {
+	const char *name;
+	struct vds_req req;
+	int want;
+};
+
+static const char relative_cmd[] = "\1\0ip\0";
+static const char empty_cmd[] = "\0\0";
+static const char short_cmd[] = "\2\0/bin/ip\0";
+static const char relative_argv[] = "\1\0sh\0";
+static const char two_envs[] = "\1\0A=1\0\1\0B=2\0";
+
+static const struct bad_case bad_cases[] = {
+	{ "NEWSTACK: a name with '/'", { .op = VDS_OP_NEWSTACK,
+	  .newstack = { .ifname = "a/b" } }, -EINVAL },
+	{ "NEWSTACK: a name of 16 bytes", { .op = VDS_OP_NEWSTACK,
+	  .newstack = { .ifname = "0123456789abcdef" } }, -EINVAL },
+	{ "NEWSTACK: an empty name", { .op = VDS_OP_NEWSTACK,
+	  .newstack = { .ifname = "" } }, -EINVAL },
+	{ "NEWSTACK: BRIDGE without a key", { .op = VDS_OP_NEWSTACK,
+	  .newstack = { .flags = VDS_NEWSTACK_BRIDGE, .ifname = "vde0" } },
+	  -EBADMSG },
+	{ "NEWSTACK: an empty key", { .op = VDS_OP_NEWSTACK,
+	  .newstack = { .ifname = "vde0", .key = "" } }, -EBADMSG },
+	{ "CMD: no command", { .op = VDS_OP_CMD,
+	  .cmd = { .cmds = { .buf = "", .len = 0 } } }, -EBADMSG },
+	{ "CMD: a relative program", { .op = VDS_OP_CMD,
+	  .cmd = { .cmds = W(relative_cmd) } }, -EBADMSG },
+	{ "CMD: an empty command", { .op = VDS_OP_CMD,
+	  .cmd = { .cmds = W(empty_cmd) } }, -EBADMSG },
+	{ "CMD: fewer words than counted", { .op = VDS_OP_CMD,
+	  .cmd = { .cmds = W(short_cmd) } }, -EBADMSG },
+	{ "SPAWN: a relative program", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(relative_argv), .envp = W(no_env) } },
+	  -EBADMSG },
+	{ "SPAWN: an empty argv", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(no_env), .envp = W(no_env) } }, -EBADMSG },
+	{ "SPAWN: no envp", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w) } }, -EBADMSG },
+	{ "SPAWN: a third vector", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(two_envs) } }, -EBADMSG },
+	{ "UPLINK: no key", { .op = VDS_OP_UPLINK }, -EBADMSG },
+	{ "UPLINK: flags other than VNET", { .op = VDS_OP_UPLINK,
+	  .uplink = { .flags = VDS_NEWSTACK_TAP, .key = "k" } }, -EBADMSG },
+};
+
+/* test_proto_unpack_refuses_malformed_requests - each case packs, and is
+ * refused with its errno. */
+static void test_proto_unpack_refuses_malformed_requests(void **state)
+{
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(bad_cases); i++) {
+		struct vds_req out;
+		char buf[256];
+		ssize_t n = vds_proto_pack(&bad_cases[i].req, buf, sizeof(buf));
+		int err;
+
+		if (n <= 0)
+			fail_msg("%s: does not pack (%zd)", bad_cases[i].name, n);
+		err = vds_proto_unpack(buf, (size_t)n, 0, &out);
+		if (err != bad_cases[i].want)
+			fail_msg("%s: %d, want %d", bad_cases[i].name, err,
+				 bad_cases[i].want);
+	}
+}
+
+/* test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp - a message
+ * of another op: the header of a DELSTACK with the op changed. */
+static void test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp(void **state)
+{
+	struct vds_req del = { .op = VDS_OP_DELSTACK, .id = 1 }, out;
+	char buf[64];
+	ssize_t n = vds_proto_pack(&del, buf, sizeof(buf));
+	uint32_t op;
+
+	assert_true(n >= (ssize_t)sizeof(op));
+	for (op = 0; op < 0x100; op += op < 16 ? 1 : 37) {
+		if (vds_proto_op(op))
+			continue;
+		memcpy(buf, &op, sizeof(op)); /* the header starts with it */
+		assert_int_equal(vds_proto_unpack(buf, (size_t)n, 0, &out),
+				 -EOPNOTSUPP);
+	}
+}
+
+/* test_proto_table_says_who_answers_and_what_may_be_cached - the helper
+ * answers NEWSTACK, DELSTACK, SOCKET (cached) and UPLINK; a runner CMD,
+ * a spawner SPAWN, neither on a cached channel. */
+static void test_proto_table_says_who_answers_and_what_may_be_cached(void **state)
+{
+	static const struct {
+		unsigned op;
+		enum vds_answerer by;
+		bool cached;
+	} want[] = {
+		{ VDS_OP_NEWSTACK, VDS_BY_HELPER, true },
+		{ VDS_OP_DELSTACK, VDS_BY_HELPER, true },
+		{ VDS_OP_SOCKET, VDS_BY_HELPER, true },
+		{ VDS_OP_UPLINK, VDS_BY_HELPER, false },
+		{ VDS_OP_CMD, VDS_BY_RUNNER, false },
+		{ VDS_OP_SPAWN, VDS_BY_SPAWNER, false },
+	};
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(want); i++) {
+		const struct vds_op_info *op = vds_proto_op(want[i].op);
+
+		assert_non_null(op);
+		assert_non_null(op->name);
+		assert_int_equal(op->by, want[i].by);
+		assert_int_equal(op->cached, want[i].cached);
+	}
+	assert_null(vds_proto_op(0));
+	assert_null(vds_proto_op(VDS_OP_COUNT));
+	assert_null(vds_proto_op(0x7f));
 }
 
 /* ------------------------------------------------------------------ */
@@ -116,7 +332,8 @@ static void seqpacket(int sv[2])
 				    sv), 0);
 }
 
-/* same_file - whether two descriptors name the same open file's inode. */
+/* same_file - whether two descriptors name the same open file's inode.
+ * Return: true when they do. */
 static bool same_file(int a, int b)
 {
 	struct stat sa, sb;
@@ -360,29 +577,47 @@ static void test_proto_recv_flags_without_cloexec_gives_inheritable_descriptors(
 	close(sv[1]);
 }
 
-/* test_proto_only_requests_the_helper_answers_go_on_cached_channels -
- * NEWSTACK, DELSTACK, SOCKET (with or without VDS_OP_KEEP), never CMD or
- * SPAWN, whose runners answer. */
-static void test_proto_only_requests_the_helper_answers_go_on_cached_channels(void **state)
+/* test_proto_spawner_channel_carries_kill_requests_and_one_status -
+ * and reads the end of the channel as such. */
+static void test_proto_spawner_channel_carries_kill_requests_and_one_status(void **state)
 {
-	assert_true(vds_proto_op_cached(VDS_OP_NEWSTACK));
-	assert_true(vds_proto_op_cached(VDS_OP_DELSTACK));
-	assert_true(vds_proto_op_cached(VDS_OP_SOCKET | VDS_OP_KEEP));
-	assert_false(vds_proto_op_cached(VDS_OP_CMD));
-	assert_false(vds_proto_op_cached(VDS_OP_SPAWN | VDS_OP_KEEP));
-	assert_false(vds_proto_op_cached(VDS_OP_HELLO));
-	assert_false(vds_proto_op_cached(0x7f));
+	int sv[2], sig = 0, ws = 0;
+	char junk[3] = "abc";
+
+	seqpacket(sv);
+	assert_int_equal(vds_proto_kill_send(sv[0], 15), 0);
+	assert_int_equal(vds_proto_kill_recv(sv[1], &sig), 1);
+	assert_int_equal(sig, 15);
+	assert_int_equal(vds_proto_send(sv[0], junk, sizeof(junk), NULL, 0), 0);
+	assert_int_equal(vds_proto_kill_recv(sv[1], &sig), -EBADMSG);
+	assert_int_equal(vds_proto_status_send(sv[1], 0x0900), 0);
+	assert_int_equal(vds_proto_status_recv(sv[0], &ws), 0);
+	assert_int_equal(ws, 0x0900);
+	assert_int_equal(vds_proto_send(sv[1], junk, sizeof(junk), NULL, 0), 0);
+	assert_int_equal(vds_proto_status_recv(sv[0], &ws), -EBADMSG);
+	close(sv[1]);
+	assert_int_equal(vds_proto_status_recv(sv[0], &ws), -ESRCH);
+	assert_int_equal(vds_proto_kill_send(sv[0], 9), -EPIPE);
+	close(sv[0]);
+	seqpacket(sv);
+	close(sv[0]);
+	assert_int_equal(vds_proto_kill_recv(sv[1], &sig), 0);
+	close(sv[1]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proto_recv_flags_without_cloexec_gives_inheritable_descriptors),
-		cmocka_unit_test(test_proto_only_requests_the_helper_answers_go_on_cached_channels),
-		cmocka_unit_test(test_proto_pack_unpack_round_trip),
-		cmocka_unit_test(test_proto_pack_without_payload),
-		cmocka_unit_test(test_proto_pack_refuses_what_does_not_fit_with_e2big),
+		cmocka_unit_test(test_proto_every_request_survives_pack_and_unpack),
+		cmocka_unit_test(test_proto_pack_writes_nothing_unless_the_message_fits),
+		cmocka_unit_test(test_proto_pack_refuses_more_than_a_message_with_e2big),
 		cmocka_unit_test(test_proto_unpack_refuses_bad_lengths_with_ebadmsg),
+		cmocka_unit_test(test_proto_unpack_checks_the_descriptors_against_the_op),
+		cmocka_unit_test(test_proto_unpack_refuses_malformed_requests),
+		cmocka_unit_test(test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp),
+		cmocka_unit_test(test_proto_table_says_who_answers_and_what_may_be_cached),
+		cmocka_unit_test(test_proto_spawner_channel_carries_kill_requests_and_one_status),
 		cmocka_unit_test(test_proto_send_recv_passes_message_and_descriptors),
 		cmocka_unit_test(test_proto_send_refuses_more_than_four_descriptors),
 		cmocka_unit_test(test_proto_recv_closes_descriptors_beyond_max),

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_spawn.c - vde_stackspawn, vde_stackwait, vde_stackkill: status,
+ * signals, the process descriptor and what is not one, standard
+ * descriptors (docs/vde_stackspawn.3). */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* How long a test waits for something that must happen (a program's
+ * end, a file), at most: a bound against hangs, not a measure. */
+#define WAIT_MS 20000
+
+/* spawn_sh - vde_stackspawn of /bin/sh -c script, which must start.
+ * Return: its process descriptor. */
+static int spawn_sh(struct vdestack *s, const char *script)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+	int pd = vde_stackspawn(s, argv, NULL);
+
+	IT_CHECKF(pd >= 0, "vde_stackspawn(%s): %s", script, strerror(errno));
+	return pd;
+}
+
+/* wait_status - vde_stackwait on pd, which must succeed.
+ * Return: the wait status. */
+static int wait_status(int pd)
+{
+	int status = -1;
+
+	IT_CHECKF(vde_stackwait(pd, &status) == 0, "vde_stackwait: %s",
+		  strerror(errno));
+	return status;
+}
+
+/* test_stackwait_gives_the_exit_status_once - as waitpid(2) gives it; a
+ * second wait is ESRCH. */
+static void test_stackwait_gives_the_exit_status_once(void)
+{
+	struct vdestack *s;
+	int pd, status;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	pd = spawn_sh(s, "exit 3");
+	status = wait_status(pd);
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+		  "status %#x", status);
+	IT_CHECK_ERRNO(vde_stackwait(pd, &status) == -1, ESRCH);
+	IT_CHECK_ERRNO(vde_stackwait(pd, NULL) == -1, EINVAL);
+	close(pd);
+	vde_delstack(s);
+}
+
+/* test_stackspawn_pd_is_close_on_exec_and_readable_at_the_end */
+static void test_stackspawn_pd_is_close_on_exec_and_readable_at_the_end(void)
+{
+	struct vdestack *s;
+	struct pollfd p;
+	int pd, status;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	pd = spawn_sh(s, "exit 0");
+	IT_CHECK(fcntl(pd, F_GETFD) & FD_CLOEXEC);
+	p = (struct pollfd){ .fd = pd, .events = POLLIN };
+	IT_CHECKF(poll(&p, 1, WAIT_MS) == 1 && (p.revents & POLLIN),
+		  "the descriptor of an ended program is not readable");
+	status = wait_status(pd);
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status %#x", status);
+	close(pd);
+	vde_delstack(s);
+}
+
+/* test_stackkill_delivers_the_signal - and takes every signal up to
+ * _NSIG - 1 (which a spawner running under valgrind cannot send: valgrind
+ * keeps it for itself; SIGKILL follows it). */
+static void test_stackkill_delivers_the_signal(void)
+{
+	const int sigs[] = { SIGTERM, SIGUSR1, SIGRTMIN, _NSIG - 1 };
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int pd = spawn_sh(s, "exec /bin/sleep 600"), status;
+		bool last = sigs[i] == _NSIG - 1;
+
+		IT_CHECKF(vde_stackkill(pd, sigs[i]) == 0, "signal %d: %s",
+			  sigs[i], strerror(errno));
+		if (last)
+			IT_CHECK(vde_stackkill(pd, SIGKILL) == 0);
+		status = wait_status(pd);
+		IT_CHECKF(WIFSIGNALED(status) && (WTERMSIG(status) == sigs[i] ||
+			  (last && WTERMSIG(status) == SIGKILL)),
+			  "signal %d: status %#x", sigs[i], status);
+		close(pd);
+	}
+	vde_delstack(s);
+}
+
+/* test_stackkill_refuses_signals_outside_1_to_nsig_with_einval */
+static void test_stackkill_refuses_signals_outside_1_to_nsig_with_einval(void)
+{
+	struct vdestack *s;
+	int pd, status;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	pd = spawn_sh(s, "exec /bin/sleep 600");
+	IT_CHECK_ERRNO(vde_stackkill(pd, 0) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackkill(pd, -1) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackkill(pd, _NSIG) == -1, EINVAL);
+	IT_CHECK(vde_stackkill(pd, SIGKILL) == 0);
+	status = wait_status(pd);
+	IT_CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "status %#x", status);
+	close(pd);
+	vde_delstack(s);
+}
+
+/* test_stackkill_after_the_end_fails_with_esrch - once the spawner has
+ * closed its end (after the status report). */
+static void test_stackkill_after_the_end_fails_with_esrch(void)
+{
+	struct vdestack *s;
+	struct pollfd p;
+	int pd;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	pd = spawn_sh(s, "exit 0");
+	wait_status(pd);
+	p = (struct pollfd){ .fd = pd, .events = POLLIN };
+	IT_CHECKF(poll(&p, 1, WAIT_MS) == 1 && (p.revents & POLLHUP),
+		  "the spawner did not close its end");
+	IT_CHECK_ERRNO(vde_stackkill(pd, SIGTERM) == -1, ESRCH);
+	close(pd);
+	vde_delstack(s);
+}
+
+/* Descriptors that are not process descriptors, made by other_fds(). */
+struct others {
+	int fd[8];
+	const char *what[8];
+	int n;
+};
+
+/* other_add - record a descriptor that must succeed. */
+static void other_add(struct others *o, int fd, const char *what)
+{
+	IT_CHECKF(fd >= 0, "%s: %s", what, strerror(errno));
+	o->fd[o->n] = fd;
+	o->what[o->n++] = what;
+}
+
+/* other_fds - one of each kind of descriptor that is not a process
+ * descriptor: socketpair ends (seqpacket, as the real one, and stream),
+ * a pipe, /dev/null, sockets the helper made in the stack; the other
+ * ends stay open in keep. */
+static void other_fds(struct vdestack *s, struct others *o, int keep[3])
+{
+	int sv[2], p[2];
+
+	o->n = 0;
+	IT_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	other_add(o, sv[0], "a seqpacket socketpair's end");
+	keep[0] = sv[1];
+	IT_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	other_add(o, sv[0], "a stream socketpair's end");
+	keep[1] = sv[1];
+	IT_CHECK(pipe2(p, O_CLOEXEC) == 0);
+	other_add(o, p[0], "a pipe's read end");
+	keep[2] = p[1];
+	other_add(o, open("/dev/null", O_RDWR | O_CLOEXEC), "/dev/null");
+	other_add(o, vde_msocket(s, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0),
+		  "a seqpacket socket of the stack");
+	other_add(o, vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+		  "a UDP socket of the stack");
+}
+
+/* test_stackkill_on_other_descriptors_fails_with_ebadf */
+static void test_stackkill_on_other_descriptors_fails_with_ebadf(void)
+{
+	struct vdestack *s;
+	struct others o;
+	int keep[3];
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	other_fds(s, &o, keep);
+	for (int i = 0; i < o.n; i++) {
+		errno = 0;
+		IT_CHECKF(vde_stackkill(o.fd[i], SIGTERM) == -1 && errno == EBADF,
+			  "%s: not EBADF (%s)", o.what[i], strerror(errno));
+		close(o.fd[i]);
+	}
+	IT_CHECK_ERRNO(vde_stackkill(-1, SIGTERM) == -1, EBADF);
+	for (int i = 0; i < 3; i++)
+		close(keep[i]);
+	vde_delstack(s);
+}
+
+/* test_stackwait_on_other_descriptors_fails_with_ebadf_at_once - it must
+ * not read them (a read on most would block for ever: the alarm ends
+ * the test then). */
+static void test_stackwait_on_other_descriptors_fails_with_ebadf_at_once(void)
+{
+	struct vdestack *s;
+	struct others o;
+	int keep[3], status;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	other_fds(s, &o, keep);
+	alarm(WAIT_MS / 1000); /* the harness's watchdog, sooner */
+	for (int i = 0; i < o.n; i++) {
+		errno = 0;
+		IT_CHECKF(vde_stackwait(o.fd[i], &status) == -1 && errno == EBADF,
+			  "%s: not EBADF (%s)", o.what[i], strerror(errno));
+		close(o.fd[i]);
+	}
+	IT_CHECK_ERRNO(vde_stackwait(-1, &status) == -1, EBADF);
+	alarm(IT_WATCHDOG_S);
+	for (int i = 0; i < 3; i++)
+		close(keep[i]);
+	vde_delstack(s);
+}
+
+/* test_closing_the_pd_kills_the_program */
+static void test_closing_the_pd_kills_the_program(void)
+{
+	struct vdestack *s;
+	char script[2048], path[512], buf[32];
+	int pd, fd = -1;
+	int64_t end;
+	ssize_t n = 0;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	snprintf(path, sizeof(path), "%s/pid", it_tmpdir());
+	snprintf(script, sizeof(script),
+		 "echo $$ > %s.tmp; mv %s.tmp %s; exec /bin/sleep 600", path,
+		 path, path);
+	pd = spawn_sh(s, script);
+	for (end = it_now_ms() + WAIT_MS; fd < 0 && it_now_ms() < end;
+	     it_sleep_ms(10))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	IT_CHECKF(fd >= 0, "the program did not start");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	IT_CHECK(n > 0);
+	buf[n] = '\0';
+	IT_CHECK(it_pid_alive((pid_t)atoi(buf)));
+	close(pd);
+	IT_CHECKF(it_wait_gone((pid_t)atoi(buf), WAIT_MS),
+		  "the program lives on after its descriptor closed");
+	vde_delstack(s);
+}
+
+/* closed_stdout_checks - with the caller's descriptor 1 closed, a
+ * command and then a spawned program check that their standard output is
+ * /dev/null; when s is NULL, on a stack made after the close (the
+ * library's own descriptors would take the place of 1 then).
+ * Return: 0 when both saw /dev/null; else 1 for the command, 2 for the
+ * program, 3 when no stack or program could be made. */
+static int closed_stdout_checks(struct vdestack *s)
+{
+	static const char check[] =
+		"l=$(readlink /proc/$$/fd/1); test \"$l\" = /dev/null";
+	char *argv[] = { "/bin/sh", "-c", (char *)check, NULL };
+	char cmd[sizeof(check) + 32];
+	struct vdestack *own = NULL;
+	int pd, status = -1, ret = 0;
+
+	snprintf(cmd, sizeof(cmd), "/bin/sh -c '%s'", check);
+	close(1);
+	if (!s)
+		s = own = vde_addstack(NULL, NULL);
+	if (!s)
+		return 3;
+	/* the command first: the process descriptor may take 1 (it is
+	 * the caller's, as a socket() of its own would be) */
+	if (vde_stackcmd(s, cmd) != 0)
+		ret |= 1;
+	pd = vde_stackspawn(s, argv, NULL);
+	if (pd < 0)
+		ret = 3;
+	else if (vde_stackwait(pd, &status) < 0 || !WIFEXITED(status) ||
+		 WEXITSTATUS(status) != 0)
+		ret |= 2;
+	if (pd >= 0)
+		close(pd);
+	vde_delstack(own);
+	return ret;
+}
+
+/* test_stackspawn_gives_dev_null_for_a_closed_stdout - and vde_stackcmd
+ * too. */
+static void test_stackspawn_gives_dev_null_for_a_closed_stdout(void)
+{
+	struct vdestack *s;
+	int saved, r;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	IT_CHECK(saved >= 0);
+	r = closed_stdout_checks(s);
+	dup2(saved, 1);
+	close(saved);
+	IT_CHECKF(r == 0, "stdout is not /dev/null (%s)", r == 1 ? "command" :
+		  r == 2 ? "program" : "no program");
+	vde_delstack(s);
+}
+
+/* test_stackspawn_gives_dev_null_for_stdout_closed_before_the_first_stack
+ * - the helper's control socket and the thread's cached channel must not
+ * take descriptor 1 and be passed on as the program's stdout: in a forked
+ * child, which starts a helper of its own. */
+static void test_stackspawn_gives_dev_null_for_stdout_closed_before_the_first_stack(void)
+{
+	int status;
+	pid_t pid;
+
+	it_require_stacks();
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		alarm(WAIT_MS / 1000);
+		_exit(closed_stdout_checks(NULL));
+	}
+	IT_CHECK(waitpid(pid, &status, 0) == pid);
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "stdout is not /dev/null (%s, status %#x)",
+		  !WIFEXITED(status) ? "hung" : WEXITSTATUS(status) == 1 ?
+		  "command" : WEXITSTATUS(status) == 2 ? "program" :
+		  "no program", status);
+}
+
+static const struct it_test tests[] = {
+#define T(name) { #name, test_##name }
+	T(stackwait_gives_the_exit_status_once),
+	T(stackspawn_pd_is_close_on_exec_and_readable_at_the_end),
+	T(stackkill_delivers_the_signal),
+	T(stackkill_refuses_signals_outside_1_to_nsig_with_einval),
+	T(stackkill_after_the_end_fails_with_esrch),
+	T(stackkill_on_other_descriptors_fails_with_ebadf),
+	T(stackwait_on_other_descriptors_fails_with_ebadf_at_once),
+	T(closing_the_pd_kills_the_program),
+	T(stackspawn_gives_dev_null_for_a_closed_stdout),
+	T(stackspawn_gives_dev_null_for_stdout_closed_before_the_first_stack),
+#undef T
+};
+
+int main(int argc, char **argv)
+{
+	return it_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}
