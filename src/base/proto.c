@@ -51,6 +51,11 @@
 #include "cmdline.h"
 #include "internal.h"
 
+/* The one byte above 0x7f that the kernel's isspace() takes for white
+ * space (its ctype table is Latin-1's: no-break space), so that
+ * dev_valid_name() refuses a name holding it. */
+#define IFNAME_KERNEL_NBSP 0xa0
+
 #define VDS_MAX_FDS 4
 
 /* Or'ed into the op of a request sent on the control socket: struct
@@ -576,9 +581,12 @@ ssize_t vds_proto_recv_flags(int sock, void *buf, size_t len, int *fds,
 	return n;
 }
 
-/* vds_ifname_check - validate an interface name as the kernel would.
- * Return: 0, or -EINVAL for an empty, too long (over 15 bytes, never
- * truncated), "." or ".." name, or one with '/', ':' or blanks. */
+/* vds_ifname_check - validate an interface name by the kernel's rules
+ * (dev_valid_name(): not empty, under IFNAMSIZ, not "." or "..", no '/',
+ * ':' or white space by the kernel's isspace(), which counts the byte 0xa0
+ * too), and without control characters, which the kernel would take.
+ * Other bytes (UTF-8 text) are valid, whatever the signedness of char.
+ * Return: 0, or -EINVAL (a name too long is never truncated). */
 int vds_ifname_check(const char *name)
 {
 	size_t len = strnlen(name, VDS_IFNAME_MAX + 1);
@@ -588,7 +596,8 @@ int vds_ifname_check(const char *name)
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return -EINVAL;
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
+		if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f ||
+		    *c == IFNAME_KERNEL_NBSP)
 			return -EINVAL;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_ifname.c - unit tests of interface name validation
- * (vds_ifname_check in nsops.c). */
+ * (vds_ifname_check in base/proto.c): the kernel's rules, as
+ * vde_addstack(3) states them. */
 #include <errno.h>
 #include <stddef.h>
 
@@ -40,6 +41,10 @@ static const struct ifname_case ifname_cases[] = {
 	{ "a\x01", -EINVAL },
 	{ "\x1f", -EINVAL },
 	{ "a\x7f", -EINVAL },
+	{ "a\xa0", -EINVAL },           /* the kernel's isspace(0xa0) */
+	{ "\xc3\xa0", -EINVAL },        /* U+00E0: its second byte is 0xa0 */
+	{ "a\xa1", 0 },
+	{ "\xff", 0 },
 };
 
 /* test_ifname_check_table - names accepted and refused. */
