@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,6 +264,134 @@ static void test_closing_the_pd_kills_the_program(void)
 	vde_delstack(s);
 }
 
+/* test_stackspawn_refuses_bad_argv_with_einval_and_e2big - NULL stack or
+ * argv, an empty argv, a relative or empty argv[0]: EINVAL; more than 256
+ * words, or more than 4096 environment strings: E2BIG; nothing starts. */
+static void test_stackspawn_refuses_bad_argv_with_einval_and_e2big(void)
+{
+	static char *empty[] = { NULL };
+	static char *relative[] = { "sh", "-c", "true", NULL };
+	static char *blank[] = { "", NULL };
+	static char *sh[] = { "/bin/sh", "-c", "true", NULL };
+	static char *words[258], *env[4098];
+	struct it_counts before;
+	struct vdestack *s;
+	int pd;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	before = it_take_counts();
+	IT_CHECK_ERRNO(vde_stackspawn(NULL, sh, NULL) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackspawn(s, NULL, NULL) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackspawn(s, empty, NULL) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackspawn(s, relative, NULL) == -1, EINVAL);
+	IT_CHECK_ERRNO(vde_stackspawn(s, blank, NULL) == -1, EINVAL);
+	words[0] = "/bin/true";
+	for (int i = 1; i < 257; i++)
+		words[i] = "x";
+	words[257] = NULL;
+	IT_CHECK_ERRNO(vde_stackspawn(s, words, NULL) == -1, E2BIG);
+	words[256] = NULL; /* 256 words: the most */
+	pd = vde_stackspawn(s, words, NULL);
+	IT_CHECKF(pd >= 0, "256 words: %s", strerror(errno));
+	IT_CHECK(WIFEXITED(wait_status(pd)));
+	close(pd);
+	for (int i = 0; i < 4097; i++)
+		env[i] = "A=1";
+	env[4097] = NULL;
+	IT_CHECK_ERRNO(vde_stackspawn(s, sh, env) == -1, E2BIG);
+	it_check_counts(&before, "after refused spawns");
+	vde_delstack(s);
+}
+
+/* make_file - create path with text and mode mode. */
+static void make_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	IT_CHECKF(fd >= 0, "open %s", path);
+	IT_CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	IT_CHECK(close(fd) == 0);
+	IT_CHECK(chmod(path, mode) == 0);
+}
+
+/* test_stackspawn_reports_exec_errors - a program that does not exist
+ * (ENOENT), a file without execute permission (EACCES), a file that is no
+ * executable (ENOEXEC: execve(2)'s own errors, not a shell's). */
+static void test_stackspawn_reports_exec_errors(void)
+{
+	char noexec[512], junk[512];
+	char *missing[] = { "/nonexistent/vdestack-test-program", NULL };
+	char *argv_noexec[] = { noexec, NULL };
+	char *argv_junk[] = { junk, NULL };
+	struct vdestack *s;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	snprintf(noexec, sizeof(noexec), "%s/noexec", it_tmpdir());
+	snprintf(junk, sizeof(junk), "%s/junk", it_tmpdir());
+	make_file(noexec, "#!/bin/sh\nexit 0\n", 0644);
+	make_file(junk, "\x01\x02 this is not a program\n", 0755);
+	IT_CHECK_ERRNO(vde_stackspawn(s, missing, NULL) == -1, ENOENT);
+	/* execve needs an x bit for root too, and this file has none */
+	IT_CHECK_ERRNO(vde_stackspawn(s, argv_noexec, NULL) == -1, EACCES);
+	IT_CHECK_ERRNO(vde_stackspawn(s, argv_junk, NULL) == -1, ENOEXEC);
+	vde_delstack(s);
+}
+
+/* test_a_pd_copy_inherited_by_fork_keeps_the_program_alive - the parent
+ * closes its copy, the forked child still holds one: the program lives
+ * until the child's copy closes too (the last copy). */
+static void test_a_pd_copy_inherited_by_fork_keeps_the_program_alive(void)
+{
+	struct vdestack *s;
+	char script[2048], path[512], buf[32];
+	int pd, fd = -1, go[2], status;
+	int64_t end;
+	ssize_t n = 0;
+	pid_t child, prog;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	snprintf(path, sizeof(path), "%s/pid", it_tmpdir());
+	snprintf(script, sizeof(script),
+		 "echo $$ > %s.tmp; mv %s.tmp %s; exec /bin/sleep 600", path,
+		 path, path);
+	pd = spawn_sh(s, script);
+	for (end = it_now_ms() + WAIT_MS; fd < 0 && it_now_ms() < end;
+	     it_sleep_ms(10))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	IT_CHECKF(fd >= 0, "the program did not start");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	IT_CHECK(n > 0);
+	buf[n] = '\0';
+	prog = (pid_t)atoi(buf);
+	IT_CHECK(pipe(go) == 0);
+	child = fork();
+	IT_CHECK(child >= 0);
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		/* holds its copy of pd until the parent says so */
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	close(pd);
+	/* the child's copy keeps it: give a wrong kill the time to act */
+	it_sleep_ms(300);
+	IT_CHECKF(it_pid_alive(prog), "the program died while a forked "
+		  "child still held a copy of its descriptor");
+	IT_CHECK(write(go[1], "x", 1) == 1);
+	close(go[1]);
+	IT_CHECK(waitpid(child, &status, 0) == child);
+	IT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	IT_CHECKF(it_wait_gone(prog, WAIT_MS),
+		  "the program lives on after the last copy closed");
+	vde_delstack(s);
+}
+
 /* closed_stdout_checks - with the caller's descriptor 1 closed, a
  * command and then a spawned program check that their standard output is
  * /dev/null; when s is NULL, on a stack made after the close (the
@@ -356,6 +485,9 @@ static const struct it_test tests[] = {
 	T(stackkill_on_other_descriptors_fails_with_ebadf),
 	T(stackwait_on_other_descriptors_fails_with_ebadf_at_once),
 	T(closing_the_pd_kills_the_program),
+	T(stackspawn_refuses_bad_argv_with_einval_and_e2big),
+	T(stackspawn_reports_exec_errors),
+	T(a_pd_copy_inherited_by_fork_keeps_the_program_alive),
 	T(stackspawn_gives_dev_null_for_a_closed_stdout),
 	T(stackspawn_gives_dev_null_for_stdout_closed_before_the_first_stack),
 #undef T
