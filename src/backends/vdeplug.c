@@ -79,34 +79,15 @@ struct vdeplug_backend {
 static __thread bool reopening;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-/* The batch buffer of each loop thread (VDEPLUG_BATCH_BUF bytes), freed
- * when the thread ends: a thousand idle stacks cost nothing. */
-static pthread_key_t buf_key;
-static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
-
-/* buf_key_init - the key of the loop threads' batch buffers.
- * Return: nothing. */
-static void buf_key_init(void)
-{
-	pthread_key_create(&buf_key, vds_free);
-}
+/* The batch buffer of each loop thread (VDEPLUG_BATCH_BUF bytes), freed when the
+ * thread ends: a thousand idle stacks cost nothing. */
+static struct vds_thread_buf batch_buf = VDS_THREAD_BUF(VDEPLUG_BATCH_BUF);
 
 /* thread_buf - this loop thread's batch buffer, made at first use.
  * Return: the buffer, or NULL when out of memory. */
 static unsigned char *thread_buf(void)
 {
-	unsigned char *buf;
-
-	pthread_once(&buf_once, buf_key_init);
-	buf = pthread_getspecific(buf_key);
-	if (!buf) {
-		buf = vds_malloc(VDEPLUG_BATCH_BUF);
-		if (buf && pthread_setspecific(buf_key, buf) != 0) {
-			vds_free(buf);
-			buf = NULL;
-		}
-	}
-	return buf;
+	return vds_thread_buf(&batch_buf);
 }
 
 /* reopen_child - fork handler: a process forked by a plugin during a

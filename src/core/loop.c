@@ -578,3 +578,37 @@ void vds_loop_source_del(struct vds_source *s)
 	if (s)
 		s->deleted = true;
 }
+
+/* Serialises the making of the buffers' keys (once per buffer). */
+static pthread_mutex_t thread_buf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* vds_thread_buf - see loop.h: the key is made once (the first call takes
+ * a lock, the others one atomic load).  Return: the calling thread's
+ * buffer of tb, made at first use, or NULL when out of memory. */
+void *vds_thread_buf(struct vds_thread_buf *tb)
+{
+	void *buf;
+
+	if (!atomic_load_explicit(&tb->ready, memory_order_acquire)) {
+		bool made = true;
+
+		pthread_mutex_lock(&thread_buf_lock);
+		if (!atomic_load_explicit(&tb->ready, memory_order_relaxed))
+			made = pthread_key_create(&tb->key, vds_free) == 0;
+		if (made)
+			atomic_store_explicit(&tb->ready, true,
+					      memory_order_release);
+		pthread_mutex_unlock(&thread_buf_lock);
+		if (!made)
+			return NULL;
+	}
+	buf = pthread_getspecific(tb->key);
+	if (!buf) {
+		buf = vds_malloc(tb->size);
+		if (buf && pthread_setspecific(tb->key, buf) != 0) {
+			vds_free(buf);
+			buf = NULL;
+		}
+	}
+	return buf;
+}

@@ -4,7 +4,10 @@
 #ifndef VDS_LOOP_H
 #define VDS_LOOP_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/clock.h"
@@ -65,5 +68,19 @@ int vds_loop_source_add(struct vds_loop *loop,
 			const struct vds_source_ops *ops, void *arg,
 			struct vds_source **ret);
 void vds_loop_source_del(struct vds_source *s);
+
+/* A buffer of size bytes per thread that asks for it (a loop thread's
+ * batch buffer), made at first use and freed when the thread ends, so
+ * that idle stacks cost nothing.  Define one per use with
+ * VDS_THREAD_BUF(size). */
+struct vds_thread_buf {
+	atomic_bool ready;  /* key made */
+	pthread_key_t key;
+	size_t size;
+};
+#define VDS_THREAD_BUF(bytes) { .size = (bytes) }
+/* The calling thread's buffer of tb.  Return: it, or NULL when out of
+ * memory. */
+void *vds_thread_buf(struct vds_thread_buf *tb);
 
 #endif /* VDS_LOOP_H */

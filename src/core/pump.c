@@ -20,7 +20,6 @@
  * burst.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,32 +58,15 @@ struct vds_port {
 	atomic_ulong rx_frames, rx_oversize, tx_frames, tx_drops;
 };
 
-static pthread_key_t buf_key;
-static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
-
-/* buf_key_init - the key whose destructor frees a thread's buffer when
- * its loop thread ends. */
-static void buf_key_init(void)
-{
-	pthread_key_create(&buf_key, vds_free);
-}
+/* The batch buffer of each loop thread (PUMP_BUF bytes), freed when the
+ * thread ends: a thousand idle stacks cost nothing. */
+static struct vds_thread_buf batch_buf = VDS_THREAD_BUF(PUMP_BUF);
 
 /* thread_buf - this loop thread's batch buffer, made at first use.
  * Return: the buffer, or NULL when out of memory. */
 static unsigned char *thread_buf(void)
 {
-	unsigned char *buf;
-
-	pthread_once(&buf_once, buf_key_init);
-	buf = pthread_getspecific(buf_key);
-	if (!buf) {
-		buf = vds_malloc(PUMP_BUF);
-		if (buf && pthread_setspecific(buf_key, buf) != 0) {
-			vds_free(buf);
-			buf = NULL;
-		}
-	}
-	return buf;
+	return vds_thread_buf(&batch_buf);
 }
 
 /* port_readable - drain the interface into the backend; frames longer

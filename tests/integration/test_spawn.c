@@ -233,18 +233,18 @@ static void test_stackwait_on_other_descriptors_fails_with_ebadf_at_once(void)
 	vde_delstack(s);
 }
 
-/* test_closing_the_pd_kills_the_program */
-static void test_closing_the_pd_kills_the_program(void)
+/* spawn_sleeper - start a program in s that writes its pid to a file,
+ * then sleeps for ten minutes; wait (bounded) until it has.
+ * Return: its process descriptor, its pid in *ret_pid. */
+static int spawn_sleeper(struct vdestack *s, pid_t *ret_pid)
 {
-	struct vdestack *s;
 	char script[2048], path[512], buf[32];
 	int pd, fd = -1;
 	int64_t end;
-	ssize_t n = 0;
+	ssize_t n;
 
-	it_require_stacks();
-	s = it_addstack(NULL, NULL);
 	snprintf(path, sizeof(path), "%s/pid", it_tmpdir());
+	unlink(path);
 	snprintf(script, sizeof(script),
 		 "echo $$ > %s.tmp; mv %s.tmp %s; exec /bin/sleep 600", path,
 		 path, path);
@@ -257,9 +257,23 @@ static void test_closing_the_pd_kills_the_program(void)
 	close(fd);
 	IT_CHECK(n > 0);
 	buf[n] = '\0';
-	IT_CHECK(it_pid_alive((pid_t)atoi(buf)));
+	*ret_pid = (pid_t)atoi(buf);
+	return pd;
+}
+
+/* test_closing_the_pd_kills_the_program */
+static void test_closing_the_pd_kills_the_program(void)
+{
+	struct vdestack *s;
+	pid_t prog;
+	int pd;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	pd = spawn_sleeper(s, &prog);
+	IT_CHECK(it_pid_alive(prog));
 	close(pd);
-	IT_CHECKF(it_wait_gone((pid_t)atoi(buf), WAIT_MS),
+	IT_CHECKF(it_wait_gone(prog, WAIT_MS),
 		  "the program lives on after its descriptor closed");
 	vde_delstack(s);
 }
@@ -345,28 +359,12 @@ static void test_stackspawn_reports_exec_errors(void)
 static void test_a_pd_copy_inherited_by_fork_keeps_the_program_alive(void)
 {
 	struct vdestack *s;
-	char script[2048], path[512], buf[32];
-	int pd, fd = -1, go[2], status;
-	int64_t end;
-	ssize_t n = 0;
+	int pd, go[2], status;
 	pid_t child, prog;
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
-	snprintf(path, sizeof(path), "%s/pid", it_tmpdir());
-	snprintf(script, sizeof(script),
-		 "echo $$ > %s.tmp; mv %s.tmp %s; exec /bin/sleep 600", path,
-		 path, path);
-	pd = spawn_sh(s, script);
-	for (end = it_now_ms() + WAIT_MS; fd < 0 && it_now_ms() < end;
-	     it_sleep_ms(10))
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	IT_CHECKF(fd >= 0, "the program did not start");
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	IT_CHECK(n > 0);
-	buf[n] = '\0';
-	prog = (pid_t)atoi(buf);
+	pd = spawn_sleeper(s, &prog);
 	IT_CHECK(pipe(go) == 0);
 	child = fork();
 	IT_CHECK(child >= 0);
