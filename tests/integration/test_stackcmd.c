@@ -310,14 +310,17 @@ static void test_stackcmd_gives_dev_null_for_closed_stdio(void)
 	vde_delstack(s);
 }
 
-/* test_stackcmd_runs_with_the_documented_environment_only */
+/* test_stackcmd_runs_with_the_documented_environment_only - nothing of
+ * the application's, neither of its environment when the helper started
+ * (before its first stack) nor of the one at the call. */
 static void test_stackcmd_runs_with_the_documented_environment_only(void)
 {
 	struct vdestack *s;
 	char out[4096];
 
-	it_require_stacks();
 	setenv("VDESTACK_TEST_SECRET", "must-not-leak", 1);
+	it_require_stacks();
+	setenv("VDESTACK_TEST_SECRET2", "must-not-leak", 1);
 	s = it_addstack(NULL, NULL);
 	IT_CHECK(it_stackcmd_capture(s, "/usr/bin/env", false, out,
 				     sizeof(out)) == 0);
