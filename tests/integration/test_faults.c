@@ -263,12 +263,19 @@ static void test_helper_killed_under_calls_from_many_threads_fails_each_promptly
 		c[i] = (struct caller){ .s = s[i % 2] };
 		IT_CHECK(pthread_create(&th[i], NULL, caller_thread, &c[i]) == 0);
 	}
-	/* let every thread get going, then kill the helper mid-call */
+	/* let every thread get going, then kill the helper mid-call: a
+	 * thread that is not calling yet (or no longer) would make this a
+	 * test of calls after the death only */
 	end = it_now_ms() + 20000;
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		while (c[i].calls < 4 && !atomic_load(&c[i].done) &&
 		       it_now_ms() < end)
 			it_sleep_ms(5);
+		IT_CHECKF(c[i].calls >= 4 && !atomic_load(&c[i].done),
+			  "thread %d before the kill: %d calls, %s (%s)", i,
+			  c[i].calls, atomic_load(&c[i].done) ? "ended" :
+			  "still starting", strerror(c[i].err));
+	}
 	IT_CHECK(kill(helper, SIGKILL) == 0);
 	end = it_now_ms() + 30000;
 	for (int i = 0; i < N; i++) {

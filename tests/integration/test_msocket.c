@@ -60,6 +60,43 @@ static int connect_errno(struct vdestack *s, uint16_t port)
 	return err;
 }
 
+/* netns_ino - the inode of the network namespace of socket fd.
+ * Return: it (fails the test when the kernel cannot say). */
+static ino_t netns_ino(int fd)
+{
+	struct stat st;
+	int ns = ioctl(fd, SIOCGSKNS);
+
+	IT_CHECKF(ns >= 0, "SIOCGSKNS: %s", strerror(errno));
+	IT_CHECK(fstat(ns, &st) == 0);
+	close(ns);
+	return st.st_ino;
+}
+
+/* ns_of_new_socket - the namespace inode of a new socket of s.
+ * Return: it. */
+static ino_t ns_of_new_socket(struct vdestack *s)
+{
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ino_t ino;
+
+	IT_CHECK(fd >= 0);
+	ino = netns_ino(fd);
+	close(fd);
+	return ino;
+}
+
+/* host_ns_ino - the inode of this process's own network namespace (the
+ * host's), from /proc: no capability needed, unlike SIOCGSKNS on a host
+ * socket.  Return: it. */
+static ino_t host_ns_ino(void)
+{
+	struct stat st;
+
+	IT_CHECKF(stat("/proc/self/ns/net", &st) == 0, "/proc/self/ns/net");
+	return st.st_ino;
+}
+
 /* test_msocket_listener_is_not_reachable_from_the_host - and a host
  * listener is not reachable from the stack: the same port is bound in
  * both, each connection lands in its own stack. */
@@ -103,9 +140,15 @@ static void test_msocket_two_stacks_do_not_see_each_other(void)
 	uint16_t port;
 	int lfd, probe;
 
+	ino_t ia, ib;
+
 	it_require_stacks();
 	a = it_addstack(NULL, NULL);
 	b = it_addstack(NULL, NULL);
+	/* two namespaces, neither the host's: a refusal below is b's own */
+	ia = ns_of_new_socket(a);
+	ib = ns_of_new_socket(b);
+	IT_CHECK(ia != ib && ia != host_ns_ino() && ib != host_ns_ino());
 	probe = bound_port(a, &port);
 	close(probe);
 	lfd = it_tcp_listen(a, "127.0.0.1", port);
@@ -132,6 +175,9 @@ static void test_msocket_sockets_of_one_stack_talk_over_its_lo(void)
 	u1 = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	u2 = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	IT_CHECK(u1 >= 0 && u2 >= 0);
+	/* the stack's lo, not the host's: both in one namespace of its own */
+	IT_CHECK(netns_ino(u1) == netns_ino(u2) &&
+		 netns_ino(u1) != host_ns_ino());
 	IT_CHECK(bind(u1, (struct sockaddr *)&sin, sizeof(sin)) == 0);
 	IT_CHECK(getsockname(u1, (struct sockaddr *)&sin, &len) == 0);
 	IT_CHECK(sendto(u2, "datagram", 8, 0, (struct sockaddr *)&sin,
@@ -160,6 +206,7 @@ static void test_msocket_fd_is_inherited_by_a_forked_child(void)
 	uint16_t port;
 	int lfd, fd, probe, status, c;
 	char buf[16] = "";
+	ino_t ino;
 	pid_t pid;
 
 	it_require_stacks();
@@ -169,11 +216,14 @@ static void test_msocket_fd_is_inherited_by_a_forked_child(void)
 	lfd = it_tcp_listen(s, "127.0.0.1", port);
 	fd = vde_msocket(s, AF_INET, SOCK_STREAM, 0);
 	IT_CHECK(fd >= 0);
+	ino = netns_ino(fd);
+	IT_CHECK(ino != host_ns_ino());
 	pid = fork();
 	IT_CHECK(pid >= 0);
 	if (pid == 0) {
 		struct sockaddr_in sin = loopback(port);
-		int own;
+		struct stat st;
+		int own, ns;
 
 		alarm(30);
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
@@ -184,6 +234,9 @@ static void test_msocket_fd_is_inherited_by_a_forked_child(void)
 		if (own < 0 || connect(own, (struct sockaddr *)&sin,
 				       sizeof(sin)) < 0)
 			_exit(2);
+		ns = ioctl(own, SIOCGSKNS);
+		if (ns < 0 || fstat(ns, &st) < 0 || st.st_ino != ino)
+			_exit(3);
 		_exit(0);
 	}
 	close(fd);
@@ -194,9 +247,25 @@ static void test_msocket_fd_is_inherited_by_a_forked_child(void)
 	IT_CHECK(c >= 0);
 	IT_CHECK(read(c, buf, sizeof(buf)) == 5 && !memcmp(buf, "child", 5));
 	close(c);
+	/* the child's own connection, then the child's exit */
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	IT_CHECK(c >= 0);
+	close(c);
+	/* the parent's stack still works after the child's exit: a new
+	 * socket of the parent is in the stack's namespace (not the
+	 * host's) and reaches the listener there */
+	fd = vde_msocket(s, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	IT_CHECK(fd >= 0);
+	IT_CHECKF(netns_ino(fd) == ino, "the parent's new socket is not in "
+		  "its stack");
+	IT_CHECK(it_tcp_connect(fd, "127.0.0.1", port, 10000) == 0);
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	IT_CHECK(c >= 0);
+	IT_CHECK(write(fd, "parent", 6) == 6);
+	IT_CHECK(read(c, buf, sizeof(buf)) == 6 && !memcmp(buf, "parent", 6));
+	close(c);
+	close(fd);
 	close(lfd);
-	/* the parent's stack still works after the child's exit */
-	IT_CHECK(connect_errno(s, port) == ECONNREFUSED);
 	vde_delstack(s);
 }
 
@@ -241,32 +310,6 @@ static void *sock_thread(void *arg)
 		close(fd);
 	}
 	return NULL;
-}
-
-/* netns_ino - the inode of the network namespace of socket fd.
- * Return: it (fails the test when the kernel cannot say). */
-static ino_t netns_ino(int fd)
-{
-	struct stat st;
-	int ns = ioctl(fd, SIOCGSKNS);
-
-	IT_CHECKF(ns >= 0, "SIOCGSKNS: %s", strerror(errno));
-	IT_CHECK(fstat(ns, &st) == 0);
-	close(ns);
-	return st.st_ino;
-}
-
-/* ns_of_new_socket - the namespace inode of a new socket of s.
- * Return: it. */
-static ino_t ns_of_new_socket(struct vdestack *s)
-{
-	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ino_t ino;
-
-	IT_CHECK(fd >= 0);
-	ino = netns_ino(fd);
-	close(fd);
-	return ino;
 }
 
 /* test_msocket_sockets_land_in_the_stack_asked_for_when_calls_alternate -
@@ -333,44 +376,92 @@ static void test_msocket_helper_leaves_a_deleted_stacks_namespace(void)
 		  strerror(errno));
 	IT_CHECK(now == ino);
 	vde_delstack(s);
-	IT_CHECK(helper_ns_ino(helper) != ino);
+	/* 0 would be a helper gone, not one that moved out */
+	now = helper_ns_ino(helper);
+	IT_CHECKF(now != 0 && now != ino, "the helper's namespace: %lu (the "
+		  "deleted stack's: %lu)", (unsigned long)now,
+		  (unsigned long)ino);
+}
+
+/* A sock_thread that, its sockets made, says so on made[1] and waits on
+ * go[0] before it exits. */
+struct held_thread {
+	struct sock_thread t;
+	int made[2], go[2];
+};
+
+/* held_thread - sock_thread, then held until told to go.  Return: NULL. */
+static void *held_thread(void *arg)
+{
+	struct held_thread *h = arg;
+	char c = 'm';
+
+	sock_thread(&h->t);
+	if (write(h->made[1], &c, 1) == 1)
+		(void)!read(h->go[0], &c, 1);
+	return NULL;
+}
+
+/* wait_fds_of - wait (bounded) until pid holds want descriptors.
+ * Return: the last count (-1: /proc does not say). */
+static int wait_fds_of(pid_t pid, int want)
+{
+	int n = it_count_fds_of(pid);
+
+	for (int64_t end = it_now_ms() + 10000; n != want && it_now_ms() < end;
+	     it_sleep_ms(5))
+		n = it_count_fds_of(pid);
+	return n;
 }
 
 /* test_msocket_thread_exit_releases_its_reply_channel - a thread that
- * made sockets keeps a reply channel to the helper; when it exits, the
- * application and the helper both close their ends. */
+ * made sockets keeps a reply channel to the helper (one descriptor more
+ * on each side while it lives); when it exits, the application and the
+ * helper both close their ends. */
 static void test_msocket_thread_exit_releases_its_reply_channel(void)
 {
-	struct sock_thread t;
+	struct held_thread ht;
 	struct vdestack *s;
+	struct pollfd p;
 	pthread_t th;
-	int before, hbefore, h = -1;
+	int before, hbefore, h;
 	pid_t helper;
+	char c = 'g';
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
 	helper = it_helper_pid(0);
 	IT_CHECK(helper > 0);
+	IT_CHECK(pipe2(ht.made, O_CLOEXEC) == 0 && pipe2(ht.go, O_CLOEXEC) == 0);
 	before = it_count_fds();
 	hbefore = it_count_fds_of(helper);
 	IT_CHECKF(hbefore > 0, "cannot read /proc/%d/fd", (int)helper);
 	for (int round = 0; round < 3; round++) {
-		t = (struct sock_thread){ .s = s };
-		IT_CHECK(pthread_create(&th, NULL, sock_thread, &t) == 0);
+		ht.t = (struct sock_thread){ .s = s };
+		IT_CHECK(pthread_create(&th, NULL, held_thread, &ht) == 0);
+		p = (struct pollfd){ .fd = ht.made[0], .events = POLLIN };
+		IT_CHECKF(poll(&p, 1, 30000) == 1 && read(ht.made[0], &c, 1) == 1,
+			  "the thread did not make its sockets");
+		/* while it lives: its channel, an end on each side */
+		IT_CHECKF(it_count_fds() == before + 1, "with the thread: %d "
+			  "descriptors, had %d", it_count_fds(), before);
+		h = wait_fds_of(helper, hbefore + 1);
+		IT_CHECKF(h == hbefore + 1, "helper with the thread: %d "
+			  "descriptors, had %d", h, hbefore);
+		IT_CHECK(write(ht.go[1], &c, 1) == 1);
 		IT_CHECK(pthread_join(th, NULL) == 0);
-		IT_CHECKF(t.failures == 0, "%d failures, first %s", t.failures,
-			  strerror(t.first_errno));
+		IT_CHECKF(ht.t.failures == 0, "%d failures, first %s",
+			  ht.t.failures, strerror(ht.t.first_errno));
 		IT_CHECKF(it_count_fds() == before, "%d descriptors, had %d",
 			  it_count_fds(), before);
 		/* the helper closes its end when it sees the hang-up */
-		for (int64_t end = it_now_ms() + 10000; it_now_ms() < end;
-		     it_sleep_ms(5)) {
-			h = it_count_fds_of(helper);
-			if (h == hbefore)
-				break;
-		}
+		h = wait_fds_of(helper, hbefore);
 		IT_CHECKF(h == hbefore, "helper: %d descriptors, had %d", h,
 			  hbefore);
+	}
+	for (int i = 0; i < 2; i++) {
+		close(ht.made[i]);
+		close(ht.go[i]);
 	}
 	vde_delstack(s);
 }
@@ -566,6 +657,7 @@ static void test_socket_of_a_deleted_stack_keeps_working(void)
 	uint16_t port;
 	int lfd, cfd, afd, probe;
 	char buf[8];
+	ino_t ino;
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
@@ -576,7 +668,11 @@ static void test_socket_of_a_deleted_stack_keeps_working(void)
 	IT_CHECK(cfd >= 0 && it_tcp_connect(cfd, "127.0.0.1", port, 5000) == 0);
 	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	IT_CHECK(afd >= 0);
+	ino = netns_ino(cfd);
+	IT_CHECK(ino != host_ns_ino());
 	vde_delstack(s);
+	/* the connection lives on in the deleted stack's namespace */
+	IT_CHECK(netns_ino(cfd) == ino && netns_ino(afd) == ino);
 	IT_CHECK(write(cfd, "after", 5) == 5);
 	IT_CHECK(read(afd, buf, sizeof(buf)) == 5 && !memcmp(buf, "after", 5));
 	close(afd);

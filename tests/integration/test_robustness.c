@@ -305,8 +305,11 @@ static void test_killed_forked_child_takes_the_commands_it_started_along(void)
 		  "killed child lives on (its runner %d is under helper %d, "
 		  "the parent's is %d)", (int)sleeper, (int)runner,
 		  (int)it_helper_pid(0), (int)helpers[0]);
-	/* the parent's stack is unharmed */
+	/* the parent's stack is unharmed, served by the same helper */
 	IT_CHECK(vde_stackcmd(mine, "/bin/true") == 0);
+	IT_CHECKF(helpers[0] > 0 && it_helper_pid(0) == helpers[0],
+		  "the parent's helper was %d, is %d", (int)helpers[0],
+		  (int)it_helper_pid(0));
 	vde_delstack(mine);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -320,7 +323,7 @@ static void orphan_child(int fd)
 {
 	struct vdestack *s;
 	int gone[2], made[2];
-	pid_t child;
+	pid_t child, parent_helper;
 	char c;
 
 	signal(SIGALRM, SIG_DFL);
@@ -332,7 +335,8 @@ static void orphan_child(int fd)
 
 		_exit(write(fd, no_userns ? "s" : "f", 1) == 1 ? 0 : 1);
 	}
-	if (pipe(gone) < 0 || pipe(made) < 0)
+	parent_helper = it_helper_pid(0);
+	if (parent_helper <= 0 || pipe(gone) < 0 || pipe(made) < 0)
 		_exit(write(fd, "f", 1) == 1 ? 0 : 1);
 	child = fork();
 	if (child < 0)
@@ -349,10 +353,14 @@ static void orphan_child(int fd)
 			_exit(write(fd, "f", 1) == 1 ? 0 : 1);
 		}
 		close(made[1]); /* the parent may go now */
-		/* wait until the parent is gone */
-		if (read(gone[0], &c, 1) != 0)
+		/* wait until the parent is gone, and its helper with it
+		 * (a stack served by that helper would fail from then on) */
+		if (read(gone[0], &c, 1) != 0 ||
+		    !it_wait_gone(parent_helper, 10000)) {
+			fprintf(stderr, "the parent or its helper %d lives on\n",
+				(int)parent_helper);
 			_exit(write(fd, "f", 1) == 1 ? 0 : 1);
-		it_sleep_ms(200);
+		}
 		status = vde_stackcmd(own, "/bin/true");
 		if (status != 0)
 			fprintf(stderr, "the child's own stack after its "
@@ -379,31 +387,53 @@ static void test_stack_made_in_a_forked_child_survives_its_parent_exiting(void)
 		;
 }
 
+/* What create_thread made. */
+struct created {
+	struct vdestack *s;
+	int err;
+};
+
 /* create_thread - make the first stack (and so the helper) then end. */
 static void *create_thread(void *arg)
 {
-	*(struct vdestack **)arg = vde_addstack(NULL, NULL);
+	struct created *c = arg;
+
+	c->s = vde_addstack(NULL, NULL);
+	c->err = errno;
 	return NULL;
 }
 
-/* test_helper_outlives_the_thread_that_started_it */
+/* test_helper_outlives_the_thread_that_started_it - no stack before the
+ * thread's (it_require_stacks() would start the helper on the main
+ * thread). */
 static void test_helper_outlives_the_thread_that_started_it(void)
 {
-	struct vdestack *s = NULL, *t;
+	struct created c = { .s = NULL };
+	struct vdestack *s, *t;
 	pthread_t th;
+	pid_t helper;
 	int fd;
 
-	it_require_stacks();
-	IT_CHECK(pthread_create(&th, NULL, create_thread, &s) == 0);
+	IT_CHECK(it_helper_pid(0) < 0);
+	IT_CHECK(pthread_create(&th, NULL, create_thread, &c) == 0);
 	pthread_join(th, NULL);
-	IT_CHECK(s);
-	it_sleep_ms(100);
+	s = c.s;
+	if (!s && (c.err == EPERM || c.err == ENOSPC || c.err == EINVAL ||
+		   c.err == EACCES))
+		it_skip("no user namespaces here: %s", strerror(c.err));
+	IT_CHECKF(s, "vde_addstack on a thread: %s", strerror(c.err));
+	/* the helper the thread started is the one that serves on */
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
 	IT_CHECK(vde_stackcmd(s, "/bin/true") == 0);
 	fd = vde_msocket(s, AF_INET, SOCK_STREAM, 0);
 	IT_CHECK(fd >= 0);
 	close(fd);
 	t = it_addstack(NULL, NULL);
 	IT_CHECK(vde_stackcmd(t, "/bin/true") == 0);
+	IT_CHECKF(it_pid_alive(helper) && it_helper_pid(0) == helper,
+		  "the helper %d is gone (now %d)", (int)helper,
+		  (int)it_helper_pid(0));
 	vde_delstack(t);
 	vde_delstack(s);
 }

@@ -313,19 +313,22 @@ static void test_command_cannot_put_an_interface_in_another_stack_or_the_helper(
 	start_victim(a, &v);
 	helper = it_helper_pid(0);
 	IT_CHECK(helper > 0);
-	/* the same command works inside the stack itself */
-	it_stackcmd_ok(b, "/bin/ip link add vdst0 type veth peer name vdst1");
+	/* the same command, run on the stack's own namespace first (named
+	 * by path, then by pid), works: so a refusal after it is the other
+	 * namespace's, not a command that cannot work */
 	snprintf(cmd, sizeof(cmd),
-		 "/bin/sh -c 'for t in /proc/%d/ns/net %d /proc/%d/ns/net %d; do "
-		 "/bin/ip link add vdsx0 type veth peer name vdsx1 netns $t "
-		 "2>/dev/null && echo made in $t; done; echo done'",
+		 "/bin/sh -c 'i=0; for t in /proc/$$/ns/net $$ /proc/%d/ns/net "
+		 "%d /proc/%d/ns/net %d; do i=$((i + 1)); "
+		 "/bin/ip link add vdsx$i type veth peer name vdsy$i netns $t "
+		 "2>/dev/null && echo made $i; done; echo done'",
 		 (int)v.pid, (int)v.pid, (int)helper, (int)helper);
 	IT_CHECK(it_stackcmd_capture(b, cmd, false, out, sizeof(out)) == 0);
-	IT_CHECKF(!strcmp(out, "done\n"), "a command of one stack made an "
-		  "interface elsewhere:\n%s", out);
+	IT_CHECKF(!strcmp(out, "made 1\nmade 2\ndone\n"), "want the pairs "
+		  "made in its own stack only (1 and 2):\n%s", out);
 	IT_CHECK(it_stackcmd_capture(a, "/bin/ip -o link show", false, out,
 				     sizeof(out)) == 0);
-	IT_CHECKF(!strstr(out, "vdsx"), "stack a has: %s", out);
+	IT_CHECKF(!strstr(out, "vdsx") && !strstr(out, "vdsy"),
+		  "stack a has: %s", out);
 	close(v.pd);
 	vde_delstack(b);
 	vde_delstack(a);
@@ -508,12 +511,16 @@ static void test_pump_threads_run_under_seccomp(void)
 static void test_pump_seccomp_off_with_the_variable(void)
 {
 	struct vdestack *a;
-	int all;
+	int all, before;
 
 	setenv("VDESTACK_PUMP_SECCOMP", "0", 1);
 	setenv("VDESTACK_BRIDGE", "off", 1);
 	it_require_network();
+	before = it_count_threads();
 	a = it_addstack("mem://sec-off", NULL);
+	/* the stack has its pump thread (which would be filtered) */
+	IT_CHECKF(it_count_threads() > before, "no pump thread: %d threads, "
+		  "%d before", it_count_threads(), before);
 	IT_CHECKF(seccomp_threads(&all) == 0, "%d of %d threads filtered",
 		  seccomp_threads(&all), all);
 	vde_delstack(a);

@@ -192,6 +192,7 @@ static void test_stackcmd_command_sees_no_descriptor_of_the_application(void)
 	int extra[8], p[2], sp[2], n = 0;
 	char out[8192], *line, *save;
 	int found = 0;
+	unsigned stdio = 0; /* which of 0, 1, 2 ls listed */
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
@@ -224,13 +225,18 @@ static void test_stackcmd_command_sees_no_descriptor_of_the_application(void)
 		name = strrchr(line, ' ');
 		IT_CHECK(name);
 		name++;
-		if (!strcmp(name, "0") || !strcmp(name, "1") || !strcmp(name, "2"))
+		if (!strcmp(name, "0") || !strcmp(name, "1") ||
+		    !strcmp(name, "2")) {
+			stdio |= 1u << (name[0] - '0');
 			continue;
+		}
 		/* ls's own directory descriptor: /proc/<pid>/fd */
 		IT_CHECKF(!strncmp(arrow + 4, "/proc/", 6) &&
 			  strstr(arrow + 4, "/fd") && found++ == 0,
 			  "the command has descriptor %s -> %s", name, arrow + 4);
 	}
+	/* the listing was read: it had the command's own 0, 1 and 2 */
+	IT_CHECKF(stdio == 7, "ls listed 0, 1, 2 as the mask %#x", stdio);
 	for (int i = 0; i < n; i++)
 		close(extra[i]);
 	vde_delstack(net);
@@ -272,35 +278,49 @@ static void test_stackcmd_output_reaches_the_callers_stdout_at_call_time(void)
 	vde_delstack(s);
 }
 
-/* test_stackcmd_gives_dev_null_for_closed_stdio */
+/* test_stackcmd_gives_dev_null_for_closed_stdio - each of 0, 1 and 2
+ * closed in the caller is /dev/null for the command (the shell, $$,
+ * reports which is not with its exit status: 10 + the descriptor). */
 static void test_stackcmd_gives_dev_null_for_closed_stdio(void)
 {
+	static const char cmd[] =
+		"/bin/sh -c 'for f in 0 1 2; do "
+		"test \"$(readlink /proc/$$/fd/$f)\" = /dev/null || "
+		"exit $((10 + f)); done'";
 	struct vdestack *s;
-	int saved0, status;
+	int saved[3], status;
 
 	it_require_stacks();
 	s = it_addstack(NULL, NULL);
 	fflush(stdout);
-	saved0 = fcntl(0, F_DUPFD_CLOEXEC, 3);
-	IT_CHECK(saved0 >= 0);
-	close(0);
-	status = vde_stackcmd(s, "/bin/sh -c 'test \"$(readlink /proc/self/fd/0)\""
-				 " = /dev/null'");
-	dup2(saved0, 0);
-	close(saved0);
-	IT_CHECKF(status == 0, "stdin of the command is not /dev/null: %d",
-		  status);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++) {
+		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		IT_CHECK(saved[i] >= 0);
+	}
+	for (int i = 0; i < 3; i++)
+		close(i);
+	status = vde_stackcmd(s, (char *)cmd);
+	for (int i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	IT_CHECKF(status == 0, "descriptor %d of the command is not /dev/null "
+		  "(status %d)", status - 10, status);
 	vde_delstack(s);
 }
 
-/* test_stackcmd_runs_with_the_documented_environment_only */
+/* test_stackcmd_runs_with_the_documented_environment_only - nothing of
+ * the application's, neither of its environment when the helper started
+ * (before its first stack) nor of the one at the call. */
 static void test_stackcmd_runs_with_the_documented_environment_only(void)
 {
 	struct vdestack *s;
 	char out[4096];
 
-	it_require_stacks();
 	setenv("VDESTACK_TEST_SECRET", "must-not-leak", 1);
+	it_require_stacks();
+	setenv("VDESTACK_TEST_SECRET2", "must-not-leak", 1);
 	s = it_addstack(NULL, NULL);
 	IT_CHECK(it_stackcmd_capture(s, "/usr/bin/env", false, out,
 				     sizeof(out)) == 0);
@@ -372,32 +392,54 @@ static const char *status_field(const char *text, const char *name,
 	return buf;
 }
 
+/* stackcmd_to_closed_pipe - cmd with its standard output on a pipe
+ * whose reading end is closed.  Return: vde_stackcmd()'s value. */
+static int stackcmd_to_closed_pipe(struct vdestack *s, const char *cmd)
+{
+	int p[2], saved, status;
+
+	IT_CHECK(pipe2(p, O_CLOEXEC) == 0);
+	close(p[0]);
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	IT_CHECK(saved >= 0 && dup2(p[1], 1) == 1);
+	close(p[1]);
+	status = vde_stackcmd(s, (char *)cmd);
+	dup2(saved, 1);
+	close(saved);
+	return status;
+}
+
 /* test_stackcmd_command_has_default_signals_and_an_empty_mask - whatever
- * the application ignores or blocks (SIGPIPE included). */
+ * the application ignores or blocks (SIGPIPE included), from before its
+ * first stack (the helper starts then, as the application's child) to
+ * the command's run. */
 static void test_stackcmd_command_has_default_signals_and_an_empty_mask(void)
 {
 	struct vdestack *s;
 	char out[4096], v[64];
 	sigset_t block, old;
 
-	it_require_stacks();
-	s = it_addstack(NULL, NULL);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
 	IT_CHECK(it_stackcmd_capture(s, "/bin/grep -E ^Sig /proc/self/status",
 				     false, out, sizeof(out)) == 0);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	IT_CHECKF(!strcmp(status_field(out, "SigBlk:", v, sizeof(v)),
 			  "0000000000000000"), "blocked: %s", v);
 	IT_CHECKF(!strcmp(status_field(out, "SigIgn:", v, sizeof(v)),
 			  "0000000000000000"), "ignored: %s", v);
-	/* a command writing to a closed pipe dies of SIGPIPE */
-	IT_CHECK(vde_stackcmd(s, "/bin/sh -c '/usr/bin/yes | /bin/true; "
-				 "exit 0'") == 0);
+	/* a command writing to a closed pipe dies of SIGPIPE (one that
+	 * ignored it would get EPIPE and exit 1) */
+	IT_CHECKF(stackcmd_to_closed_pipe(s, "/usr/bin/yes") ==
+		  128 + SIGPIPE, "yes to a closed pipe: not killed by "
+		  "SIGPIPE");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	vde_delstack(s);
 }
 
@@ -488,8 +530,11 @@ static void test_stackcmd_works_in_a_forked_child(void)
 	IT_CHECK(waitpid(pid, &status, 0) == pid);
 	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "child: status 0x%x", status);
-	/* the parent's stack still works */
-	IT_CHECK(vde_stackcmd(s, "/bin/true") == 0);
+	/* the parent's stack still works: the address is still there (a
+	 * command run anywhere but in the stack would not find it) */
+	IT_CHECKF(vde_stackcmd(s, "/bin/sh -c '/bin/ip -o addr show dev lo |"
+				  " /bin/grep -q \"inet 10.55.0.1/32\"'") == 0,
+		  "the parent's stack lost its address after the fork");
 	vde_delstack(s);
 }
 

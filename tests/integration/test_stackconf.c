@@ -49,6 +49,16 @@ static bool has(struct vdestack *s, const char *args, const char *text)
 	IT_CHECKF(!has(s, args, text), "ip %s shows \"%s\":\n%s", args, text,\
 		  show(s, args))
 
+/* count_of - Return: how many times text occurs in out. */
+static int count_of(const char *out, const char *text)
+{
+	int n = 0;
+
+	for (const char *p = strstr(out, text); p; p = strstr(p + 1, text))
+		n++;
+	return n;
+}
+
 /* conf_ok - vde_stackconf that must succeed. */
 static void conf_ok(struct vdestack *s, const char *config)
 {
@@ -493,12 +503,15 @@ static void test_stackconf_is_idempotent(void)
 	conf_ok(s, c);
 	conf_ok(s, c);
 	out = show(s, "-4 -o addr show dev vde0");
-	IT_CHECKF(strstr(out, "10.0.0.1/24") &&
-		  !strstr(strstr(out, "10.0.0.1/24") + 1, "10.0.0.1/24"),
-		  "%s", out);
+	IT_CHECKF(count_of(out, "10.0.0.1/24") == 1, "%s", out);
+	out = show(s, "-6 -o addr show dev vde0");
+	IT_CHECKF(count_of(out, "fd00::1/64") == 1, "%s", out);
 	out = show(s, "-4 route show default");
-	IT_CHECKF(strstr(out, "default via 10.0.0.254") &&
-		  !strchr(strchr(out, '\n') + 1, 'd'), "%s", out);
+	IT_CHECKF(count_of(out, "default") == 1 &&
+		  strstr(out, "default via 10.0.0.254"), "%s", out);
+	out = show(s, "-6 route show default");
+	IT_CHECKF(count_of(out, "default") == 1 &&
+		  strstr(out, "default via fd00::fe"), "%s", out);
 	IT_CHECK(!strcmp(resolv(s), "nameserver 10.0.0.53\n"));
 	vde_delstack(s);
 }
@@ -673,7 +686,15 @@ static void test_stackconf_dhcp_applies_the_lease_of_a_server_on_mem(void)
 	IT_CHECK(atomic_load(&d.acks) == 1);
 	/* again: the same lease, nothing doubled */
 	conf_ok(s, "dhcp4,timeout=60");
-	CHECK_HAS(s, "-4 -o addr show dev vde0", "inet 10.5.0.100/24");
+	IT_CHECKF(count_of(show(s, "-4 -o addr show dev vde0"),
+			   "inet 10.5.0.100/24") == 1, "%s",
+		  show(s, "-4 -o addr show dev vde0"));
+	IT_CHECKF(count_of(show(s, "-4 route show default"), "default") == 1,
+		  "%s", show(s, "-4 route show default"));
+	IT_CHECKF(!strcmp(resolv(s), "nameserver 10.5.0.53\n"
+				     "nameserver 10.5.0.54\n"
+				     "search test.example a.test.example "
+				     "b.test.example\n"), "%s", resolv(s));
 	vde_delstack(s);
 	dhcpd_stop(&d);
 }

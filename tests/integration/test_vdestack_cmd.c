@@ -358,9 +358,13 @@ static void test_vdestack_runs_the_command_in_a_new_configured_stack(void)
 	setup();
 	snprintf(url, sizeof(url), "mem://cmd-%d", (int)getpid());
 	CHECK_EXIT(&r, run(&r, (const char *[]){ "-i", "net0", "-c",
-			   "ip=10.9.0.1/24,mtu=1400", url, "--", "/bin/ip", "-o",
-			   "addr", NULL }, NULL, NULL), 0);
+			   "ip=10.9.0.1/24,mtu=1400", url, "--", "/bin/sh", "-c",
+			   "/bin/ip -o addr && /bin/ip -o link show dev net0",
+			   NULL }, NULL, NULL), 0);
 	IT_CHECKF(strstr(r.outbuf, "net0    inet 10.9.0.1/24"), "%s", r.outbuf);
+	/* every key of -c applied, the MTU too */
+	IT_CHECKF(strstr(r.outbuf, "net0") && strstr(r.outbuf, "> mtu 1400 "),
+		  "%s", r.outbuf);
 	CHECK_EXIT(&r, run(&r, (const char *[]){ "-i", "net0", url, "--",
 			   "/bin/ip", "-o", "link", NULL }, NULL, NULL), 0);
 	/* (a third line, not "@if3: ", the peer of a veth link) */

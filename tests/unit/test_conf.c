@@ -93,6 +93,7 @@ static void test_conf_parses_every_key_and_synonym(void **state)
 	assert_memory_equal(c->mac, "\x02\xab\xcd\x01\x23\x45", 6);
 	assert_int_equal(parse("macaddr=02:00:00:00:00:01", &c), 0);
 	assert_true(c->have_mac);
+	assert_memory_equal(c->mac, "\x02\x00\x00\x00\x00\x01", 6);
 
 	for (const char *const *k = (const char *const[]){ "dhcp", "dhcp4",
 			"dhcpv4", NULL }; *k; k++) {

@@ -248,17 +248,29 @@ static void child_acquires_a_loop(void *arg)
  * parent's threads do not exist in the child. */
 static void test_loop_acquire_in_a_forked_child_gives_a_working_loop(void **state)
 {
-	struct vds_loop *loops[8];
-	int n = 0, status;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned size = cpus < 1 ? 1 : (cpus > 8 ? 8 : (unsigned)cpus);
+	static struct vds_loop *loops[8 * VDS_LOOP_FILL];
+	struct vds_loop *seen[8];
+	unsigned n = size * VDS_LOOP_FILL, nseen = 0;
+	int status;
 
-	/* occupy every loop of the pool */
-	for (n = 0; n < 8; n++) {
-		assert_int_equal(vds_loop_acquire(&loops[n]), 0);
-		if (n > 0 && loops[n] == loops[0])
-			break;
+	/* occupy every loop of the pool, each to its fill: each has its
+	 * thread, and the child's acquire finds no loop of its own */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = 0;
+
+		assert_int_equal(vds_loop_acquire(&loops[i]), 0);
+		while (k < nseen && seen[k] != loops[i])
+			k++;
+		if (k == nseen) {
+			assert_true(nseen < size);
+			seen[nseen++] = loops[i];
+		}
 	}
+	assert_int_equal(nseen, size);
 	status = unit_run_in_child(child_acquires_a_loop, NULL);
-	for (int i = 0; i <= n && i < 8; i++)
+	for (unsigned i = 0; i < n; i++)
 		vds_loop_release(loops[i]);
 	assert_int_equal(status, 0);
 }

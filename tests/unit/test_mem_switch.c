@@ -308,20 +308,27 @@ static void test_memsw_long_batch_is_switched_in_chunks_in_order(void **state)
 	static struct test_frame t[VDS_MEMSW_BATCH + 36];
 	static struct vds_frame f[VDS_MEMSW_BATCH + 36];
 	const unsigned n = VDS_MEMSW_BATCH + 36;
+	unsigned k[2] = { 0, 0 };
 
 	for (unsigned i = 0; i < n; i++) {
 		frame(&t[i], 0xff, 1, (unsigned char)i);
 		f[i] = t[i].f;
 	}
+	assert_true(2 * n <= GOT_MAX); /* every delivery recorded */
 	assert_int_equal(vds_memsw_forward(sw, PORT(0), f, n, 0), 2 * n);
 	assert_int_equal(calls_to(PORT(1)), 2);
 	assert_int_equal(calls_to(PORT(2)), 2);
-	for (unsigned i = 0, k1 = 0; i < got.n; i++) {
-		if (got.to[i] != PORT(1))
-			continue;
-		assert_int_equal(got.tag[i], (unsigned char)k1);
-		k1++;
+	assert_int_equal(got.n, 2 * n);
+	for (unsigned i = 0; i < got.n; i++) {
+		unsigned p = got.to[i] == PORT(1) ? 0 : 1;
+
+		assert_true(got.to[i] == PORT(1) || got.to[i] == PORT(2));
+		assert_int_equal(got.tag[i], (unsigned char)k[p]);
+		k[p]++;
 	}
+	/* all of them, to each port, in order */
+	assert_int_equal(k[0], n);
+	assert_int_equal(k[1], n);
 }
 
 /* test_memsw_add_port_grows_and_fails_cleanly_without_memory - many

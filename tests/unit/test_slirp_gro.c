@@ -196,7 +196,9 @@ static void test_slirp_gro_bad_part_makes_a_bad_merge(void **state)
 }
 
 /* test_slirp_gro_keeps_apart_what_does_not_continue - a gap in the
- * sequence, another port, a SYN: passed on as they are, in order. */
+ * sequence, another port, a SYN: passed on as they are, in order.  Each
+ * follows its predecessor in sequence, so that only what the comment
+ * names keeps it apart (the SYN is on the other port's connection). */
 static void test_slirp_gro_keeps_apart_what_does_not_continue(void **state)
 {
 	unsigned char *f[4];
@@ -207,6 +209,7 @@ static void test_slirp_gro_keeps_apart_what_does_not_continue(void **state)
 	f[2] = segment(false, 1201, 100, 'c', &len[2]);
 	f[2][14 + 20 + 1] = 81;                          /* another port */
 	f[3] = segment(false, 1301, 100, 'd', &len[3]);
+	f[3][14 + 20 + 1] = 81;                          /* the same one */
 	f[3][14 + 20 + 13] |= 0x02;                      /* SYN */
 	run(f, len, 4, 1500);
 	assert_int_equal(out.n, 4);
@@ -291,25 +294,50 @@ static void test_slirp_gro_merges_short_ipv4_segments_and_drops_their_padding(
 	reset();
 }
 
+/* ipv4_with_option - a segment like segment()'s with 4 bytes of IPv4
+ * options (NOPs) before its TCP header, both checksums right.
+ * Return: the frame (malloc), *len its length. */
+static unsigned char *ipv4_with_option(uint32_t seq, size_t plen,
+				       unsigned char fill, size_t *len)
+{
+	unsigned char *f = segment(false, seq, plen + 4, fill, len);
+	unsigned char *ip = f + 14, *tcp = ip + 24;
+	size_t tlen = 20 + plen;
+
+	memmove(tcp, ip + 20, tlen);
+	memset(ip + 20, 1, 4);
+	ip[0] = 0x46;
+	put16(ip + 10, 0);
+	put16(ip + 10, ~fold(sum(ip, 24, 0)) & 0xffff);
+	put16(tcp + 16, 0);
+	put16(tcp + 16, ~fold(sum(tcp, tlen, sum(ip + 12, 8,
+						 6 + (uint32_t)tlen))) & 0xffff);
+	return f;
+}
+
 /* test_slirp_gro_options_keep_a_segment_apart - an IPv4 option or a TCP
- * option: passed on as it is, and it ends the merge before it. */
+ * option: passed on as it is, and it ends the merge before it.  Each
+ * continues the segment before it, well formed, so that only its option
+ * keeps it apart. */
 static void test_slirp_gro_options_keep_a_segment_apart(void **state)
 {
-	unsigned char *f[4];
-	size_t len[4];
+	unsigned char *f[5];
+	size_t len[5];
 
 	f[0] = segment(false, 1000, 100, 'a', &len[0]);
 	f[1] = segment(false, 1100, 100, 'b', &len[1]);
 	f[2] = segment(false, 1200, 100, 'c', &len[2]);
 	f[2][14 + 20 + 12] = 6 << 4;          /* 4 bytes of TCP options */
-	f[3] = segment(false, 1300, 100, 'd', &len[3]);
-	f[3][14] = 0x46;                      /* 4 bytes of IPv4 options */
-	run(f, len, 4, 1500);
-	assert_int_equal(out.n, 3);
+	f[3] = segment(false, 1296, 100, 'd', &len[3]);
+	f[4] = ipv4_with_option(1396, 100, 'e', &len[4]);
+	assert_true(tcp_ok(f[3]));
+	run(f, len, 5, 1500);
+	assert_int_equal(out.n, 4);
 	assert_true(out.merged[0]);
 	assert_int_equal(out.len[0], 14 + 40 + 200);
-	assert_false(out.merged[1]);
-	assert_false(out.merged[2]);
+	for (unsigned i = 1; i < 4; i++)
+		assert_false(out.merged[i]);
+	assert_int_equal(out.len[3], 14 + 24 + 20 + 100);
 	reset();
 }
 

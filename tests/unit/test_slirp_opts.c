@@ -361,8 +361,8 @@ static void test_slirp_only_slirp_urls_reach_the_parser(void **state)
 }
 
 /* test_slirp_parser_survives_every_allocation_failure - each allocation
- * of a parse made to fail in turn: -ENOMEM, nothing leaked (valgrind and
- * the sanitizers check the leak). */
+ * of a parse made to fail in turn: -ENOMEM, nothing leaked (the
+ * allocator's count of live blocks, and valgrind and the sanitizers). */
 static void test_slirp_parser_survives_every_allocation_failure(void **state)
 {
 	const char *url = "slirp:///hostname=h/tftp_server_name=t/tftp_path=\\/p"
@@ -370,6 +370,7 @@ static void test_slirp_parser_survives_every_allocation_failure(void **state)
 			  "tcpfwd=1:10.0.2.15:1,2:10.0.2.15:2/udpfwd=3:"
 			  "10.0.2.15:3/cmdfwd=4:cat/unixfwd=5:\\/x";
 	struct vds_slirp_opts o;
+	long live = vds_alloc_live();
 	unsigned long n;
 	int err;
 
@@ -378,6 +379,7 @@ static void test_slirp_parser_survives_every_allocation_failure(void **state)
 	vds_slirp_opts_free(&o);
 	n = vds_alloc_fail_at(0);
 	assert_true(n > 5);
+	assert_int_equal(vds_alloc_live(), live);
 	for (unsigned long i = 1; i <= n; i++) {
 		vds_alloc_fail_at(i);
 		err = opts_parse(url, &o);
@@ -388,6 +390,9 @@ static void test_slirp_parser_survives_every_allocation_failure(void **state)
 				 i, n);
 		}
 		assert_int_equal(err, -ENOMEM);
+		if (vds_alloc_live() != live)
+			fail_msg("allocation %lu of %lu failed: %ld blocks "
+				 "left", i, n, vds_alloc_live() - live);
 	}
 }
 
