@@ -44,6 +44,7 @@
 #include "nsops.h"
 #include "base/proto.h"
 #include "base/sys.h"
+#include "link.h"
 #include "veth.h"
 
 /* The loopback interface, in every network namespace. */
@@ -75,33 +76,6 @@ int vds_ns_map_root(uid_t uid, gid_t gid)
 		return err;
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
 	return vds_sys_write_file("/proc/self/uid_map", map);
-}
-
-/* vds_ns_link_set - the one way the helper sets an interface of the
- * current namespace: the MTU (mtu 0: left as it is), then, with up, the
- * IFF_UP flag (read, then written back with it), by ioctl on a throwaway
- * socket, all through the system-call seam.
- * Return: 0 or -errno (-ENODEV for no such interface, -EINVAL for an MTU
- * the device refuses). */
-int vds_ns_link_set(const char *ifname, unsigned mtu, bool up)
-{
-	struct ifreq ifr = { .ifr_mtu = (int)mtu };
-	int fd = vds_sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err = 0;
-
-	if (fd < 0)
-		return fd;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (mtu)
-		err = vds_sys_ioctl(fd, SIOCSIFMTU, &ifr);
-	if (err == 0 && up)
-		err = vds_sys_ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (err == 0 && up) {
-		ifr.ifr_flags |= IFF_UP;
-		err = vds_sys_ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
 }
 
 /* open_tap - create the tap interface ifname in the current namespace;
@@ -192,7 +166,7 @@ static int pair_child(void *arg)
 		m.status = fds[1] < 0 ? fds[1] : 0;
 	}
 	if (m.status == 0)
-		m.status = vds_ns_link_set(LOOPBACK_NAME, 0, true);
+		m.status = vds_link_set(LOOPBACK_NAME, 0, true);
 	vds_proto_send(c->sock, &m, sizeof(m), fds, m.status == 0 ? 2 : 0);
 	/* a return, not _exit(): clone's own code then ends the child with
 	 * no call to a noreturn function (ASan would take the switch to this
@@ -301,7 +275,7 @@ int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
 		if (flags & VDS_NEWSTACK_LINK_TAP) {
 			tapfd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
 			if (tapfd >= 0 && mtu) {
-				err = vds_ns_link_set(ifname, mtu, false);
+				err = vds_link_set(ifname, mtu, false);
 				if (err < 0)
 					goto out;
 			}
@@ -374,7 +348,7 @@ int vds_ns_new_joined(int base_ns, struct vds_stackns *ns, unsigned spare,
 	} else if (spare && mtu) {
 		err = vds_sys_setns(made.net, CLONE_NEWNET);
 		if (err == 0)
-			err = vds_ns_link_set(ifname, mtu, false);
+			err = vds_link_set(ifname, mtu, false);
 		back = vds_sys_setns(base_ns, CLONE_NEWNET);
 		if (err == 0 && back < 0)
 			err = back;

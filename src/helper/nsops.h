@@ -8,9 +8,6 @@
 #include <sys/types.h>
 
 int vds_ns_setup_user(uid_t uid, gid_t gid);
-/* Interface ifname of the current namespace: its MTU set (0: left as it
- * is), then, with up, brought up.  Return: 0/-errno. */
-int vds_ns_link_set(const char *ifname, unsigned mtu, bool up);
 /* In a new user namespace: setgroups denied, root mapped to uid/gid. */
 int vds_ns_map_root(uid_t uid, gid_t gid);
 /* A stack's namespaces: a user namespace of its own (a child of the

@@ -41,7 +41,7 @@
  * time (vds_rtnl_call), as are the requests that enslave a spare's peer
  * and cut a stack off its bridge.  An end brought up after the fact (a
  * peer in the base namespace, an uplink's far end) goes up the one way
- * the helper brings interfaces up, vds_ns_link_set (nsops.c).  Nothing on
+ * the helper brings interfaces up, vds_link_set (link.c).  Nothing on
  * these paths allocates.
  */
 #include <arpa/inet.h>
@@ -73,7 +73,7 @@
 #include "base/proto.h"
 #include "base/rtnl.h"
 #include "base/sys.h"
-#include "nsops.h"
+#include "link.h"
 
 /* MTU of every end in the base namespace, and of an uplink's: the largest
  * a veth takes, so that only the stacks' own MTUs limit a frame. */
@@ -227,7 +227,7 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 	ifindex = if_nametoindex(peer);
 	if (ifindex == 0)
 		return -errno;
-	err = vds_ns_link_set(peer, 0, true);
+	err = vds_link_set(peer, 0, true);
 	if (err < 0)
 		return err;
 	return packet_socket(ifindex, vnet);
@@ -360,7 +360,7 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 	if (err < 0)
 		goto out;
 	ifindex = if_nametoindex(p.peer);
-	err = ifindex ? vds_ns_link_set(p.peer, 0, true) : -errno;
+	err = ifindex ? vds_link_set(p.peer, 0, true) : -errno;
 	if (err == 0) {
 		fd = packet_socket(ifindex, vnet);
 		err = fd < 0 ? fd : 0;
