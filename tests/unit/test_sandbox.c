@@ -93,6 +93,18 @@ static void *filtered_thread(void *arg)
 	return NULL;
 }
 
+/* skip_no_filter - the filter could not be installed (-ENOSYS): under
+ * valgrind, which runs the system calls itself and installs no seccomp
+ * filter, a plain skip; elsewhere UNIT_SKIP (a failure with CI=true: an
+ * architecture the filter does not know). */
+#define skip_no_filter()                                                   \
+	do {                                                               \
+		const char *pre = getenv("LD_PRELOAD");                    \
+		if (pre && strstr(pre, "vgpreload"))                       \
+			skip(); /* valgrind: no seccomp filters */          \
+		UNIT_SKIP("an architecture the filter does not know");     \
+	} while (0)
+
 /* test_filter_denies_what_a_pump_never_needs - and allows what it does. */
 static void test_filter_denies_what_a_pump_never_needs(void **state)
 {
@@ -102,7 +114,7 @@ static void test_filter_denies_what_a_pump_never_needs(void **state)
 	assert_int_equal(pthread_create(&t, NULL, filtered_thread, &s), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	if (s.install == -ENOSYS)
-		UNIT_SKIP("an architecture the filter does not know");
+		skip_no_filter();
 	assert_int_equal(s.install, 0);
 	assert_int_equal(s.execve, EPERM);
 	assert_int_equal(s.execveat, EPERM);
@@ -131,7 +143,7 @@ static void test_filter_stays_on_its_thread(void **state)
 	assert_int_equal(pthread_create(&t, NULL, filtered_thread, &s), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	if (s.install == -ENOSYS)
-		UNIT_SKIP("an architecture the filter does not know");
+		skip_no_filter();
 	/* it was installed and held on its own thread */
 	assert_int_equal(s.install, 0);
 	assert_int_equal(s.execve, EPERM);
