@@ -67,6 +67,12 @@ int vde_stackconf(struct vdestack *stack, const char *config);
  * with errno (ERANGE: buf too small).  See vde_stackresolv(3). */
 int vde_stackresolv(struct vdestack *stack, char *buf, size_t size);
 
+/* Make the calling thread's socket(2) calls use stack, over the
+ * process's default of vde_default_stack(); NULL returns the thread to
+ * that default.  The thread holds a reference on stack until it ends or
+ * changes its setting.  See vde_thread_stack(3). */
+void vde_thread_stack(struct vdestack *stack);
+
 #ifdef __cplusplus
 }
 #endif

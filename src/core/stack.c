@@ -357,6 +357,58 @@ VDS_EXPORT void vde_default_stack(struct vdestack *stack)
 		stack_unref(old);
 }
 
+/* The calling thread's stack (vde_thread_stack), over the process's
+ * default; it holds a reference, which the key's destructor drops when
+ * the thread ends.  Only the thread itself reads or changes it, so it
+ * needs no lock. */
+static __thread struct vdestack *thread_stack;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static int thread_key_err; /* pthread_key_create's error, 0: made */
+
+/* thread_stack_end - key destructor: an ending thread's reference. */
+static void thread_stack_end(void *arg)
+{
+	thread_stack = NULL;
+	stack_unref(arg);
+}
+
+/* thread_key_init - once per process: the key of thread stacks. */
+static void thread_key_init(void)
+{
+	thread_key_err = pthread_key_create(&thread_key, thread_stack_end);
+}
+
+/* vde_thread_stack - make the calling thread's socket(2) calls use
+ * stack (NULL: the process's default again).  On failure (EAGAIN: no
+ * thread key, ENOMEM) the thread's setting is unchanged and errno says
+ * why; see vde_thread_stack(3). */
+VDS_EXPORT void vde_thread_stack(struct vdestack *stack)
+{
+	struct vdestack *old = thread_stack;
+	int err;
+
+	pthread_once(&thread_once, thread_key_init);
+	if (thread_key_err) {
+		errno = thread_key_err;
+		return;
+	}
+	if (stack == old)
+		return;
+	if (stack)
+		stack_ref(stack);
+	err = pthread_setspecific(thread_key, stack);
+	if (err) {
+		if (stack)
+			stack_unref(stack);
+		errno = err;
+		return;
+	}
+	thread_stack = stack;
+	if (old)
+		stack_unref(old);
+}
+
 /* stdio_fds - the caller's open standard descriptors.
  * Return: a mask of which of 0, 1, 2 are open; fds gets them in order. */
 static unsigned stdio_fds(int fds[3], unsigned *ret_n)
@@ -449,15 +501,18 @@ VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
 	return fd;
 }
 
-/* socket - socket(2), made in the default stack when one is set (see
- * vde_default_stack(3)); the library's own sockets never are.
+/* socket - socket(2), made in the calling thread's stack when it has
+ * one (vde_thread_stack(3)), else in the default stack when one is set
+ * (vde_default_stack(3)); the library's own sockets never are.
  * Return: the descriptor, or -1 with errno. */
 VDS_EXPORT int socket(int domain, int type, int protocol)
 {
 	struct vdestack *s = NULL;
 	int fd;
 
-	if (atomic_load(&have_default) && !vds_bypass_default) {
+	if (thread_stack && !vds_bypass_default) {
+		s = stack_ref(thread_stack);
+	} else if (atomic_load(&have_default) && !vds_bypass_default) {
 		pthread_mutex_lock(&default_lock);
 		if (default_stack)
 			s = stack_ref(default_stack);
