@@ -68,7 +68,8 @@ struct half {
 struct vds_splice {
 	struct vds_maker_job job;  /* first: its peer socket */
 	struct vds_fwd *fwd;
-	int fd[2];                 /* 0: accepted on the host, 1: in the stack */
+	const struct vds_fwd_listener *l; /* that accepted it */
+	int fd[2];                 /* 0: accepted, 1: its peer */
 	struct vds_watch *w[2];
 	uint32_t ev[2];            /* events the watches ask for now */
 	struct half dir[2];
@@ -339,9 +340,10 @@ static int conn_pipes(struct vds_splice *c)
 	return 0;
 }
 
-/* conn_setup - c's peer socket came back from the maker: its pipes, the
- * connect to the guest, its watches, and c on f->conns; on failure c is
- * closed with a reset and freed.  The maker's lock held.
+/* conn_setup - c's peer socket came back from the maker (or was made on
+ * the host, for a direct forward): its pipes, the non-blocking connect to
+ * the listener's peer address, its watches, and c on f->conns; on
+ * failure c is closed with a reset and freed.  The maker's lock held.
  * Return: 0 or -errno. */
 static int conn_setup(struct vds_splice *c)
 {
@@ -355,8 +357,8 @@ static int conn_setup(struct vds_splice *c)
 	err = conn_pipes(c);
 	if (err < 0)
 		goto fail;
-	if (connect(c->fd[1], (const struct sockaddr *)&f->spec.guest,
-		    fwd_addrlen(&f->spec.guest)) < 0) {
+	if (connect(c->fd[1], (const struct sockaddr *)&c->l->peer,
+		    fwd_addrlen(&c->l->peer)) < 0) {
 		err = -errno;
 		if (err != -EINPROGRESS)
 			goto fail;
@@ -382,14 +384,19 @@ fail:
 /* The listener                                                         */
 /* ------------------------------------------------------------------ */
 
-/* listener_update - the listener's watch asks for connections unless it
- * rests or the forward has FWD_WAITING_MAX at the maker. */
+/* listener_update - the listeners' watches ask for connections unless
+ * the forward rests or has FWD_WAITING_MAX at the maker. */
 static void listener_update(struct vds_fwd *f)
 {
 	bool want = !f->paused && f->waiting < FWD_WAITING_MAX;
+	int err = 0;
 
-	if (want != f->listening &&
-	    vds_loop_watch_mod(f->lw, want ? EPOLLIN : 0) == 0)
+	if (want == f->listening)
+		return;
+	for (unsigned i = 0; i < f->nls; i++)
+		if (vds_loop_watch_mod(f->ls[i].w, want ? EPOLLIN : 0) < 0)
+			err = -1;
+	if (err == 0)
 		f->listening = want;
 }
 
@@ -411,45 +418,67 @@ void vds_splice_resume(void *arg)
 	listener_update(f);
 }
 
-/* accept_one - accept one connection and queue its peer socket at the
- * maker, both under the maker's lock.  Return: 0 or -errno (accept's:
- * -EAGAIN when there is none; -ENOMEM). */
-static int accept_one(struct vds_fwd *f)
+/* peer_start - the peer socket of a connection just accepted: queued at
+ * the maker (host -> stack), or, for a direct forward, made here on the
+ * host and connected at once (non-blocking: nothing waits).  The maker's
+ * lock held.  Return: 0, or -errno when descriptors or memory ran out
+ * (c then closed with a reset and freed). */
+static int peer_start(struct vds_splice *c)
 {
+	struct vds_fwd *f = c->fwd;
+	int err;
+
+	if (!f->direct) {
+		vds_maker_submit(&c->job);
+		f->waiting++;
+		return 0;
+	}
+	c->job.fd = fwd_host_peer(c->l, SOCK_STREAM);
+	err = conn_setup(c);
+	return fwd_out_of_fds(err) ? err : 0;
+}
+
+/* accept_one - accept one connection on listener l and start its peer
+ * socket, both under the maker's lock.  Return: 0 or -errno (accept's:
+ * -EAGAIN when there is none; -ENOMEM; a direct peer's out of
+ * descriptors). */
+static int accept_one(struct vds_fwd_listener *l)
+{
+	struct vds_fwd *f = l->fwd;
 	struct vds_splice *c = vds_calloc(1, sizeof(*c));
 	int fd, err = 0;
 
 	if (!c)
 		return -ENOMEM;
 	vds_maker_lock();
-	fd = accept4(f->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
+		vds_free(c);
 	} else {
 		*c = (struct vds_splice){
 			.job = { .client = &f->mk },
 			.fwd = f,
+			.l = l,
 			.fd = { fd, -1 },
 			.dir = { { .pipe = { -1, -1 } }, { .pipe = { -1, -1 } } },
 		};
-		vds_maker_submit(&c->job);
-		f->waiting++;
+		err = peer_start(c);
 	}
 	vds_maker_unlock();
-	if (err < 0)
-		vds_free(c);
 	return err;
 }
 
 /* vds_splice_accept - see splice.h. */
 void vds_splice_accept(void *arg, uint32_t events)
 {
-	struct vds_fwd *f = arg;
+	struct vds_fwd_listener *l = arg;
+	struct vds_fwd *f = l->fwd;
 
 	(void)events;
 	for (int i = 0; i < FWD_ACCEPT_BATCH && f->waiting < FWD_WAITING_MAX;
 	     i++) {
-		int err = accept_one(f);
+		int err = accept_one(l);
 
 		if (err == 0 || err == -EINTR || err == -ECONNABORTED)
 			continue;

@@ -17,8 +17,13 @@
  * on as unshare(1) does: an exit status as ours, a signal by raising the
  * same signal on ourselves (without a core dump of our own).
  *
- * Exit statuses of our own: 125 (usage, the stack or its configuration
- * failed), 126 (the program cannot be run), 127 (not found), as env(1).
+ * Forwards (-t, -u, -T, -U, as pasta's) are vde_stackfwd() calls made
+ * after the configuration and before the program starts, so they serve
+ * from its first instant.
+ *
+ * Exit statuses of our own: 125 (usage, the stack, its configuration or
+ * a forward failed), 126 (the program cannot be run), 127 (not found), as
+ * env(1).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -58,7 +63,8 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] URL [--] [COMMAND [ARG...]]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-t|-u|-T|-U SPEC]... URL [--]\n"
+"       [COMMAND [ARG...]]\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
 "connected to the virtual network URL, without privileges.\n"
 "\n"
@@ -69,6 +75,12 @@ static void usage(FILE *f)
 "  -c, --conf CONF      configuration, as vde_stackconf(3): for example\n"
 "                 \"ip=10.0.0.1/24,gw=10.0.0.254\", \"dhcp\", \"rd\";\n"
 "                 default \"auto\" (DHCP on slirp://)\n"
+"  -t, --tcp SPEC     forward the host's [ADDR:]PORT[-LAST] to the stack's\n"
+"                 ADDR:PORT[-LAST], as vde_stackfwd(3)'s tcp:SPEC\n"
+"  -u, --udp SPEC     the same for UDP (udp:SPEC)\n"
+"  -T, --tcp-ns SPEC  forward the stack's [ADDR:]PORT[-LAST] (default\n"
+"                 ADDR 127.0.0.1) to the host's ADDR:PORT[-LAST] (tcp-ns:)\n"
+"  -U, --udp-ns SPEC  the same for UDP (udp-ns:SPEC); each repeatable\n"
 "  -h, --help     this text\n"
 "  -V, --version  the version\n"
 "\n"
@@ -181,6 +193,57 @@ static char *find_program(const char *name)
 	return NULL;
 }
 
+/* A forward of the command line: the prefix its option stands for, and
+ * the SPEC after it. */
+struct fwd_arg {
+	const char *proto;
+	const char *spec;
+};
+
+/* fwd_proto - Return: the vde_stackfwd() prefix of option opt, or NULL
+ * when it is not a forward's. */
+static const char *fwd_proto(int opt)
+{
+	switch (opt) {
+	case 't':
+		return "tcp:";
+	case 'u':
+		return "udp:";
+	case 'T':
+		return "tcp-ns:";
+	case 'U':
+		return "udp-ns:";
+	default:
+		return NULL;
+	}
+}
+
+/* add_forwards - vde_stackfwd() for each of the n forwards; on a failure
+ * the stack is deleted and we exit with one line naming the forward. */
+static void add_forwards(struct vdestack *stack, const struct fwd_arg *f,
+			 int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *spec = malloc(strlen(f[i].proto) + strlen(f[i].spec) + 1);
+		int err;
+
+		if (!spec) {
+			vde_delstack(stack);
+			die(EXIT_FAIL, "out of memory");
+		}
+		sprintf(spec, "%s%s", f[i].proto, f[i].spec);
+		if (vde_stackfwd(stack, spec) == 0) {
+			free(spec);
+			continue;
+		}
+		err = errno;
+		vde_delstack(stack);
+		die(EXIT_FAIL, "%s forward '%s': %s",
+		    err == EINVAL ? "invalid" : "cannot add the", spec,
+		    strerror(err));
+	}
+}
+
 /* exit_like - leave with the wait status of the program: its exit
  * status, or death by its signal (status 128 + signal if that signal
  * does not kill us). */
@@ -249,6 +312,10 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "conf", required_argument, NULL, 'c' },
+		{ "tcp", required_argument, NULL, 't' },
+		{ "udp", required_argument, NULL, 'u' },
+		{ "tcp-ns", required_argument, NULL, 'T' },
+		{ "udp-ns", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -257,9 +324,19 @@ int main(int argc, char **argv)
 	char **cmd, *shell_argv[2], *path;
 	struct vdestack *stack;
 	sigset_t set;
-	int opt, pd, sfd, status, tsig;
+	int opt, pd, sfd, status, tsig, nfwds = 0;
+	/* at most one forward per argument */
+	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
 
-	while ((opt = getopt_long(argc, argv, "+i:c:hV", longopts, NULL)) != -1) {
+	if (!fwds)
+		die(EXIT_FAIL, "out of memory");
+	while ((opt = getopt_long(argc, argv, "+i:c:t:u:T:U:hV", longopts,
+				  NULL)) != -1) {
+		if (fwd_proto(opt)) {
+			fwds[nfwds++] = (struct fwd_arg){ fwd_proto(opt),
+							  optarg };
+			continue;
+		}
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -316,6 +393,8 @@ int main(int argc, char **argv)
 		     err == EINVAL ? "invalid" : "cannot apply the", conf,
 		     strerror(err));
 	}
+	add_forwards(stack, fwds, nfwds);
+	free(fwds);
 
 	/* from here on, our signals are the program's */
 	sigemptyset(&set);
