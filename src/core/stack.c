@@ -49,6 +49,7 @@
 #include "base/spawn.h"
 #include "base/sys.h"
 #include "backend.h"
+#include "diag.h"
 #include "helper.h"
 #include "kseg.h"
 #include "pump.h"
@@ -315,6 +316,8 @@ VDS_EXPORT struct vdestack *vde_addstack(char *vdenet, char *ifname)
 	struct vdestack *s = NULL;
 	int err = stack_create(vdenet, ifname, &s);
 
+	/* for vde_stackerror(): why this thread's call failed */
+	vds_diag_note(-err, vdenet && vdenet[0]);
 	if (err < 0) {
 		errno = -err;
 		return NULL;
