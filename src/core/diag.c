@@ -376,6 +376,11 @@ static int cause_ns(const struct vds_diag *d, char *buf, size_t size)
 				"so no network namespace can be made here (%s)",
 				e);
 	case VDS_CAUSE_NS_LIMIT:
+		if (d->value < 0 || d->value2 < 0)
+			return snprintf(buf, size, "a namespace limit is reached "
+					"(%s): user.max_user_namespaces or "
+					"user.max_net_namespaces, here or in an "
+					"enclosing user namespace", e);
 		return snprintf(buf, size, "a namespace limit is reached (%s): "
 				"user.max_user_namespaces is %ld and "
 				"user.max_net_namespaces %ld here, and an "
