@@ -27,7 +27,9 @@
  *
  * vde_stackerror() explains the calling thread's last vde_addstack(): its
  * errno is kept in a thread-local note (stack.c calls vds_diag_note()),
- * the settings are read when the explanation is asked for.
+ * with whether the helper was asked at all (a bad URL fails before, and
+ * its ENOENT is no missing /dev/net/tun); the settings are read when the
+ * explanation is asked for.
  *
  * vde_stackcheck() tries one thing a stack needs, the way the helper does
  * it and with the helper's own code (helper/nsops.c): the user namespace
@@ -281,6 +283,10 @@ void vds_diag_find(const struct vds_diag_in *in, struct vds_diag *ret)
 	case EUSERS:
 		ret->cause = VDS_CAUSE_DEPTH;
 		break;
+	}
+	if (ret->cause != VDS_CAUSE_OTHER || in->before_helper)
+		return; /* a bad URL or argument: no namespace was tried */
+	switch (in->err) {
 	case ENOSPC:
 		if (in->step == VDS_DIAG_TAP || in->step == VDS_DIAG_VETH)
 			find_link(in, ret);
@@ -293,8 +299,7 @@ void vds_diag_find(const struct vds_diag_in *in, struct vds_diag *ret)
 		find_denied(in, ret);
 		break;
 	default:
-		if (!find_link(in, ret))
-			ret->cause = VDS_CAUSE_OTHER;
+		find_link(in, ret);
 		break;
 	}
 }
@@ -442,8 +447,8 @@ static int cause_other(const struct vds_diag *d, char *buf, size_t size)
 				"(%s): fs.file-max (%ld) is reached", e,
 				d->value);
 	default:
-		return snprintf(buf, size, "%s (%s), which no setting of user "
-				"namespaces explains", strerror(d->err), e);
+		/* no known cause: the error as it is */
+		return snprintf(buf, size, "%s (%s)", strerror(d->err), e);
 	}
 }
 
@@ -554,13 +559,14 @@ int vds_diag_try(enum vds_diag_step step, enum vds_diag_step *ret_step)
 }
 
 /* vds_diag_note - the calling thread's last vde_addstack() (see diag.h). */
-void vds_diag_note(int err, bool net)
+void vds_diag_note(int err, bool net, bool in_helper)
 {
 	const char *link = getenv("VDESTACK_LINK");
 
 	last_failure = (struct vds_diag_in){
 		.err = err, .step = VDS_DIAG_STACK, .net = net,
 		.tap_only = link && !strcmp(link, "tap"),
+		.before_helper = !in_helper,
 	};
 }
 

@@ -44,6 +44,8 @@ struct vds_diag_in {
 	enum vds_diag_step step;
 	bool net;                /* VDS_DIAG_STACK: the stack had a network */
 	bool tap_only;           /* ... and VDESTACK_LINK=tap */
+	bool before_helper;      /* ... failed before the helper was asked
+				  * (the URL's backend, the arguments) */
 };
 
 /* Its cause, with the values the explanation names. */
@@ -73,7 +75,8 @@ int vds_diag_format(const struct vds_diag *d, char *buf, size_t size);
 int vds_diag_try(enum vds_diag_step step, enum vds_diag_step *ret_step);
 
 /* Record the result of the calling thread's vde_addstack() (err 0: it
- * worked; net: the URL asked for a network), for vde_stackerror(). */
-void vds_diag_note(int err, bool net);
+ * worked; net: the URL asked for a network; in_helper: the failure came
+ * from the helper or from starting it), for vde_stackerror(). */
+void vds_diag_note(int err, bool net, bool in_helper);
 
 #endif /* VDS_DIAG_H */

@@ -184,7 +184,8 @@ static const struct diag_case diag_cases[] = {
 	  "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" },
 	{ "apparmor_off_is_no_cause",
 	  { .files = { { APPARMOR, "0\n" }, { STATUS, USER_STATUS } } },
-	  STACK_ERR(EPERM), VDS_CAUSE_OTHER, "no setting" },
+	  STACK_ERR(EPERM), VDS_CAUSE_OTHER,
+	  "Operation not permitted (EPERM)" },
 	{ "apparmor_binds_no_real_root",
 	  { .files = { { APPARMOR, "1\n" }, { STATUS, ROOT_STATUS },
 		       { UID_MAP, INITIAL_MAP } } },
@@ -251,6 +252,17 @@ static const struct diag_case diag_cases[] = {
 	  STACK_ERR(ENFILE), VDS_CAUSE_NFILE, "fs.file-max is reached" },
 	{ "nested_too_deep",
 	  { .tun_err = 0 }, STACK_ERR(EUSERS), VDS_CAUSE_DEPTH, "32 levels" },
+	{ "bad_url_is_no_missing_tun",
+	  { .tun_err = EACCES },
+	  { .err = ENOENT, .net = true, .before_helper = true },
+	  VDS_CAUSE_OTHER, "No such file or directory (ENOENT)" },
+	{ "backend_enospc_is_no_namespace_limit",
+	  { .files = { { MAX_USERNS, "0\n" } } },
+	  { .err = ENOSPC, .net = true, .before_helper = true },
+	  VDS_CAUSE_OTHER, "(ENOSPC)" },
+	{ "backend_emfile_still_explained",
+	  { .tun_err = 0 }, { .err = EMFILE, .before_helper = true },
+	  VDS_CAUSE_NOFILE, "RLIMIT_NOFILE" },
 	{ "nothing_failed",
 	  { .tun_err = 0 }, STACK_ERR(0), VDS_CAUSE_NONE, "" },
 };
@@ -303,7 +315,7 @@ static void test_stackerror_buffer_contract(void **state)
 	int len;
 
 	machine = &zero_limit;
-	vds_diag_note(ENOSPC, false);
+	vds_diag_note(ENOSPC, false, true);
 	len = vde_stackerror(NULL, 0);
 	assert_true(len > 0);
 	memset(buf, 'x', sizeof(buf));
@@ -320,7 +332,7 @@ static void test_stackerror_buffer_contract(void **state)
 	assert_int_equal(errno, EBADF);
 	assert_int_equal(strlen(buf), (size_t)len);
 	assert_non_null(strstr(buf, "user.max_user_namespaces is 0"));
-	vds_diag_note(0, false); /* a call that works clears it */
+	vds_diag_note(0, false, false); /* a call that works clears it */
 	buf[0] = 'x';
 	assert_int_equal(vde_stackerror(buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
@@ -330,7 +342,7 @@ static void test_stackerror_buffer_contract(void **state)
 /* note_failure - a thread whose vde_addstack() failed. */
 static void *note_failure(void *arg)
 {
-	vds_diag_note(ENOSPC, false);
+	vds_diag_note(ENOSPC, false, true);
 	return arg;
 }
 
@@ -339,7 +351,7 @@ static void test_stackerror_is_per_thread(void **state)
 {
 	pthread_t t;
 
-	vds_diag_note(0, false);
+	vds_diag_note(0, false, false);
 	assert_int_equal(pthread_create(&t, NULL, note_failure, NULL), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(vde_stackerror(NULL, 0), 0);
