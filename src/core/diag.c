@@ -328,7 +328,7 @@ static const char *const fixes[] = {
 		"sudo sysctl -w kernel.unprivileged_userns_clone=1",
 	[VDS_CAUSE_APPARMOR] =
 		"load an AppArmor profile with \"userns,\" for this program "
-		"(see vdestack(3)), or sudo sysctl -w "
+		"(see vdestack_apparmor(7)), or sudo sysctl -w "
 		"kernel.apparmor_restrict_unprivileged_userns=0",
 	[VDS_CAUSE_SECCOMP] =
 		"run with a seccomp profile that allows unshare(2) and "
