@@ -622,14 +622,15 @@ VDS_EXPORT int vde_stackerror(char *buf, size_t size)
 }
 
 /* vde_stackcheck - try item (VDE_CHECK_*) as the helper does; on failure
- * its explanation in buf and errno the kernel's error.
+ * its explanation in buf and errno the kernel's error (errno is kept
+ * when it works).
  * Return: 0 when it works, the explanation's length (> 0) when it does
  * not, -1 with errno (EINVAL, ERANGE) when the call itself fails. */
 VDS_EXPORT int vde_stackcheck(int item, char *buf, size_t size)
 {
 	struct vds_diag_in in = { .step = VDS_DIAG_STACK };
 	enum vds_diag_step at;
-	int err, n;
+	int saved = errno, err, n;
 
 	if ((!buf && size) || item < VDE_CHECK_USERNS ||
 	    item > VDE_CHECK_VETH) {
@@ -637,8 +638,10 @@ VDS_EXPORT int vde_stackcheck(int item, char *buf, size_t size)
 		return -1;
 	}
 	err = vds_diag_try((enum vds_diag_step)item, &at);
-	if (err == 0)
+	if (err == 0) {
+		errno = saved; /* nothing failed */
 		return put_line("", 0, buf, size);
+	}
 	in.err = -err;
 	in.step = at;
 	n = explain(&in, buf, size);
