@@ -49,6 +49,7 @@
 #include "base/spawn.h"
 #include "base/sys.h"
 #include "backend.h"
+#include "diag.h"
 #include "helper.h"
 #include "kseg.h"
 #include "pump.h"
@@ -249,9 +250,11 @@ static int newstack(struct vdestack *s, const char *url, const char *ifname,
 	return 0;
 }
 
-/* stack_create - the work of vde_addstack().  Return: 0 or -errno. */
+/* stack_create - the work of vde_addstack(); *ret_helper tells whether
+ * a failure came from the helper's namespaces and links (for
+ * vde_stackerror()).  Return: 0 or -errno. */
 static int stack_create(const char *url, const char *ifname,
-			struct vdestack **ret)
+			struct vdestack **ret, bool *ret_helper)
 {
 	struct vdestack *s;
 	bool net = url && url[0];
@@ -277,12 +280,14 @@ static int stack_create(const char *url, const char *ifname,
 		if (err < 0)
 			goto fail;
 	}
+	*ret_helper = true;
 	err = vds_helper_get(&s->helper);
 	if (err < 0)
 		goto fail;
 	err = newstack(s, url, ifname, &tap);
 	if (err < 0)
 		goto fail;
+	*ret_helper = false;
 	if (net) {
 		if (tap < 0 && !s->joined) {
 			err = -EBADMSG;
@@ -313,8 +318,11 @@ fail:
 VDS_EXPORT struct vdestack *vde_addstack(char *vdenet, char *ifname)
 {
 	struct vdestack *s = NULL;
-	int err = stack_create(vdenet, ifname, &s);
+	bool in_helper = false;
+	int err = stack_create(vdenet, ifname, &s, &in_helper);
 
+	/* for vde_stackerror(): why this thread's call failed */
+	vds_diag_note(-err, vdenet && vdenet[0], in_helper);
 	if (err < 0) {
 		errno = -err;
 		return NULL;

@@ -24,6 +24,8 @@
  * Exit statuses of our own: 125 (usage, the stack, its configuration or
  * a forward failed), 126 (the program cannot be run), 127 (not found), as
  * env(1).
+ * Where the stack cannot be made, the line says why and how to fix it
+ * (vde_stackerror(3)); --check (check.c) tries everything a stack needs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +44,8 @@
 
 #include <vdestack.h>
 
+#include "check.h"
+
 #ifndef VDESTACK_VERSION
 #define VDESTACK_VERSION "unknown"
 #endif
@@ -49,6 +53,9 @@
 #define EXIT_FAIL 125     /* our own failure */
 #define EXIT_CANNOT 126   /* found, cannot be run */
 #define EXIT_NOTFOUND 127
+
+/* --check has no short form. */
+#define OPT_CHECK 0x100
 
 extern char **environ;
 
@@ -65,6 +72,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: %s [-i IFNAME] [-c CONF] [-t|-u|-T|-U SPEC]... URL [--]\n"
 "       [COMMAND [ARG...]]\n"
+"       %s --check\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
 "connected to the virtual network URL, without privileges.\n"
 "\n"
@@ -83,10 +91,12 @@ static void usage(FILE *f)
 "  -U, --udp-ns SPEC  the same for UDP (udp-ns:SPEC); each repeatable\n"
 "  -h, --help     this text\n"
 "  -V, --version  the version\n"
+"      --check    try everything a stack needs, one line each (the cause\n"
+"                 and fix of each failure); exit 0 when all works\n"
 "\n"
 "The exit status is COMMAND's (killed by a signal: the same signal);\n"
 "125: vdestack failed, 126: COMMAND cannot be run, 127: not found.\n"
-"See vdestack(1).\n", prog);
+"See vdestack(1).\n", prog, prog);
 }
 
 /* fail - a one-line error on stderr, then exit with status. */
@@ -318,6 +328,7 @@ int main(int argc, char **argv)
 		{ "udp-ns", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ifname = NULL, *conf = "auto", *url, *shell;
@@ -325,6 +336,7 @@ int main(int argc, char **argv)
 	struct vdestack *stack;
 	sigset_t set;
 	int opt, pd, sfd, status, tsig, nfwds = 0;
+	bool check = false;
 	/* at most one forward per argument */
 	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
 
@@ -350,10 +362,22 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("%s %s\n", prog, VDESTACK_VERSION);
 			return 0;
+		case OPT_CHECK:
+			check = true;
+			break;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);
 			return EXIT_FAIL;
 		}
+	}
+	if (check && optind < argc) {
+		fprintf(stderr, "%s: --check takes no URL or command\n"
+			"Try '%s --help'.\n", prog, prog);
+		return EXIT_FAIL;
+	}
+	if (check) {
+		free(fwds);
+		return vdestack_check(stdout);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s: missing URL\nTry '%s --help'.\n", prog,
@@ -381,10 +405,15 @@ int main(int argc, char **argv)
 	cmd[0] = path;
 
 	stack = vde_addstack((char *)url, (char *)ifname);
-	if (!stack)
+	if (!stack) {
+		char why[1024]; /* the cause, the setting and its fix */
+
+		if (vde_stackerror(why, sizeof(why)) <= 0)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
 		die(EXIT_FAIL, "cannot make a stack on '%s'%s%s: %s", url,
 		     ifname ? " with interface " : "", ifname ? ifname : "",
-		     strerror(errno));
+		     why);
+	}
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
 
