@@ -91,13 +91,15 @@ static int read_long(const char *path, long *ret)
 {
 	char buf[SMALL_MAX], *end;
 	int n = vds_sys_read_file(path, buf, sizeof(buf));
+	long v;
 
 	if (n < 0)
 		return n;
 	errno = 0;
-	*ret = strtol(buf, &end, 10);
+	v = strtol(buf, &end, 10);
 	if (end == buf || errno)
-		return -EINVAL;
+		return -EINVAL; /* *ret untouched: not a 0 read */
+	*ret = v;
 	return 0;
 }
 
