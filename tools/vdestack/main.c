@@ -358,21 +358,25 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(fwds);
 			return 0;
 		case 'V':
 			printf("%s %s\n", prog, VDESTACK_VERSION);
+			free(fwds);
 			return 0;
 		case OPT_CHECK:
 			check = true;
 			break;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);
+			free(fwds);
 			return EXIT_FAIL;
 		}
 	}
 	if (check && optind < argc) {
 		fprintf(stderr, "%s: --check takes no URL or command\n"
 			"Try '%s --help'.\n", prog, prog);
+		free(fwds);
 		return EXIT_FAIL;
 	}
 	if (check) {
@@ -382,6 +386,7 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "%s: missing URL\nTry '%s --help'.\n", prog,
 			prog);
+		free(fwds);
 		return EXIT_FAIL;
 	}
 	url = argv[optind++];
