@@ -86,6 +86,7 @@
 #define DATA_BYTES (1024 * 1024)
 #define DATA_SEED 0x17a5c0ffeeull
 
+#define VXVDE_CYCLES 8 /* stacks made and deleted in turn on vxvde:// */
 #define TCP_LISTEN_STATE 0x0a /* TCP_LISTEN in /proc/net/tcp */
 
 /* What one machine tells the other, in this order. */
@@ -677,6 +678,29 @@ static void vxvde_machine_b(struct machine *m)
 	vde_delstack(s);
 }
 
+/* vxvde_cycles_machine_a - A: stacks on the vxvde network made and
+ * deleted in turn, each leaving the machine's counts as they were
+ * (libvdeplug 4.0.1's vxvde plugin alone would lose its epoll set). */
+static void vxvde_cycles_machine_a(struct machine *m)
+{
+	struct it_counts before = it_take_counts();
+	char what[64];
+
+	for (int i = 0; i < VXVDE_CYCLES; i++) {
+		vde_delstack(machine_stack(m, VXVDE_URL));
+		snprintf(what, sizeof(what), "vxvde:// stack %d of %d", i + 1,
+			 VXVDE_CYCLES);
+		it_check_counts(&before, what);
+	}
+	say(m, STEP_DONE, 0);
+}
+
+/* idle_machine_b - B: nothing but waiting for A to be done. */
+static void idle_machine_b(struct machine *m)
+{
+	await_step(m, STEP_DONE);
+}
+
 /* stream_machine_a - A: a stack whose stream backend runs a command that
  * connects across to B's vde_plug, as "=ssh B vde_plug SWITCH" would. */
 static void stream_machine_a(struct machine *m)
@@ -756,6 +780,13 @@ static void test_xhost_vxvde_carries_checked_tcp_between_machines(void)
 	run_machines(vxvde_machine_a, vxvde_machine_b);
 }
 
+/* Stacks made and deleted on vxvde:// leave no descriptor, child or
+ * thread behind. */
+static void test_xhost_vxvde_stacks_leave_nothing_behind(void)
+{
+	run_machines(vxvde_cycles_machine_a, idle_machine_b);
+}
+
 /* A stack on one machine reaches a vde_switch on the other through the
  * stream backend's command that connects across (as ssh would), to a
  * vde_plug there; B's stack is on that switch: checked TCP both ways. */
@@ -784,6 +815,7 @@ static void test_xhost_switches_joined_by_dpipe_carry_checked_tcp(void)
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(xhost_vxvde_carries_checked_tcp_between_machines),
+	T(xhost_vxvde_stacks_leave_nothing_behind),
 	T(xhost_stream_backend_reaches_a_switch_on_another_machine),
 	T(xhost_switches_joined_by_vde_plug_carry_checked_tcp),
 	T(xhost_switches_joined_by_dpipe_carry_checked_tcp),
