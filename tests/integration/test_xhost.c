@@ -395,7 +395,7 @@ static void machine_main(struct machine *m, role_fn role)
 	link_machines(m);
 	check_interfaces(m);
 	check_routes(m);
-	it_require_stacks(); /* also the warm-up: the helper is made */
+	it_require_network(); /* also the warm-up: the helper is made */
 	check_stacks_nest(m);
 	before = it_take_counts();
 	role(m);
@@ -453,7 +453,8 @@ static void run_machines(role_fn role_a, role_fn role_b)
 	pid_t a, b;
 	int sv[2];
 
-	IT_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	IT_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			    sv) == 0);
 	fflush(NULL);
 	a = fork();
 	IT_CHECK(a >= 0);
