@@ -4,7 +4,8 @@
  * "machines" share one Ethernet through VDE in each way README.md names
  * (vxvde:// multicast, a vde_switch reached through a command as over
  * ssh, a switch on each machine joined by a vde_plug cable), and carry
- * TCP whose every byte is checked.
+ * TCP whose every byte is checked; stacks made and deleted on vxvde://
+ * leave nothing behind.
  *
  * Theory of operation.  A machine is a forked child of the test in a
  * network namespace of its own whose only interfaces are lo and one end
