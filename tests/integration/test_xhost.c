@@ -81,7 +81,10 @@
 
 /* B's listener that plugs a TCP connection into B's switch. */
 #define PLUG_PORT 7300
-#define PLUG_PORT_S "7300"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* A's end of the connection across: what ssh B would be. */
+#define ACROSS_ARGS "socat", "-", "TCP:" LINK_B ":" STR(PLUG_PORT)
 /* The stacks' checked TCP. */
 #define DATA_PORT 5001
 #define DATA_BYTES (1024 * 1024)
@@ -710,7 +713,7 @@ static void stream_machine_a(struct machine *m)
 	struct vdestack *s;
 
 	await_step(m, STEP_READY);
-	s = machine_stack(m, "=socat - TCP:" LINK_B ":" PLUG_PORT_S);
+	s = machine_stack(m, "=socat - TCP:" LINK_B ":" STR(PLUG_PORT));
 	client_checked(s);
 	vde_delstack(s);
 	say(m, STEP_DONE, 0);
@@ -726,7 +729,7 @@ enum cable {
  * the kind asked, a stack on it sending to B's stack. */
 static void cable_machine_a(struct machine *m, enum cable kind)
 {
-	char *across[] = { "socat", "-", "TCP:" LINK_B ":" PLUG_PORT_S };
+	char *across[] = { ACROSS_ARGS };
 	char *argv[8];
 	struct it_switch sw;
 	struct vdestack *s;
