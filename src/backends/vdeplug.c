@@ -36,6 +36,16 @@
  * members of that set, which /proc/self/fdinfo lists, are marked too, so
  * that a program the application execs does not inherit them.  Until
  * then (one call) a fork and exec in another thread would.
+ *
+ * Closing: libvdeplug 4.0.1's vxvde:// plugin never closes the epoll set
+ * that is its data descriptor, one descriptor lost per connection (per
+ * stack, and per reconnection).  A newer libvdeplug may close it, so the
+ * backend may not simply close the number after vde_close(): another
+ * thread may have been given it meanwhile.  Instead the number is first
+ * made (dup3) the read end of a pipe of the backend's own, which also
+ * releases the plugin's epoll set, and after vde_close() closed only if
+ * it still holds that pipe (same inode): whatever else now has the
+ * number is someone else's file and stays.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +60,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -73,6 +84,7 @@ struct vdeplug_backend {
 	struct vds_watch *data_w, *ctl_w;
 	struct vds_timer *retry;   /* reconnection attempts */
 	int retry_ms;              /* delay before the next attempt */
+	bool keeps_datafd;         /* vde_close() leaves the data fd open */
 };
 
 /* Set while this thread reopens a URL (see reopen_child). */
@@ -134,6 +146,30 @@ static int conn_open(const char *url, VDECONN **ret)
 	return 0;
 }
 
+/* conn_close - vde_close() conn; when keeps_datafd (the plugin leaves its
+ * data descriptor open), release that descriptor too, without ever
+ * closing a number someone else has reopened (see "Closing" above).
+ * Return: nothing. */
+static void conn_close(VDECONN *conn, bool keeps_datafd)
+{
+	int fd = keeps_datafd ? vde_datafd(conn) : -1, p[2] = { -1, -1 };
+	struct stat mine, now;
+
+	if (fd >= 0 && pipe2(p, O_CLOEXEC) == 0) {
+		close(p[1]);
+		if (fstat(p[0], &mine) < 0 || dup3(p[0], fd, O_CLOEXEC) < 0)
+			fd = -1;
+	} else {
+		fd = -1;
+	}
+	vde_close(conn);
+	if (fd >= 0 && fstat(fd, &now) == 0 && now.st_ino == mine.st_ino &&
+	    now.st_dev == mine.st_dev)
+		close(fd);
+	if (p[0] >= 0)
+		close(p[0]);
+}
+
 /* plugin_may_exec - whether the plugin serving url may start a program
  * when it is opened, which a reconnection does on the loop thread: true
  * for cmd:// and for any plugin not known to use sockets only.  Such a
@@ -176,6 +212,7 @@ static int vdeplug_open(const struct vds_url *url, struct vds_port *port,
 	}
 	b->retry_ms = VDEPLUG_RETRY_MIN_MS;
 	b->hdr.execs = plugin_may_exec(url);
+	b->keeps_datafd = vds_url_scheme_is(url, "vxvde");
 	*ret = &b->hdr;
 	return 0;
 }
@@ -246,7 +283,7 @@ static void connection_lost(struct vdeplug_backend *b)
 {
 	unwatch(b);
 	if (b->conn)
-		vde_close(b->conn);
+		conn_close(b->conn, b->keeps_datafd);
 	b->conn = NULL;
 	if (b->retry)
 		vds_loop_timer_arm(b->retry, b->retry_ms);
@@ -366,7 +403,7 @@ static void retry_open(void *arg)
 		return;
 	}
 	if (b->conn)
-		vde_close(b->conn);
+		conn_close(b->conn, b->keeps_datafd);
 	b->conn = NULL;
 	b->retry_ms *= 2;
 	if (b->retry_ms > VDEPLUG_RETRY_MAX_MS)
@@ -425,7 +462,7 @@ static void vdeplug_close(struct vds_backend *be)
 	if (!b)
 		return;
 	if (b->conn)
-		vde_close(b->conn);
+		conn_close(b->conn, b->keeps_datafd);
 	vds_free(b->url);
 	vds_free(b);
 }
