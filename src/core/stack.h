@@ -38,6 +38,12 @@ bool vds_stack_has_dhcp(const struct vdestack *s);
  * -errno. */
 int vds_stack_socket(struct vdestack *s, int domain, int type, int protocol);
 
+/* Write a network setting of the stack's namespace through the helper,
+ * as /proc/sys/PATH (path and value as vds_sysctl_check() takes them:
+ * "net/ipv4/ip_forward", "1"), which an application without privileges
+ * cannot write itself.  Return: 0 or -errno. */
+int vds_stack_sysctl(struct vdestack *s, const char *path, const char *value);
+
 /* Inside the library, sockets are made in the host stack even when a
  * default stack is set: thread-local switch used by the socket()
  * interposition. */
