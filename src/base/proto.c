@@ -419,17 +419,17 @@ static const struct op_entry {
 	 * the same type at the same place), and so is its wire form */
 	[VDS_OP_ADDIF] = {
 		.info = { .name = "ADDIF", .by = VDS_BY_HELPER,
-			  .cached = false },
+			  .cached = true },
 		.pack = pack_newstack, .unpack = unpack_newstack,
 	},
 	[VDS_OP_DELIF] = {
 		.info = { .name = "DELIF", .by = VDS_BY_HELPER,
-			  .cached = false },
+			  .cached = true },
 		.pack = pack_delif, .unpack = unpack_delif,
 	},
 	[VDS_OP_SYSCTL] = {
 		.info = { .name = "SYSCTL", .by = VDS_BY_HELPER,
-			  .cached = false },
+			  .cached = true },
 		.pack = pack_sysctl, .unpack = unpack_sysctl,
 	},
 };
