@@ -294,12 +294,19 @@ static int newstack_flags(const struct vds_port *port, const char **ret_key)
 	return (int)flags;
 }
 
-/* made_fd - the interface descriptor a NEWSTACK or ADDIF reply brought,
- * moved above the standard descriptors (the library's own: never taken
- * for the caller's stdio).  Return: it, -1 for none, or -errno. */
-static int made_fd(int fd)
+/* made_fd - the interface descriptor *fd a NEWSTACK or ADDIF reply
+ * brought (-1: none), moved above the standard descriptors (the
+ * library's own: never taken for the caller's stdio).
+ * Return: 0, or -errno with *fd -1 (closed). */
+static int made_fd(int *fd)
 {
-	return fd < 0 ? -1 : vds_fd_above_stdio(fd);
+	int high;
+
+	if (*fd < 0)
+		return 0;
+	high = vds_fd_above_stdio(*fd);
+	*fd = high < 0 ? -1 : high;
+	return high < 0 ? high : 0;
 }
 
 /* newstack - the stack's namespaces and first interface i (NULL: none)
@@ -332,8 +339,7 @@ static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
 	s->id = rep.id;
 	if (i)
 		i->joined = i->kseg && *ret_tap < 0;
-	*ret_tap = made_fd(*ret_tap);
-	return *ret_tap < -1 ? *ret_tap : 0;
+	return made_fd(ret_tap);
 }
 
 /* iface_open - a new interface named name on url, its backend open (no
@@ -479,8 +485,7 @@ static int addif_call(struct vdestack *s, struct vds_iface *i,
 	if (err < 0)
 		return err;
 	i->joined = i->kseg && *ret_tap < 0;
-	*ret_tap = made_fd(*ret_tap);
-	return *ret_tap < -1 ? *ret_tap : 0;
+	return made_fd(ret_tap);
 }
 
 /* stack_addif - the work of vde_stackaddif() (ifs_lock held).
@@ -895,7 +900,13 @@ VDS_EXPORT int vde_stackkill(int pd, int sig)
  * Return: true if it has an interface (vde_addstack's, or added). */
 bool vds_stack_has_net(const struct vdestack *s)
 {
-	return s->ifs != NULL;
+	pthread_mutex_t *lock = (pthread_mutex_t *)&s->ifs_lock;
+	bool net;
+
+	pthread_mutex_lock(lock); /* against vde_stackaddif/delif */
+	net = s->ifs != NULL;
+	pthread_mutex_unlock(lock);
+	return net;
 }
 
 /* vds_stack_has_dhcp - whether the stack's network has a DHCPv4 server.
@@ -903,7 +914,13 @@ bool vds_stack_has_net(const struct vdestack *s)
  * (VDS_BACKEND_DHCP). */
 bool vds_stack_has_dhcp(const struct vdestack *s)
 {
-	return s->ifs && (vds_port_flags(s->ifs->port) & VDS_BACKEND_DHCP);
+	pthread_mutex_t *lock = (pthread_mutex_t *)&s->ifs_lock;
+	bool dhcp;
+
+	pthread_mutex_lock(lock); /* against vde_stackaddif/delif */
+	dhcp = s->ifs && (vds_port_flags(s->ifs->port) & VDS_BACKEND_DHCP);
+	pthread_mutex_unlock(lock);
+	return dhcp;
 }
 
 /* vds_stack_slot - see stack.h.  Return: the slot's address. */
