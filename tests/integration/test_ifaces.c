@@ -218,6 +218,51 @@ static void test_stack_without_network_gains_an_interface(void)
 	vde_delstack(b);
 }
 
+/* An interface on a vde_switch (vde://, libvdeplug) beside one on
+ * mem://: TCP data checked with a stack on the switch. */
+static void test_interface_on_a_vde_switch_carries_tcp(void)
+{
+	struct vdestack *a, *b;
+	struct it_switch sw;
+	char net[600];
+
+	it_require_program("vde_switch");
+	it_switch_start(&sw, it_tmpdir(), "switch");
+	snprintf(net, sizeof(net), "vde://%s", sw.path);
+	a = it_addstack(net, NULL);
+	b = it_addstack(url("V"), NULL);
+	addif_ok(b, net, "vde1");
+	it_stackconf_ok(a, "eth,ip=10.0.4.1/24");
+	it_stackconf_ok(b, "eth=vde1,ip=10.0.4.2/24");
+	it_tcp_exchange(a, b, "10.0.4.1", 1u << 20, 31);
+	vde_delstack(b);
+	vde_delstack(a);
+	it_switch_stop(&sw);
+}
+
+/* An interface on slirp:// (libslirp inside the library) added to a
+ * mem:// stack gets libslirp's DHCP lease on that interface (the lease
+ * stays inside the process: nothing leaves the host). */
+static void test_interface_on_slirp_gets_its_dhcp_lease(void)
+{
+	struct vdestack *s = it_addstack(url("S"), NULL);
+	const char *out;
+
+	if (vde_stackaddif(s, "slirp://", "vde1") < 0) {
+		if (errno == EPROTONOSUPPORT)
+			it_skip("no slirp:// in this build");
+		it_fail(__FILE__, __LINE__, "vde_stackaddif slirp://: %s",
+			strerror(errno));
+	}
+	it_stackconf_ok(s, "eth=vde1,dhcp");
+	out = it_ip_show(s, "-4 -o addr show dev vde1");
+	IT_CHECKF(strstr(out, "10.0.2.15/24"), "vde1: %s", out);
+	out = it_ip_show(s, "-4 -o addr show dev vde0");
+	IT_CHECKF(!strstr(out, "10.0.2.15"), "vde0: %s", out);
+	IT_CHECK(vde_stackdelif(s, "vde1") == 0);
+	vde_delstack(s);
+}
+
 /* Bad calls: documented errors, nothing made. */
 static void test_bad_addif_and_delif_calls_fail_with_their_errors(void)
 {
@@ -385,6 +430,8 @@ static const struct it_test tests[] = {
 	T(first_interface_can_be_removed),
 	T(addif_without_a_name_takes_the_next_free_vdeN),
 	T(stack_without_network_gains_an_interface),
+	T(interface_on_a_vde_switch_carries_tcp),
+	T(interface_on_slirp_gets_its_dhcp_lease),
 	T(bad_addif_and_delif_calls_fail_with_their_errors),
 	T(stackconf_forward_turns_ipv4_and_ipv6_forwarding_on_and_off),
 	T(addif_delif_cycles_leak_nothing),
