@@ -160,12 +160,29 @@ static void hooks_gone(struct vdestack *s)
 	}
 }
 
+/* hooks_closed - every closed hook, for port: one interface of s goes. */
+static void hooks_closed(struct vdestack *s, struct vds_port *port)
+{
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
+
+		if (!h)
+			break;
+		if (h->closed)
+			h->closed(s, port);
+	}
+}
+
 /* iface_unlink - take interface i off s's list, close its backend (and
- * descriptor) and free it: what the application holds of it. */
-static void iface_unlink(struct vdestack *s, struct vds_iface *i)
+ * descriptor) and free it: what the application holds of it; the closed
+ * hooks first, unless the whole stack goes (alone: false; the gone hooks
+ * took everything then). */
+static void iface_unlink(struct vdestack *s, struct vds_iface *i, bool alone)
 {
 	struct vds_iface **p;
 
+	if (alone && i->port)
+		hooks_closed(s, i->port);
 	for (p = &s->ifs; *p && *p != i; p = &(*p)->next)
 		;
 	if (*p)
@@ -176,9 +193,9 @@ static void iface_unlink(struct vdestack *s, struct vds_iface *i)
 
 /* iface_drop - remove interface i from stack s: the application's side
  * first (the pump stops before its interface goes), then the helper's
- * (DELIF, through kseg.c for a kernel segment's member, which counts it).
- * Return: 0 or the helper's -errno. */
-static int iface_drop(struct vdestack *s, struct vds_iface *i)
+ * (DELIF, through kseg.c for a kernel segment's member, which counts it);
+ * alone: as iface_unlink's.  Return: 0 or the helper's -errno. */
+static int iface_drop(struct vdestack *s, struct vds_iface *i, bool alone)
 {
 	struct vds_req req = { .op = VDS_OP_DELIF, .id = s->id,
 			       .delif = { .ifname = i->name } };
@@ -192,7 +209,7 @@ static int iface_drop(struct vdestack *s, struct vds_iface *i)
 
 	memcpy(name, i->name, sizeof(name));
 	req.delif.ifname = made.addif.ifname = name;
-	iface_unlink(s, i);
+	iface_unlink(s, i, alone);
 	if (!s->id)
 		return 0;
 	if (kseg)
@@ -236,7 +253,7 @@ static void stack_destroy(struct vdestack *s)
 	/* every interface but the last goes alone (its segment's accounting
 	 * with it); the last one with the stack's DELSTACK */
 	while (s->ifs && s->ifs->next)
-		iface_drop(s, s->ifs);
+		iface_drop(s, s->ifs, false);
 	if (s->ifs && s->ifs->kseg && s->id) {
 		vds_port_close(s->ifs->port);
 		vds_kseg_delstack(s->ifs->kseg, s->ifs->joined, s->helper,
@@ -509,12 +526,12 @@ static int stack_addif(struct vdestack *s, const char *url, const char *name)
 		err = addif_call(s, i, url, auto_n, &tap);
 	if (err < 0) {
 		if (i)
-			iface_unlink(s, i); /* the helper made nothing */
+			iface_unlink(s, i, true); /* the helper made nothing */
 		return err;
 	}
 	err = iface_start(s, i, tap);
 	if (err < 0)
-		iface_drop(s, i);
+		iface_drop(s, i, true);
 	return err;
 }
 
@@ -556,7 +573,7 @@ VDS_EXPORT int vde_stackdelif(struct vdestack *stack, char *ifname)
 	pthread_mutex_lock(&stack->ifs_lock);
 	i = iface_find(stack, ifname);
 	if (i)
-		err = iface_drop(stack, i);
+		err = iface_drop(stack, i, true);
 	pthread_mutex_unlock(&stack->ifs_lock);
 	if (err < 0) {
 		errno = -err;

@@ -22,6 +22,10 @@ struct vds_stack_hooks {
 	int (*opened)(struct vdestack *s, struct vds_port *port);
 	int (*ready)(struct vdestack *s, struct vds_port *port);
 	void (*gone)(struct vdestack *s);
+	/* (optional) one interface of the stack, on port, goes alone
+	 * (vde_stackdelif, a failed vde_stackaddif): what its opened hook
+	 * made for it goes too; never called for the stack's end (gone) */
+	void (*closed)(struct vdestack *s, struct vds_port *port);
 };
 void vds_stack_hooks_add(const struct vds_stack_hooks *h);
 /* Per-stack data of a module (NULL until set), which its gone

@@ -263,6 +263,72 @@ static void test_interface_on_slirp_gets_its_dhcp_lease(void)
 	vde_delstack(s);
 }
 
+/* free_tcp_port - a TCP port of 127.0.0.1 free when asked.
+ * Return: it. */
+static uint16_t free_tcp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	IT_CHECK(fd >= 0);
+	IT_CHECK(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	IT_CHECK(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+/* port_taken - whether a TCP bind of 127.0.0.1:port fails: someone (a
+ * forward's listener) holds it.  Return: true if taken. */
+static bool port_taken(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool taken;
+
+	IT_CHECK(fd >= 0);
+	taken = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0;
+	close(fd);
+	return taken;
+}
+
+/* The forwards an added interface's URL names (slirp's tcpfwd=) live and
+ * die with that interface: bound while it is there, released by
+ * vde_stackdelif, and by a vde_stackaddif that fails on a later one. */
+static void test_forwards_of_an_added_interface_go_with_it(void)
+{
+	struct vdestack *s = it_addstack(url("P"), NULL);
+	uint16_t p1 = free_tcp_port(), p2 = free_tcp_port();
+	char u1[160], u12[200];
+
+	snprintf(u1, sizeof(u1), "slirp:///tcpfwd=127.0.0.1:%u:10.0.2.15:80",
+		 p1);
+	snprintf(u12, sizeof(u12), "slirp:///tcpfwd=127.0.0.1:%u:10.0.2.15:80"
+		 ",127.0.0.1:%u:10.0.2.15:81", p2, p1);
+	if (vde_stackaddif(s, u1, "vde1") < 0) {
+		if (errno == EPROTONOSUPPORT)
+			it_skip("no slirp:// in this build");
+		it_fail(__FILE__, __LINE__, "vde_stackaddif %s: %s", u1,
+			strerror(errno));
+	}
+	IT_CHECK(port_taken(p1));
+	/* p2 binds, then p1 is in use: the call fails and p2 goes again */
+	IT_CHECK_ERRNO(vde_stackaddif(s, u12, "vde2") < 0, EADDRINUSE);
+	IT_CHECK(!port_taken(p2));
+	IT_CHECK(port_taken(p1));
+	IT_CHECK(!has_iface(s, "vde2"));
+	IT_CHECK(vde_stackdelif(s, "vde1") == 0);
+	IT_CHECK(!port_taken(p1));
+	/* again, and gone with the stack */
+	addif_ok(s, u1, "vde1");
+	IT_CHECK(port_taken(p1));
+	vde_delstack(s);
+	IT_CHECK(!port_taken(p1));
+}
+
 /* Bad calls: documented errors, nothing made. */
 static void test_bad_addif_and_delif_calls_fail_with_their_errors(void)
 {
@@ -432,6 +498,7 @@ static const struct it_test tests[] = {
 	T(stack_without_network_gains_an_interface),
 	T(interface_on_a_vde_switch_carries_tcp),
 	T(interface_on_slirp_gets_its_dhcp_lease),
+	T(forwards_of_an_added_interface_go_with_it),
 	T(bad_addif_and_delif_calls_fail_with_their_errors),
 	T(stackconf_forward_turns_ipv4_and_ipv6_forwarding_on_and_off),
 	T(addif_delif_cycles_leak_nothing),
