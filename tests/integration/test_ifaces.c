@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -329,6 +330,56 @@ static void test_forwards_of_an_added_interface_go_with_it(void)
 	IT_CHECK(!port_taken(p1));
 }
 
+#define THREADS 4
+
+/* An argument of adder(): the stack, and the result. */
+struct adder_arg {
+	struct vdestack *s;
+	int err; /* 0, or the errno of the first failure */
+};
+
+/* adder - 5 interfaces added on a thread's own segment names, with
+ * names chosen by the library, then removed.  Return: NULL. */
+static void *adder(void *arg)
+{
+	struct adder_arg *a = arg;
+	char net[96];
+
+	for (int i = 0; i < 5 && !a->err; i++) {
+		snprintf(net, sizeof(net), "mem://T%p-%d-%d", arg, i,
+			 (int)getpid());
+		if (vde_stackaddif(a->s, net, NULL) < 0)
+			a->err = errno;
+	}
+	return NULL;
+}
+
+/* Threads adding interfaces to one stack at once: every call succeeds,
+ * each interface gets a name of its own (vde1 to vde20). */
+static void test_threads_add_interfaces_to_one_stack_at_once(void)
+{
+	struct vdestack *s = it_addstack(url("T"), NULL);
+	struct adder_arg a[THREADS];
+	pthread_t th[THREADS];
+	char name[16];
+
+	for (int i = 0; i < THREADS; i++) {
+		a[i] = (struct adder_arg){ .s = s };
+		IT_CHECK(pthread_create(&th[i], NULL, adder, &a[i]) == 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		IT_CHECK(pthread_join(th[i], NULL) == 0);
+		IT_CHECKF(a[i].err == 0, "thread %d: %s", i,
+			  strerror(a[i].err));
+	}
+	for (int n = 1; n <= THREADS * 5; n++) {
+		snprintf(name, sizeof(name), "vde%d", n);
+		IT_CHECKF(vde_stackdelif(s, name) == 0, "%s: %s", name,
+			  strerror(errno));
+	}
+	vde_delstack(s);
+}
+
 /* Bad calls: documented errors, nothing made. */
 static void test_bad_addif_and_delif_calls_fail_with_their_errors(void)
 {
@@ -499,6 +550,7 @@ static const struct it_test tests[] = {
 	T(interface_on_a_vde_switch_carries_tcp),
 	T(interface_on_slirp_gets_its_dhcp_lease),
 	T(forwards_of_an_added_interface_go_with_it),
+	T(threads_add_interfaces_to_one_stack_at_once),
 	T(bad_addif_and_delif_calls_fail_with_their_errors),
 	T(stackconf_forward_turns_ipv4_and_ipv6_forwarding_on_and_off),
 	T(addif_delif_cycles_leak_nothing),
