@@ -32,6 +32,7 @@ static void read_request(const struct vds_req *req, const uint8_t *data,
 
 	switch (req->op) {
 	case VDS_OP_NEWSTACK:
+	case VDS_OP_ADDIF: /* the same struct (the union's addif) */
 		if (!in_message(req->newstack.ifname,
 				strlen(req->newstack.ifname) + 1, data, size) ||
 		    (req->newstack.key &&
@@ -42,6 +43,21 @@ static void read_request(const struct vds_req *req, const uint8_t *data,
 	case VDS_OP_UPLINK:
 		if (!in_message(req->uplink.key, strlen(req->uplink.key) + 1,
 				data, size))
+			__builtin_trap();
+		break;
+	case VDS_OP_DELIF:
+		if (!in_message(req->delif.ifname,
+				strlen(req->delif.ifname) + 1, data, size) ||
+		    vds_ifname_check(req->delif.ifname) < 0)
+			__builtin_trap();
+		break;
+	case VDS_OP_SYSCTL:
+		/* what the helper writes under /proc/sys: checked, in bounds */
+		if (!in_message(req->sysctl.path, strlen(req->sysctl.path) + 1,
+				data, size) ||
+		    !in_message(req->sysctl.value,
+				strlen(req->sysctl.value) + 1, data, size) ||
+		    vds_sysctl_check(req->sysctl.path, req->sysctl.value) < 0)
 			__builtin_trap();
 		break;
 	case VDS_OP_CMD:

@@ -96,6 +96,17 @@ int vde_stackerror(char *buf, size_t size);
  * vde_stackcheck(3). */
 int vde_stackcheck(int item, char *buf, size_t size);
 
+/* Several interfaces per stack (issue 17). */
+
+/* Add interface ifname (NULL: the first free vdeN) to stack, on vdenet,
+ * any URL vde_addstack takes; its own backend and pump.  Returns 0, or -1
+ * with errno (EEXIST: name taken).  See vde_stackaddif(3). */
+int vde_stackaddif(struct vdestack *stack, char *vdenet, char *ifname);
+
+/* Remove interface ifname (the first one too) from stack.  Returns 0, or
+ * -1 with errno (ENODEV: no such interface).  See vde_stackaddif(3). */
+int vde_stackdelif(struct vdestack *stack, char *ifname);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,7 @@
  * Theory of operation: the helper listens on one SOCK_SEQPACKET socket.
  * Every request is one message that carries, as its first passed
  * descriptor, one end of a fresh socketpair: the helper answers there
- * (struct vds_rep, plus a descriptor for NEWSTACK, SOCKET, UPLINK and
+ * (struct vds_rep, plus a descriptor for NEWSTACK, ADDIF, SOCKET, UPLINK and
  * SPAWN).  Messages on a seqpacket socket are atomic, so any number of
  * threads, and forked children of the application, can talk to the
  * helper at once without a lock and without replies crossing.  A reply
@@ -21,8 +21,8 @@
  * The wire format is this file's alone.  A message is a header (op, with
  * OP_KEEP or'ed in for keep, the stack id, and the length of what
  * follows), then the op's fixed part (a wire_* struct below), then its
- * variable part: NEWSTACK's optional segment key and UPLINK's key as one
- * NUL-ended string, CMD's commands and SPAWN's argv and envp as word
+ * variable part: NEWSTACK's (and ADDIF's) optional segment key and
+ * UPLINK's key as one NUL-ended string, SYSCTL's path and value as two, CMD's commands and SPAWN's argv and envp as word
  * vectors in the packed form of cmdline.h (one packer and one reader for
  * all of them).  Both ends are the same build of the library (the helper
  * is forked from it), so the integers travel in host order.  The
@@ -90,6 +90,11 @@ struct wire_stdio {
 /* UPLINK's fixed part; the key (NUL-ended) follows. */
 struct wire_uplink {
 	uint32_t flags;
+};
+
+/* DELIF's whole body. */
+struct wire_delif {
+	char ifname[VDS_IFNAME_MAX + 1]; /* NUL-padded */
 };
 
 /* A message being packed: bytes are counted always, written only while
@@ -323,6 +328,56 @@ static int unpack_uplink(struct vds_req *req, const char *body, size_t len,
 	return tail_key(body + sizeof(w), len - sizeof(w), &req->uplink.key);
 }
 
+/* pack_delif - DELIF's interface name into o. */
+static void pack_delif(const struct vds_req *req, struct out *o)
+{
+	struct wire_delif w = { .ifname = { 0 } };
+
+	/* a longer name fills the field without a NUL: refused there */
+	memcpy(w.ifname, req->delif.ifname,
+	       strnlen(req->delif.ifname, sizeof(w.ifname)));
+	out_put(o, &w, sizeof(w));
+}
+
+/* unpack_delif - DELIF: one interface name, checked as the kernel would.
+ * Return: 0, -EINVAL, -EBADMSG. */
+static int unpack_delif(struct vds_req *req, const char *body, size_t len,
+			unsigned nfds)
+{
+	const char *ifname = body + offsetof(struct wire_delif, ifname);
+
+	if (nfds || len != sizeof(struct wire_delif))
+		return -EBADMSG;
+	if (!memchr(ifname, '\0', sizeof(((struct wire_delif *)0)->ifname)))
+		return -EINVAL;
+	req->delif = (struct vds_req_delif){ .ifname = ifname };
+	return vds_ifname_check(ifname);
+}
+
+/* pack_sysctl - SYSCTL's path and value, each NUL-ended, into o. */
+static void pack_sysctl(const struct vds_req *req, struct out *o)
+{
+	out_str(o, req->sysctl.path);
+	out_str(o, req->sysctl.value);
+}
+
+/* unpack_sysctl - SYSCTL: two NUL-ended strings that end the message,
+ * the path and value vds_sysctl_check() takes.
+ * Return: 0, -EINVAL, -EBADMSG. */
+static int unpack_sysctl(struct vds_req *req, const char *body, size_t len,
+			 unsigned nfds)
+{
+	size_t plen = strnlen(body, len);
+
+	if (nfds || plen + 1 >= len)
+		return -EBADMSG;
+	req->sysctl = (struct vds_req_sysctl){ .path = body,
+					       .value = body + plen + 1 };
+	if (tail_key(req->sysctl.value, len - plen - 1, &req->sysctl.value) < 0)
+		return -EBADMSG;
+	return vds_sysctl_check(req->sysctl.path, req->sysctl.value);
+}
+
 /* The table of ops: who answers each, whether it may use a cached
  * channel, how it is packed (NULL: nothing but the header) and checked. */
 static const struct op_entry {
@@ -359,6 +414,23 @@ static const struct op_entry {
 		.info = { .name = "UPLINK", .by = VDS_BY_HELPER,
 			  .cached = false },
 		.pack = pack_uplink, .unpack = unpack_uplink,
+	},
+	/* ADDIF's struct is NEWSTACK's (the union's addif and newstack are
+	 * the same type at the same place), and so is its wire form */
+	[VDS_OP_ADDIF] = {
+		.info = { .name = "ADDIF", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = pack_newstack, .unpack = unpack_newstack,
+	},
+	[VDS_OP_DELIF] = {
+		.info = { .name = "DELIF", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = pack_delif, .unpack = unpack_delif,
+	},
+	[VDS_OP_SYSCTL] = {
+		.info = { .name = "SYSCTL", .by = VDS_BY_HELPER,
+			  .cached = true },
+		.pack = pack_sysctl, .unpack = unpack_sysctl,
 	},
 };
 
@@ -600,6 +672,46 @@ int vds_ifname_check(const char *name)
 		    *c == IFNAME_KERNEL_NBSP)
 			return -EINVAL;
 	return 0;
+}
+
+/* sysctl_component_ok - one component of a SYSCTL path (n bytes at c):
+ * not empty, not "." or "..", no control character.  Return: true if ok. */
+static bool sysctl_component_ok(const char *c, size_t n)
+{
+	if (n == 0 || (n == 1 && c[0] == '.') ||
+	    (n == 2 && c[0] == '.' && c[1] == '.'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)c[i] < ' ' || c[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* vds_sysctl_check - a SYSCTL's path (under net/, see proto.h) and value
+ * (printable ASCII, not empty).  Return: 0 or -EINVAL. */
+int vds_sysctl_check(const char *path, const char *value)
+{
+	size_t plen = strnlen(path, VDS_SYSCTL_PATH_MAX + 1);
+	size_t vlen = strnlen(value, VDS_SYSCTL_VALUE_MAX + 1);
+	const char *c = path;
+
+	if (plen > VDS_SYSCTL_PATH_MAX || strncmp(path, "net/", 4) != 0 ||
+	    vlen == 0 || vlen > VDS_SYSCTL_VALUE_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < vlen; i++)
+		if ((unsigned char)value[i] < ' ' ||
+		    (unsigned char)value[i] >= 0x7f)
+			return -EINVAL;
+	for (;;) {
+		const char *slash = strchr(c, '/');
+		size_t n = slash ? (size_t)(slash - c) : strlen(c);
+
+		if (!sysctl_component_ok(c, n))
+			return -EINVAL;
+		if (!slash)
+			return 0;
+		c = slash + 1;
+	}
 }
 
 /* vds_link_choice - the link kinds VDESTACK_LINK allows.

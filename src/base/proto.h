@@ -26,6 +26,9 @@ enum vds_op {
 	VDS_OP_CMD,          /* id, stdio, pgid, commands -> exit status */
 	VDS_OP_SPAWN,        /* id, stdio, pgid, argv, envp -> pid, [pd] */
 	VDS_OP_UPLINK,       /* flags, key -> [AF_PACKET socket] */
+	VDS_OP_ADDIF,        /* id, as NEWSTACK -> [interface] */
+	VDS_OP_DELIF,        /* id, ifname -> status */
+	VDS_OP_SYSCTL,       /* id, path, value -> status */
 	VDS_OP_COUNT
 };
 
@@ -117,10 +120,28 @@ struct vds_req_uplink {
 	const char *key;    /* the segment's key */
 };
 
+/* DELIF: the interface to remove from the stack. */
+struct vds_req_delif {
+	const char *ifname; /* passes vds_ifname_check() */
+};
+
+/* SYSCTL: a network setting of the stack's namespace, written as
+ * /proc/sys/PATH: PATH starts with "net/", its components separated by
+ * '/' (an interface name may hold a dot), none empty, "." or "..". */
+#define VDS_SYSCTL_PATH_MAX 128
+#define VDS_SYSCTL_VALUE_MAX 64
+struct vds_req_sysctl {
+	const char *path;   /* passes vds_sysctl_check() */
+	const char *value;  /* printable, 1 to VDS_SYSCTL_VALUE_MAX bytes */
+};
+
+/* Validate a SYSCTL's path and value.  Return: 0 or -EINVAL. */
+int vds_sysctl_check(const char *path, const char *value);
+
 /* A request: op says which member of the union holds. */
 struct vds_req {
 	enum vds_op op;
-	uint32_t id;        /* the stack (DELSTACK, SOCKET, CMD, SPAWN) */
+	uint32_t id;        /* the stack (all but NEWSTACK and UPLINK) */
 	bool keep;          /* sent on the control socket: the helper keeps
 			     * the reply channel after replying and serves the
 			     * requests that later arrive on it (a thread's
@@ -131,6 +152,9 @@ struct vds_req {
 		struct vds_req_cmd cmd;
 		struct vds_req_spawn spawn;
 		struct vds_req_uplink uplink;
+		struct vds_req_newstack addif; /* ADDIF: as NEWSTACK's */
+		struct vds_req_delif delif;
+		struct vds_req_sysctl sysctl;
 	};
 };
 

@@ -13,7 +13,7 @@
  * for router discovery (ndisc.c).  The order, which vde_stackconf(3)
  * documents because a failure leaves the steps before it applied:
  *
- *   1. lo up;
+ *   1. lo up; forward (IPv4 and IPv6 forwarding, through the helper);
  *   2. the interface: MAC address, MTU, up (one request);
  *   3. ip= addresses, in the order given;
  *   4. dhcp: lease, then its address, MTU and default route;
@@ -249,6 +249,20 @@ static int record_dns(struct apply *a)
 	return 0;
 }
 
+/* set_forward - IPv4 and IPv6 forwarding in the stack on or off, through
+ * the helper (an application without privileges cannot write the
+ * stack's /proc/sys): net.ipv4.ip_forward, and net.ipv6.conf.all.forwarding
+ * unless the stack has no IPv6 at all.  Return: 0 or -errno. */
+static int set_forward(struct vdestack *stack, bool on)
+{
+	const char *v = on ? "1" : "0";
+	int err = vds_stack_sysctl(stack, "net/ipv4/ip_forward", v);
+
+	if (err == 0)
+		err = vds_stack_sysctl(stack, "net/ipv6/conf/all/forwarding", v);
+	return err == -ENOENT ? 0 : err;
+}
+
 /* apply - steps 1 to 7 (see Theory of operation).
  * Return: 0 or -errno of the first step that failed. */
 static int apply(struct apply *a)
@@ -257,6 +271,8 @@ static int apply(struct apply *a)
 	int err;
 
 	err = vds_nl_link_set(a->nl, LOOPBACK_INDEX, NULL, 0);
+	if (err == 0 && c->forward)
+		err = set_forward(a->stack, c->forward == VDS_CONF_FORWARD_ON);
 	if (err < 0 || !a->link.index)
 		return err < 0 ? err : record_dns(a);
 	err = vds_nl_link_set(a->nl, a->link.index,

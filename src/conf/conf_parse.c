@@ -196,6 +196,22 @@ static int key_rd(struct vds_conf *c, const char *val, size_t len)
 	return 0;
 }
 
+/* key_forward - "forward" or "forward=1" (on), "forward=0" (off), once.
+ * Return: 0 or -EINVAL. */
+static int key_forward(struct vds_conf *c, const char *val, size_t len)
+{
+	enum vds_conf_forward f = VDS_CONF_FORWARD_ON;
+
+	if (val && len == 1 && val[0] == '0')
+		f = VDS_CONF_FORWARD_OFF;
+	else if (val && !(len == 1 && val[0] == '1'))
+		return -EINVAL;
+	if (c->forward && c->forward != f)
+		return -EINVAL;
+	c->forward = f;
+	return 0;
+}
+
 /* key_auto - "auto", "auto4", "auto6" (flag in the table: which one);
  * what they mean is decided with the stack's backend (conf.c).
  * Return: 0. */
@@ -270,6 +286,7 @@ static const struct key keys[] = {
 	{ .name = "domain", .arg = ARG_VALUE, .fn = key_domain },
 	{ .name = "search", .arg = ARG_VALUE, .fn = key_domain },
 	{ .name = "timeout", .arg = ARG_VALUE, .fn = key_timeout },
+	{ .name = "forward", .arg = ARG_OPTIONAL, .fn = key_forward },
 };
 
 /* is_blank - a blank that may surround an item.  Return: true if so. */

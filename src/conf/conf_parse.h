@@ -41,11 +41,20 @@ struct vds_dns {
 #define VDS_CONF_AUTO6 0x4u  /* "auto6": eth + rd */
 
 /* One parsed configuration string. */
+/* forward, forward=1 / forward=0: routing between the stack's
+ * interfaces turned on or off; unset: left as it is. */
+enum vds_conf_forward {
+	VDS_CONF_FORWARD_UNSET,
+	VDS_CONF_FORWARD_ON,
+	VDS_CONF_FORWARD_OFF,
+};
+
 struct vds_conf {
 	char ifname[16];          /* "" = the stack's interface */
 	bool eth;                 /* bring the interface up */
 	bool dhcp;                /* DHCPv4 */
 	bool rd;                  /* IPv6 router discovery, wait for SLAAC */
+	enum vds_conf_forward forward; /* IPv4 and IPv6 forwarding */
 	unsigned autos;           /* VDS_CONF_AUTO* seen */
 	bool have_mac;
 	unsigned char mac[6];

@@ -163,21 +163,28 @@ static int uplink_check(struct vds_kseg *k)
 	return 0;
 }
 
-/* delstack - the DELSTACK request of stack id (lock held). */
-static void delstack(struct vds_helper *h, uint32_t id)
+/* unmake - undo what the request made made (id: the stack its reply
+ * named): DELSTACK for a NEWSTACK, DELIF of its interface for an ADDIF
+ * (lock held). */
+static void unmake(struct vds_helper *h, const struct vds_req *made,
+		   uint32_t id)
 {
 	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
 
+	if (made->op == VDS_OP_ADDIF)
+		req = (struct vds_req){ .op = VDS_OP_DELIF, .id = made->id,
+					.delif = { made->addif.ifname } };
 	vds_helper_call(h, &(struct vds_call){ .req = &req });
 }
 
-/* newstack_undo - the stack just made (rep's id) goes again, and with it
- * its count in k (kernel: it was joined), the uplink if that was its
- * reason, and the entry if it was the first member (lock held). */
+/* newstack_undo - the stack (or interface) just made by made (rep's id)
+ * goes again, and with it its count in k (kernel: it was joined), the
+ * uplink if that was its reason, and the entry if it was the first
+ * member (lock held). */
 static void newstack_undo(struct vds_kseg *k, struct vds_helper *h,
-			  uint32_t id, bool kernel)
+			  const struct vds_req *made, uint32_t id, bool kernel)
 {
-	delstack(h, id);
+	unmake(h, made, id);
 	if (kernel)
 		k->kernel--;
 	else
@@ -186,7 +193,7 @@ static void newstack_undo(struct vds_kseg *k, struct vds_helper *h,
 	kseg_drop_if_unused(k);
 }
 
-/* vds_kseg_newstack - NEWSTACK call c, whose request's flags say whether
+/* vds_kseg_newstack - NEWSTACK (or ADDIF) call c, whose request's flags say whether
  * the helper may join the stack in the kernel (VDS_NEWSTACK_BRIDGE, the
  * caller's choice), for a stack whose backend gave key; the request goes
  * with key, and url opens the uplink when one is needed.
@@ -222,7 +229,7 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
 	kernel = fd < 0;
 	if (kernel && !(req.newstack.flags & VDS_NEWSTACK_BRIDGE)) {
 		err = -EBADMSG;
-		delstack(h, rep.id);
+		unmake(h, &req, rep.id);
 		kseg_drop_if_unused(k);
 		goto out;
 	}
@@ -235,7 +242,7 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
 		/* without the uplink the segment would be split in two */
 		if (fd >= 0)
 			close(fd);
-		newstack_undo(k, h, rep.id, kernel);
+		newstack_undo(k, h, &req, rep.id, kernel);
 		goto out;
 	}
 	*c->ret_fd = fd;
@@ -251,8 +258,19 @@ out:
 void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
 		       struct vds_helper *h, uint32_t id)
 {
+	struct vds_req req = { .op = VDS_OP_NEWSTACK };
+
+	vds_kseg_leave(seg, kernel, h, &req, id);
+}
+
+/* vds_kseg_leave - see kseg.h: the request that undoes made (a NEWSTACK:
+ * DELSTACK of id; an ADDIF: DELIF of its interface), then the accounting
+ * as vds_kseg_delstack's. */
+void vds_kseg_leave(struct vds_kseg *seg, bool kernel, struct vds_helper *h,
+		    const struct vds_req *made, uint32_t id)
+{
 	pthread_mutex_lock(&kseg_lock);
-	delstack(h, id);
+	unmake(h, made, id);
 	if (kernel)
 		seg->kernel--;
 	else

@@ -27,6 +27,10 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
  * or not, and its accounting; the stack's port is closed already. */
 void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
 		       struct vds_helper *h, uint32_t id);
+/* As vds_kseg_delstack, for what the request made made (NEWSTACK, or
+ * ADDIF: its interface goes with a DELIF; vds_kseg_newstack takes either). */
+void vds_kseg_leave(struct vds_kseg *seg, bool kernel, struct vds_helper *h,
+		    const struct vds_req *made, uint32_t id);
 /* VDESTACK_BRIDGE: whether stacks may be joined in the kernel at all.
  * Return: true or false, -EINVAL for another value than on/off/auto. */
 int vds_kseg_allowed(const char *env);

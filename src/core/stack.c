@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,15 +55,26 @@
 #include "kseg.h"
 #include "pump.h"
 
+/* One interface of a stack: its name in the stack, and its network. */
+struct vds_iface {
+	char name[VDS_IFNAME_MAX + 1];
+	struct vds_port *port;    /* the backend, pumped unless joined */
+	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
+	bool joined;              /* ... joined there: the port never runs */
+	struct vds_iface *next;
+};
+
 struct vdestack {
 	atomic_int refs;
 	struct vds_helper *helper;
 	uint32_t id;              /* in the helper; 0 = none */
-	struct vds_port *port;    /* NULL: no network */
 	pid_t owner;              /* process that made the stack */
 	void *slots[VDS_SLOTS];   /* modules' data (vds_stack_slot) */
-	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
-	bool joined;              /* ... joined there: the port never runs */
+	/* its interfaces, the one made with the stack first (none: no
+	 * network); vde_stackaddif() and vde_stackdelif() change the list
+	 * under ifs_lock, held across their requests */
+	struct vds_iface *ifs;
+	pthread_mutex_t ifs_lock;
 };
 
 __thread int vds_bypass_default;
@@ -102,10 +114,10 @@ void vds_stack_hooks_add(const struct vds_stack_hooks *h)
 	pthread_mutex_unlock(&hooks_lock);
 }
 
-/* hooks_opened - the opened hooks, in the order added: the stack's
- * backend is open, its namespace not made yet.
+/* hooks_opened - the opened hooks, in the order added: the backend of
+ * port, one of the stack's, is open, its interface not made yet.
  * Return: 0 or the first one's -errno. */
-static int hooks_opened(struct vdestack *s)
+static int hooks_opened(struct vdestack *s, struct vds_port *port)
 {
 	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
 		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
@@ -113,15 +125,15 @@ static int hooks_opened(struct vdestack *s)
 
 		if (!h)
 			break;
-		if (h->opened && (err = h->opened(s, s->port)) < 0)
+		if (h->opened && (err = h->opened(s, port)) < 0)
 			return err;
 	}
 	return 0;
 }
 
-/* hooks_ready - the ready hooks, in the order added.
+/* hooks_ready - the ready hooks, in the order added, for port.
  * Return: 0 or the first one's -errno. */
-static int hooks_ready(struct vdestack *s)
+static int hooks_ready(struct vdestack *s, struct vds_port *port)
 {
 	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
 		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
@@ -129,7 +141,7 @@ static int hooks_ready(struct vdestack *s)
 
 		if (!h)
 			break;
-		if (h->ready && (err = h->ready(s, s->port)) < 0)
+		if (h->ready && (err = h->ready(s, port)) < 0)
 			return err;
 	}
 	return 0;
@@ -148,6 +160,75 @@ static void hooks_gone(struct vdestack *s)
 	}
 }
 
+/* hooks_closed - every closed hook, for port: one interface of s goes. */
+static void hooks_closed(struct vdestack *s, struct vds_port *port)
+{
+	for (unsigned i = 0; i < VDS_STACK_HOOKS_MAX; i++) {
+		const struct vds_stack_hooks *h = atomic_load(&hooks[i]);
+
+		if (!h)
+			break;
+		if (h->closed)
+			h->closed(s, port);
+	}
+}
+
+/* iface_unlink - take interface i off s's list, close its backend (and
+ * descriptor) and free it: what the application holds of it; the closed
+ * hooks first, unless the whole stack goes (alone: false; the gone hooks
+ * took everything then). */
+static void iface_unlink(struct vdestack *s, struct vds_iface *i, bool alone)
+{
+	struct vds_iface **p;
+
+	if (alone && i->port)
+		hooks_closed(s, i->port);
+	for (p = &s->ifs; *p && *p != i; p = &(*p)->next)
+		;
+	if (*p)
+		*p = i->next;
+	vds_port_close(i->port);
+	vds_free(i);
+}
+
+/* iface_drop - remove interface i from stack s: the application's side
+ * first (the pump stops before its interface goes), then the helper's
+ * (DELIF, through kseg.c for a kernel segment's member, which counts it);
+ * alone: as iface_unlink's.  Return: 0 or the helper's -errno. */
+static int iface_drop(struct vdestack *s, struct vds_iface *i, bool alone)
+{
+	struct vds_req req = { .op = VDS_OP_DELIF, .id = s->id,
+			       .delif = { .ifname = i->name } };
+	/* what made it, for kseg.c's undo: an ADDIF of this name */
+	struct vds_req made = { .op = VDS_OP_ADDIF, .id = s->id,
+				.addif = { .ifname = i->name } };
+	struct vds_kseg *kseg = i->kseg;
+	bool joined = i->joined;
+	char name[sizeof(i->name)];
+	int err = 0;
+
+	memcpy(name, i->name, sizeof(name));
+	req.delif.ifname = made.addif.ifname = name;
+	iface_unlink(s, i, alone);
+	if (!s->id)
+		return 0;
+	if (kseg)
+		vds_kseg_leave(kseg, joined, s->helper, &made, s->id);
+	else
+		err = vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
+	return err < 0 ? err : 0;
+}
+
+/* iface_find - the interface of s named name (ifs_lock held, or the
+ * stack not shared yet).  Return: it or NULL. */
+static struct vds_iface *iface_find(struct vdestack *s, const char *name)
+{
+	for (struct vds_iface *i = s->ifs; i; i = i->next)
+		if (!strcmp(i->name, name))
+			return i;
+	return NULL;
+}
+
 /* stack_destroy - release everything a stack holds; accepts a stack that
  * was only partly built.  In a forked child only the child's copies are
  * released: the namespace and the pump belong to the parent. */
@@ -157,20 +238,37 @@ static void stack_destroy(struct vdestack *s)
 
 	hooks_gone(s); /* its host port forwards (fwd.c), its DNS data... */
 	if (s->owner != getpid()) {
-		vds_port_forget(s->port);
+		while (s->ifs) {
+			struct vds_iface *i = s->ifs;
+
+			s->ifs = i->next;
+			vds_port_forget(i->port);
+			vds_free(i);
+		}
+		pthread_mutex_destroy(&s->ifs_lock);
 		vds_free(s);
 		errno = saved;
 		return;
 	}
-	vds_port_close(s->port);
-	if (s->id && s->kseg) {
-		vds_kseg_delstack(s->kseg, s->joined, s->helper, s->id);
-	} else if (s->id) {
+	/* every interface but the last goes alone (its segment's accounting
+	 * with it); the last one with the stack's DELSTACK */
+	while (s->ifs && s->ifs->next)
+		iface_drop(s, s->ifs, false);
+	if (s->ifs && s->ifs->kseg && s->id) {
+		vds_port_close(s->ifs->port);
+		vds_kseg_delstack(s->ifs->kseg, s->ifs->joined, s->helper,
+				  s->id);
+	} else if (s->ifs) {
+		vds_port_close(s->ifs->port);
+	}
+	if (s->id && !(s->ifs && s->ifs->kseg)) {
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
 
 		vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
 	}
+	vds_free(s->ifs);
 	vds_helper_put(s->helper);
+	pthread_mutex_destroy(&s->ifs_lock);
 	vds_free(s);
 	errno = saved;
 }
@@ -182,18 +280,19 @@ static void stack_unref(struct vdestack *s)
 		stack_destroy(s);
 }
 
-/* newstack_flags - the NEWSTACK flags of stack s (made on a URL when net)
- * and, when its segment may be joined in the kernel, the segment's key
- * (VDESTACK_LINK, VDESTACK_BRIDGE and the backend decide).
+/* newstack_flags - the NEWSTACK (or ADDIF) flags of an interface on
+ * port (NULL: none, a stack without a network) and, when its segment may
+ * be joined in the kernel, the segment's key (VDESTACK_LINK,
+ * VDESTACK_BRIDGE and the backend decide).
  * Return: the flags with *ret_key (NULL: not a kernel segment's), or
  * -EINVAL for a bad VDESTACK_LINK or VDESTACK_BRIDGE. */
-static int newstack_flags(struct vdestack *s, bool net, const char **ret_key)
+static int newstack_flags(const struct vds_port *port, const char **ret_key)
 {
 	unsigned flags;
 	int err;
 
 	*ret_key = NULL;
-	if (!net)
+	if (!port)
 		return 0;
 	err = vds_link_choice(getenv("VDESTACK_LINK"));
 	if (err < 0)
@@ -201,53 +300,108 @@ static int newstack_flags(struct vdestack *s, bool net, const char **ret_key)
 	flags = VDS_NEWSTACK_TAP | (unsigned)err;
 	/* a segment that may be joined in the kernel: the veth link first,
 	 * whatever /dev/net/tun allows (kseg.c) */
-	*ret_key = vds_port_kernel_segment(s->port);
+	*ret_key = vds_port_kernel_segment(port);
 	err = vds_kseg_allowed(getenv("VDESTACK_BRIDGE"));
 	if (err < 0)
 		return err;
 	if (*ret_key && err && (flags & VDS_NEWSTACK_LINK_VETH))
 		flags |= VDS_NEWSTACK_BRIDGE;
-	if (vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR)
+	if (vds_port_flags(port) & VDS_BACKEND_VNET_HDR)
 		flags |= VDS_NEWSTACK_VNET;
 	return (int)flags;
 }
 
-/* newstack - the stack's namespaces and interface in the helper.
- * Return: 0 with s->id, s->kseg, s->joined and *ret_tap (the interface,
- * or -1: none, or joined in the kernel), or -errno. */
-static int newstack(struct vdestack *s, const char *url, const char *ifname,
-		    int *ret_tap)
+/* made_fd - the interface descriptor *fd a NEWSTACK or ADDIF reply
+ * brought (-1: none), moved above the standard descriptors (the
+ * library's own: never taken for the caller's stdio).
+ * Return: 0, or -errno with *fd -1 (closed). */
+static int made_fd(int *fd)
 {
-	bool net = url && url[0];
+	int high;
+
+	if (*fd < 0)
+		return 0;
+	high = vds_fd_above_stdio(*fd);
+	*fd = high < 0 ? -1 : high;
+	return high < 0 ? high : 0;
+}
+
+/* newstack - the stack's namespaces and first interface i (NULL: none)
+ * in the helper.  Return: 0 with s->id, i's kseg and joined, and *ret_tap
+ * (the interface, or -1: none, or joined in the kernel), or -errno. */
+static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
+		    const char *ifname, int *ret_tap)
+{
+	struct vds_port *port = i ? i->port : NULL;
 	struct vds_req req = {
 		.op = VDS_OP_NEWSTACK,
 		.newstack = { .ifname = ifname,
-			      .mtu = net ? vds_port_mtu(s->port) : 0 },
+			      .mtu = port ? vds_port_mtu(port) : 0 },
 	};
 	struct vds_rep rep = { .status = 0 };
 	struct vds_call call = { .req = &req, .rep = &rep, .ret_fd = ret_tap };
 	const char *key;
-	int err = newstack_flags(s, net, &key);
+	int err = newstack_flags(port, &key);
 
 	*ret_tap = -1;
 	if (err < 0)
 		return err;
 	req.newstack.flags = (uint32_t)err;
 	if (key)
-		err = vds_kseg_newstack(s->helper, &call, url, key, &s->kseg);
+		err = vds_kseg_newstack(s->helper, &call, url, key, &i->kseg);
 	else
 		err = vds_helper_call(s->helper, &call);
 	if (err < 0)
 		return err;
 	s->id = rep.id;
-	s->joined = s->kseg && *ret_tap < 0;
-	if (*ret_tap >= 0) {
-		/* the library's own: never taken for the caller's stdio */
-		*ret_tap = vds_fd_above_stdio(*ret_tap);
-		if (*ret_tap < 0)
-			return *ret_tap;
+	if (i)
+		i->joined = i->kseg && *ret_tap < 0;
+	return made_fd(ret_tap);
+}
+
+/* iface_open - a new interface named name on url, its backend open (no
+ * namespace, no helper involved yet); the stack's opened hooks run for
+ * it, so a port in use that the URL names fails here.
+ * Return: 0 with *ret (on s->ifs' end), or -errno (nothing stays but
+ * what the hooks keep in the stack, which its gone hooks free). */
+static int iface_open(struct vdestack *s, const char *url, const char *name,
+		      struct vds_iface **ret)
+{
+	struct vds_iface *i = vds_calloc(1, sizeof(*i)), **p;
+	int err;
+
+	if (!i)
+		return -ENOMEM;
+	snprintf(i->name, sizeof(i->name), "%s", name);
+	err = vds_port_open(url, &i->port);
+	if (err < 0) {
+		vds_free(i);
+		return err;
 	}
-	return 0;
+	for (p = &s->ifs; *p; p = &(*p)->next)
+		;
+	*p = i; /* before the hooks: a failure's destroy closes its port */
+	/* what the URL asks of the modules above (slirp's tcpfwd=) */
+	err = hooks_opened(s, i->port);
+	*ret = i;
+	return err;
+}
+
+/* iface_start - pump interface i on tap, its descriptor (-1 when joined
+ * in the kernel), then the ready hooks: forwards its URL named serve now.
+ * Return: 0 or -errno. */
+static int iface_start(struct vdestack *s, struct vds_iface *i, int tap)
+{
+	int err;
+
+	if (tap < 0 && !i->joined)
+		return -EBADMSG;
+	if (!i->joined) {
+		err = vds_port_start(i->port, tap); /* the port's now */
+		if (err < 0)
+			return err;
+	}
+	return hooks_ready(s, i->port);
 }
 
 /* stack_create - the work of vde_addstack(); *ret_helper tells whether
@@ -256,8 +410,8 @@ static int newstack(struct vdestack *s, const char *url, const char *ifname,
 static int stack_create(const char *url, const char *ifname,
 			struct vdestack **ret, bool *ret_helper)
 {
+	struct vds_iface *i = NULL;
 	struct vdestack *s;
-	bool net = url && url[0];
 	int err, tap = -1;
 
 	if (!ifname)
@@ -269,38 +423,21 @@ static int stack_create(const char *url, const char *ifname,
 	if (!s)
 		return -ENOMEM;
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->ifs_lock, NULL);
 	s->owner = getpid();
-	if (net) {
-		err = vds_port_open(url, &s->port);
-		if (err < 0)
-			goto fail;
-		/* what the URL asks of the modules above (slirp's tcpfwd=),
-		 * before any namespace exists: a port in use fails here */
-		err = hooks_opened(s);
-		if (err < 0)
-			goto fail;
-	}
+	/* before any namespace exists: a bad URL costs nothing */
+	if (url && url[0] && (err = iface_open(s, url, ifname, &i)) < 0)
+		goto fail;
 	*ret_helper = true;
 	err = vds_helper_get(&s->helper);
 	if (err < 0)
 		goto fail;
-	err = newstack(s, url, ifname, &tap);
+	err = newstack(s, url, i, ifname, &tap);
 	if (err < 0)
 		goto fail;
 	*ret_helper = false;
-	if (net) {
-		if (tap < 0 && !s->joined) {
-			err = -EBADMSG;
-			goto fail;
-		}
-		if (!s->joined) {
-			err = vds_port_start(s->port, tap);
-			tap = -1; /* the port's now */
-			if (err < 0)
-				goto fail;
-		}
-		/* the forwards the URL named (slirp's tcpfwd=) serve now */
-		err = hooks_ready(s);
+	if (i) {
+		err = iface_start(s, i, tap);
 		if (err < 0)
 			goto fail;
 	} else if (tap >= 0) {
@@ -311,6 +448,138 @@ static int stack_create(const char *url, const char *ifname,
 fail:
 	stack_destroy(s);
 	return err;
+}
+
+/* The names vde_stackaddif() gives when it is given none: vde0, vde1...
+ * (the first not in use; a name taken inside the stack, by a command,
+ * moves on to the next, this many times). */
+#define IFACE_AUTO_FMT "vde%u"
+#define IFACE_AUTO_TRIES 16
+
+/* iface_auto_name - the first vdeN from n on that s has not (ifs_lock
+ * held).  Return: N, with the name in buf. */
+static unsigned iface_auto_name(struct vdestack *s, unsigned n, char *buf,
+				size_t size)
+{
+	for (;; n++) {
+		snprintf(buf, size, IFACE_AUTO_FMT, n);
+		if (!iface_find(s, buf))
+			return n;
+	}
+}
+
+/* addif_call - the ADDIF request for interface i, just opened: through
+ * kseg.c (url: to open the segment's uplink) when its segment may be
+ * joined in the kernel.  auto_n >= 0: i's
+ * name was chosen (vdeN), and a name taken inside the stack moves on.
+ * Return: 0 with i's kseg and joined and *ret_tap (-1: joined), or -errno. */
+static int addif_call(struct vdestack *s, struct vds_iface *i,
+		      const char *url, int auto_n, int *ret_tap)
+{
+	struct vds_req req = {
+		.op = VDS_OP_ADDIF, .id = s->id,
+		.addif = { .ifname = i->name, .mtu = vds_port_mtu(i->port) },
+	};
+	struct vds_call call = { .req = &req, .ret_fd = ret_tap };
+	const char *key;
+	int err = newstack_flags(i->port, &key);
+
+	if (err < 0)
+		return err;
+	req.addif.flags = (uint32_t)err;
+	for (unsigned tries = 0;; tries++) {
+		*ret_tap = -1;
+		if (key)
+			err = vds_kseg_newstack(s->helper, &call, url, key,
+						&i->kseg);
+		else
+			err = vds_helper_call(s->helper, &call);
+		if (err != -EEXIST || auto_n < 0 || tries == IFACE_AUTO_TRIES)
+			break;
+		auto_n = (int)iface_auto_name(s, (unsigned)auto_n + 1, i->name,
+					      sizeof(i->name));
+	}
+	if (err < 0)
+		return err;
+	i->joined = i->kseg && *ret_tap < 0;
+	return made_fd(ret_tap);
+}
+
+/* stack_addif - the work of vde_stackaddif() (ifs_lock held).
+ * Return: 0 or -errno (nothing of the interface stays). */
+static int stack_addif(struct vdestack *s, const char *url, const char *name)
+{
+	char autoname[VDS_IFNAME_MAX + 1];
+	struct vds_iface *i = NULL;
+	int err, tap = -1, auto_n = -1;
+
+	if (!name) {
+		auto_n = (int)iface_auto_name(s, 0, autoname, sizeof(autoname));
+		name = autoname;
+	}
+	if (vds_ifname_check(name) < 0)
+		return -EINVAL;
+	if (iface_find(s, name))
+		return -EEXIST;
+	err = iface_open(s, url, name, &i);
+	if (err == 0)
+		err = addif_call(s, i, url, auto_n, &tap);
+	if (err < 0) {
+		if (i)
+			iface_unlink(s, i, true); /* the helper made nothing */
+		return err;
+	}
+	err = iface_start(s, i, tap);
+	if (err < 0)
+		iface_drop(s, i, true);
+	return err;
+}
+
+/* vde_stackaddif - one more interface, ifname (NULL: the first free
+ * vdeN), in stack, on network vdenet (any URL vde_addstack takes).
+ * Return: 0 or -1 with errno (see vde_stackaddif(3)). */
+VDS_EXPORT int vde_stackaddif(struct vdestack *stack, char *vdenet,
+			      char *ifname)
+{
+	int err;
+
+	if (!stack || !stack->id || !vdenet || !vdenet[0] ||
+	    stack->owner != getpid()) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&stack->ifs_lock);
+	err = stack_addif(stack, vdenet, ifname);
+	pthread_mutex_unlock(&stack->ifs_lock);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* vde_stackdelif - remove interface ifname (the first one too) from
+ * stack.  Return: 0 or -1 with errno (EINVAL, ENODEV: none of that name). */
+VDS_EXPORT int vde_stackdelif(struct vdestack *stack, char *ifname)
+{
+	struct vds_iface *i;
+	int err = -ENODEV;
+
+	if (!stack || !stack->id || !ifname || vds_ifname_check(ifname) < 0 ||
+	    stack->owner != getpid()) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&stack->ifs_lock);
+	i = iface_find(stack, ifname);
+	if (i)
+		err = iface_drop(stack, i, true);
+	pthread_mutex_unlock(&stack->ifs_lock);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
 }
 
 /* vde_addstack - a new stack on network vdenet, interface ifname.
@@ -645,21 +914,49 @@ VDS_EXPORT int vde_stackkill(int pd, int sig)
 }
 
 /* vds_stack_has_net - whether the stack has a network.
- * Return: true if it was made on a URL. */
+ * Return: true if it has an interface (vde_addstack's, or added). */
 bool vds_stack_has_net(const struct vdestack *s)
 {
-	return s->port != NULL;
+	pthread_mutex_t *lock = (pthread_mutex_t *)&s->ifs_lock;
+	bool net;
+
+	pthread_mutex_lock(lock); /* against vde_stackaddif/delif */
+	net = s->ifs != NULL;
+	pthread_mutex_unlock(lock);
+	return net;
 }
 
 /* vds_stack_has_dhcp - whether the stack's network has a DHCPv4 server.
- * Return: true when its backend says so (VDS_BACKEND_DHCP). */
+ * Return: true when its first interface's backend says so
+ * (VDS_BACKEND_DHCP). */
 bool vds_stack_has_dhcp(const struct vdestack *s)
 {
-	return s->port && (vds_port_flags(s->port) & VDS_BACKEND_DHCP);
+	pthread_mutex_t *lock = (pthread_mutex_t *)&s->ifs_lock;
+	bool dhcp;
+
+	pthread_mutex_lock(lock); /* against vde_stackaddif/delif */
+	dhcp = s->ifs && (vds_port_flags(s->ifs->port) & VDS_BACKEND_DHCP);
+	pthread_mutex_unlock(lock);
+	return dhcp;
 }
 
 /* vds_stack_slot - see stack.h.  Return: the slot's address. */
 void **vds_stack_slot(struct vdestack *s, enum vds_stack_slot which)
 {
 	return &s->slots[which];
+}
+
+/* vds_stack_sysctl - see stack.h: a SYSCTL request.
+ * Return: 0 or -errno. */
+int vds_stack_sysctl(struct vdestack *s, const char *path, const char *value)
+{
+	struct vds_req req = { .op = VDS_OP_SYSCTL,
+			       .sysctl = { .path = path, .value = value } };
+	int err;
+
+	if (!s || !s->id || vds_sysctl_check(path, value) < 0)
+		return -EINVAL;
+	req.id = s->id;
+	err = vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
+	return err < 0 ? err : 0;
 }

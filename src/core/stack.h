@@ -22,6 +22,10 @@ struct vds_stack_hooks {
 	int (*opened)(struct vdestack *s, struct vds_port *port);
 	int (*ready)(struct vdestack *s, struct vds_port *port);
 	void (*gone)(struct vdestack *s);
+	/* (optional) one interface of the stack, on port, goes alone
+	 * (vde_stackdelif, a failed vde_stackaddif): what its opened hook
+	 * made for it goes too; never called for the stack's end (gone) */
+	void (*closed)(struct vdestack *s, struct vds_port *port);
 };
 void vds_stack_hooks_add(const struct vds_stack_hooks *h);
 /* Per-stack data of a module (NULL until set), which its gone
@@ -37,6 +41,12 @@ bool vds_stack_has_dhcp(const struct vdestack *s);
  * on-exec only with SOCK_CLOEXEC in type.  Return: the descriptor or
  * -errno. */
 int vds_stack_socket(struct vdestack *s, int domain, int type, int protocol);
+
+/* Write a network setting of the stack's namespace through the helper,
+ * as /proc/sys/PATH (path and value as vds_sysctl_check() takes them:
+ * "net/ipv4/ip_forward", "1"), which an application without privileges
+ * cannot write itself.  Return: 0 or -errno. */
+int vds_stack_sysctl(struct vdestack *s, const char *path, const char *value);
 
 /* Inside the library, sockets are made in the host stack even when a
  * default stack is set: thread-local switch used by the socket()

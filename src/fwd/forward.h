@@ -46,6 +46,8 @@ struct vds_fwd_listener {
 struct vds_fwd {
 	struct vds_fwdspec spec;
 	struct vdestack *stack;
+	const struct vds_port *port; /* the interface whose URL asked for it
+				      * (slirp's tcpfwd=), or NULL */
 	pid_t owner;              /* the process that made it */
 	struct vds_fwd_listener *ls; /* spec.span + 1 of them */
 	unsigned nls;             /* how many have a socket */

@@ -659,9 +659,33 @@ static int stack_opened(struct vdestack *stack, struct vds_port *port)
 		if (err < 0)
 			return err;
 		f->stack = stack;
+		f->port = port;
 		stack_push(stack, f);
 	}
 	return 0;
+}
+
+/* stack_closed - the closed hook: one interface of the stack goes
+ * (vde_stackdelif, or a vde_stackaddif that failed), and with it the
+ * forwards its URL asked for. */
+static void stack_closed(struct vdestack *stack, struct vds_port *port)
+{
+	struct vds_fwd **p, *f, *out = NULL;
+	int saved = errno;
+
+	pthread_mutex_lock(&fwd_lock);
+	for (p = stack_fwds(stack); (f = *p);) {
+		if (f->port == port) {
+			*p = f->next;
+			f->next = out;
+			out = f;
+		} else {
+			p = &f->next;
+		}
+	}
+	pthread_mutex_unlock(&fwd_lock);
+	free_all(out);
+	errno = saved;
 }
 
 /* stack_ready - the ready hook: start the forwards bound for stack at its
@@ -695,6 +719,7 @@ static const struct vds_stack_hooks fwd_hooks = {
 	.opened = stack_opened,
 	.ready = stack_ready,
 	.gone = stack_gone,
+	.closed = stack_closed,
 };
 
 /* fork_prepare - before fork(): no slot nor maker queue is changing. */

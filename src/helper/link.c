@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* link.c - the helper's one way to set an interface's MTU and bring it up
  * (lo, taps, veth ends and peers), by ioctl through the system-call seam,
- * so that the fault tests fail each of its steps. */
+ * so that the fault tests fail each of its steps; and to delete one. */
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "link.h"
+#include "base/rtnl.h"
 #include "base/sys.h"
 
 /* vds_link_set - the one way the helper sets an interface of the
@@ -37,4 +40,18 @@ int vds_link_set(const char *ifname, unsigned mtu, bool up)
 	}
 	close(fd);
 	return err;
+}
+
+/* vds_link_del - delete interface ifname of the current namespace (one
+ * RTM_DELLINK naming it): a tap goes even though it is persistent, a veth
+ * with its peer, a bridge's port with it.
+ * Return: 0 or -errno (-ENODEV for no such interface). */
+int vds_link_del(const char *ifname)
+{
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_DELLINK, 0,
+						 AF_UNSPEC, 0, NULL);
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return vds_rtnl_call(nlh);
 }

@@ -24,8 +24,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -248,6 +248,62 @@ int vds_ns_make(struct vds_stackns *ret)
 	return make_pair(ret);
 }
 
+/* make_link - the interface ifname in the current (the stack's)
+ * namespace, as flags VDS_NEWSTACK_* allow: a tap first, where allowed,
+ * else (or where /dev/net/tun cannot be opened) a veth (veth.c, which
+ * returns in base_ns).  Return: its descriptor or -errno. */
+static int make_link(int base_ns, const char *ifname, unsigned flags,
+		     unsigned mtu)
+{
+	int fd = -ENODEV, err;
+
+	if (flags & VDS_NEWSTACK_LINK_TAP) {
+		fd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
+		if (fd >= 0 && mtu) {
+			err = vds_link_set(ifname, mtu, false);
+			if (err < 0) {
+				close(fd);
+				return err;
+			}
+		}
+	}
+	if (fd < 0 && (flags & VDS_NEWSTACK_LINK_VETH) &&
+	    (!(flags & VDS_NEWSTACK_LINK_TAP) || tun_unavailable(fd)))
+		fd = vds_veth_new(base_ns, ifname, flags, mtu);
+	return fd;
+}
+
+/* link_in - a setns() into net, the interface (make_link), and back to
+ * base_ns; with excl, a name in use there is -EEXIST before anything is
+ * made (TUNSETIFF would attach to a tap of that name).
+ * Return: the interface's descriptor or -errno. */
+static int link_in(int base_ns, int net, const char *ifname, unsigned flags,
+		   unsigned mtu, bool excl)
+{
+	int fd, back;
+
+	fd = vds_sys_setns(net, CLONE_NEWNET);
+	if (fd < 0)
+		return fd;
+	if (excl && if_nametoindex(ifname) != 0)
+		fd = -EEXIST;
+	else
+		fd = make_link(base_ns, ifname, flags, mtu);
+	back = vds_sys_setns(base_ns, CLONE_NEWNET);
+	if (back < 0 && fd >= 0) {
+		close(fd);
+		fd = back;
+	}
+	return fd;
+}
+
+/* vds_ns_add_link - see nsops.h.  Return: the descriptor or -errno. */
+int vds_ns_add_link(int base_ns, int net, const char *ifname, unsigned flags,
+		    unsigned mtu)
+{
+	return link_in(base_ns, net, ifname, flags, mtu, true);
+}
+
 /* vds_ns_new_stack - make the namespaces of a new stack, or take *ns,
  * made ahead by vds_ns_make (VDS_STACKNS_NONE: make them now), and make
  * its interface.  base_ns: the helper's base namespace, where it is on
@@ -258,45 +314,18 @@ int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
 		     int *ret_tap)
 {
 	struct vds_stackns made = *ns;
-	int tapfd = -1, err = 0, back = 0;
-	bool inside = false; /* away from base_ns */
+	int tapfd = -1, err = 0;
 
 	*ns = VDS_STACKNS_NONE;
 	if (made.net < 0)
 		err = make_pair(&made);
 	if (err == 0 && (flags & VDS_NEWSTACK_TAP)) {
-		err = vds_sys_setns(made.net, CLONE_NEWNET);
-		inside = true;
-	}
-	if (err < 0)
-		goto out;
-	if (flags & VDS_NEWSTACK_TAP) {
-		tapfd = -ENODEV;
-		if (flags & VDS_NEWSTACK_LINK_TAP) {
-			tapfd = open_tap(ifname, flags & VDS_NEWSTACK_VNET);
-			if (tapfd >= 0 && mtu) {
-				err = vds_link_set(ifname, mtu, false);
-				if (err < 0)
-					goto out;
-			}
-		}
-		if (tapfd < 0 && (flags & VDS_NEWSTACK_LINK_VETH) &&
-		    (!(flags & VDS_NEWSTACK_LINK_TAP) || tun_unavailable(tapfd)))
-			tapfd = vds_veth_new(base_ns, ifname, flags, mtu);
-		if (tapfd < 0) {
+		tapfd = link_in(base_ns, made.net, ifname, flags, mtu, false);
+		if (tapfd < 0)
 			err = tapfd;
-			goto out;
-		}
 	}
-out:
-	if (inside)
-		back = vds_sys_setns(base_ns, CLONE_NEWNET);
-	if (err == 0 && back < 0)
-		err = back;
 	if (err < 0) {
 		vds_stackns_close(&made);
-		if (tapfd >= 0)
-			close(tapfd);
 		return err;
 	}
 	*ret = made;

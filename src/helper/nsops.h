@@ -23,6 +23,11 @@ void vds_stackns_close(struct vds_stackns *ns);
 int vds_ns_new_stack(int base_ns, struct vds_stackns *ns, const char *ifname,
 		     unsigned flags, unsigned mtu, struct vds_stackns *ret,
 		     int *ret_tap);
+/* One more interface ifname in the existing stack namespace net, a tap or
+ * a veth as flags VDS_NEWSTACK_* allow (VDS_NEWSTACK_TAP implied); back
+ * in base_ns.  Return: its descriptor, or -errno (-EEXIST: name in use). */
+int vds_ns_add_link(int base_ns, int net, const char *ifname, unsigned flags,
+		    unsigned mtu);
 /* A stack's namespaces with lo up, made ahead of it; the caller stays
  * where it is.  Return: 0/-errno. */
 int vds_ns_make(struct vds_stackns *ret);

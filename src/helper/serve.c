@@ -51,6 +51,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -72,6 +73,8 @@
 #include "base/spawn.h"
 #include "base/sys.h"
 #include "bridge.h"
+#include "iflist.h"
+#include "link.h"
 #include "nsops.h"
 #include "nspool.h"
 #include "veth.h"
@@ -99,19 +102,18 @@
 /* Helper side                                                         */
 /* ------------------------------------------------------------------ */
 
-/* The helper's table of stacks: slot i holds the namespace of id i + 1. */
+/* The helper's table of stacks: slot i holds the namespace of id i + 1.
+ * Each interface of a stack (iflist.h) has the helper's copy of its
+ * descriptor (or -1): the application's close is then not the last one,
+ * whose wait for the kernel the worker takes at DELSTACK; and the bridge
+ * its veth's peer joined (bridge.c), or -1. */
 struct slot {
 	int ns;   /* its network namespace; -1 when free */
 	int user; /* its user namespace, which owns ns */
-	int link; /* the helper's copy of its interface, or -1: the
-		   * application's close is then not the last one, whose
-		   * wait for the kernel the worker takes at DELSTACK */
-	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
-	unsigned peer; /* that peer's ifindex (vds_veth_cut), when bridge >= 0 */
+	struct vds_iflist ifs; /* its interfaces, the first one's first */
 };
 
-#define SLOT_FREE ((struct slot){ .ns = -1, .user = -1, .link = -1, \
-				  .bridge = -1 })
+#define SLOT_FREE ((struct slot){ .ns = -1, .user = -1 })
 
 static struct slot *slots;
 static unsigned nslots;
@@ -160,9 +162,11 @@ static void drop_helper_fds(void)
 		close(chans[i]);
 	nchans = 0;
 	for (unsigned i = 0; i < nslots; i++) {
-		if (slots[i].link >= 0)
-			close(slots[i].link);
-		slots[i].link = -1;
+		for (unsigned k = 0; k < slots[i].ifs.n; k++) {
+			if (slots[i].ifs.v[k].link >= 0)
+				close(slots[i].ifs.v[k].link);
+			slots[i].ifs.v[k].link = -1;
+		}
 	}
 	vds_nspool_drop_fds();
 }
@@ -318,15 +322,18 @@ static int do_newstack(struct request *r)
 
 	if (i < 0)
 		return i;
+	err = vds_iflist_reserve(&slots[i].ifs);
+	if (err < 0)
+		return err;
 	if ((q->flags & VDS_NEWSTACK_BRIDGE) &&
 	    (q->flags & VDS_NEWSTACK_LINK_VETH)) {
 		unsigned peer = 0;
 		int br = newstack_joined(q, &ns, &peer);
 
 		if (br >= 0) {
-			slots[i] = (struct slot){ .ns = ns.net, .user = ns.user,
-						  .link = -1, .bridge = br,
-						  .peer = peer };
+			slots[i].ns = ns.net;
+			slots[i].user = ns.user;
+			vds_iflist_add(&slots[i].ifs, q->ifname, br, peer);
 			nlive++;
 			r->id = (uint32_t)i + 1;
 			return 0;
@@ -340,8 +347,10 @@ static int do_newstack(struct request *r)
 			       &ns, &r->out_fd);
 	if (err < 0)
 		return err;
-	slots[i] = (struct slot){ .ns = ns.net, .user = ns.user, .link = -1,
-				  .bridge = -1 };
+	slots[i].ns = ns.net;
+	slots[i].user = ns.user;
+	if (q->flags & VDS_NEWSTACK_TAP)
+		vds_iflist_add(&slots[i].ifs, q->ifname, -1, 0);
 	nlive++;
 	r->id = (uint32_t)i + 1;
 	return 0;
@@ -356,18 +365,136 @@ static int do_delstack(struct request *r)
 
 	if (!s)
 		return -EBADF;
-	/* sockets may keep the namespace, and so the pair, alive: cut the
-	 * peer off the bridge first */
-	if (s->bridge >= 0) {
-		vds_veth_cut(s->peer);
-		vds_bridge_put(s->bridge);
+	for (unsigned k = 0; k < s->ifs.n; k++) {
+		struct vds_hif *h = &s->ifs.v[k];
+
+		/* sockets may keep the namespace, and so the pair, alive:
+		 * cut the peer off the bridge first */
+		if (h->bridge >= 0) {
+			vds_veth_cut(h->peer);
+			vds_bridge_put(h->bridge);
+		}
+		if (k == 0)
+			r->discard[0] = h->link;
+		else
+			vds_nspool_discard(h->link);
 	}
-	r->discard[0] = s->link;
 	r->discard[1] = s->ns;
 	r->discard[2] = s->user;
+	vds_iflist_free(&s->ifs);
 	*s = SLOT_FREE;
 	nlive--;
 	return 0;
+}
+
+/* addif_joined - ADDIF on a kernel-joinable segment: the interface a
+ * veth whose peer joins the bridge of the request's key.
+ * Return: the bridge's handle with *ret_peer, or -errno (-EXFULL). */
+static int addif_joined(const struct slot *s, const struct vds_req_newstack *q,
+			unsigned *ret_peer)
+{
+	int br = vds_bridge_get(q->key), err;
+
+	if (br < 0)
+		return br;
+	if (vds_bridge_full(br))
+		return -EXFULL;
+	err = vds_veth_join(s->ns, q->ifname, vds_bridge_ifindex(br), q->mtu,
+			    ret_peer);
+	if (err < 0)
+		return err; /* an empty new bridge goes after the reply */
+	vds_bridge_hold(br);
+	return br;
+}
+
+/* do_addif - ADDIF: one more interface in stack id's namespace, as
+ * NEWSTACK makes its first (joined to a bridge, else a tap or a veth).
+ * Return: 0 with r->id and r->out_fd (none when joined), or -errno
+ * (-EBADF no such stack, -EEXIST name in use). */
+static int do_addif(struct request *r)
+{
+	const struct vds_req_newstack *q = &r->req.addif;
+	struct slot *s = slot_of(r->req.id);
+	unsigned peer = 0;
+	int err, fd;
+
+	if (!s)
+		return -EBADF;
+	if (vds_iflist_find(&s->ifs, q->ifname))
+		return -EEXIST;
+	err = vds_iflist_reserve(&s->ifs);
+	if (err < 0)
+		return err;
+	r->id = r->req.id;
+	if ((q->flags & VDS_NEWSTACK_BRIDGE) &&
+	    (q->flags & VDS_NEWSTACK_LINK_VETH)) {
+		int br = addif_joined(s, q, &peer);
+
+		if (br >= 0) {
+			vds_iflist_add(&s->ifs, q->ifname, br, peer);
+			return 0;
+		}
+		if (br == -EBADMSG || br == -EEXIST)
+			return br;
+	}
+	fd = vds_ns_add_link(base_ns, s->ns, q->ifname,
+			     q->flags | VDS_NEWSTACK_TAP, q->mtu);
+	if (fd < 0)
+		return fd;
+	vds_iflist_add(&s->ifs, q->ifname, -1, 0);
+	r->out_fd = fd;
+	return 0;
+}
+
+/* do_delif - DELIF: interface ifname of stack id deleted in its
+ * namespace (a veth with its peer, which leaves its bridge), and the
+ * helper's copy of its descriptor closed.  It leaves the stack's list
+ * even when the kernel refused the deletion (the application has let go
+ * of it already).  Return: 0 or -errno (-EBADF no such stack, -ENODEV no
+ * such interface of the stack's). */
+static int do_delif(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+	struct vds_hif *h;
+	int err;
+
+	if (!s)
+		return -EBADF;
+	h = vds_iflist_find(&s->ifs, r->req.delif.ifname);
+	if (!h)
+		return -ENODEV;
+	err = enter_ns(s->ns);
+	if (err == 0)
+		err = vds_link_del(h->name);
+	go_home();
+	if (err == -ENODEV)
+		err = 0; /* deleted from inside the stack (ip link del) */
+	if (h->bridge >= 0)
+		vds_bridge_put(h->bridge);
+	r->discard[0] = h->link;
+	vds_iflist_remove(&s->ifs, h);
+	return err;
+}
+
+/* do_sysctl - SYSCTL: /proc/sys/PATH written with the value, from inside
+ * the stack's namespace, whose net/ settings /proc/sys shows the helper
+ * there (the helper has every capability over the stack's user
+ * namespace, which the application, as nobody, has not).
+ * Return: 0 or -errno (-EBADF no such stack; the write's). */
+static int do_sysctl(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+	char path[sizeof("/proc/sys/") + VDS_SYSCTL_PATH_MAX];
+	int err;
+
+	if (!s)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/sys/%s", r->req.sysctl.path);
+	err = enter_ns(s->ns);
+	if (err == 0)
+		err = vds_sys_write_file(path, r->req.sysctl.value);
+	go_home();
+	return err;
 }
 
 /* do_uplink - UPLINK: the AF_PACKET end of a new uplink to the bridge of
@@ -723,6 +850,9 @@ static int (*const handlers[VDS_OP_COUNT])(struct request *r) = {
 	[VDS_OP_CMD] = do_cmd,
 	[VDS_OP_SPAWN] = do_spawn,
 	[VDS_OP_UPLINK] = do_uplink,
+	[VDS_OP_ADDIF] = do_addif,
+	[VDS_OP_DELIF] = do_delif,
+	[VDS_OP_SYSCTL] = do_sysctl,
 };
 
 /* request_channel - where a request just received (n: its length or
@@ -791,10 +921,16 @@ static int handle(struct request *r, ssize_t n, bool from_ctl, bool *ret_keep)
  * namespaces ordered again after a NEWSTACK. */
 static void after_reply(struct request *r, int status)
 {
-	if (r->req.op == VDS_OP_NEWSTACK && status >= 0 && r->out_fd >= 0 &&
-	    r->out_fd < keep_below) {
-		slots[r->id - 1].link = r->out_fd;
-		r->out_fd = -1;
+	if ((r->req.op == VDS_OP_NEWSTACK || r->req.op == VDS_OP_ADDIF) &&
+	    status >= 0 && r->out_fd >= 0 && r->out_fd < keep_below) {
+		struct slot *s = &slots[r->id - 1];
+		struct vds_hif *h = vds_iflist_find(&s->ifs,
+						    r->req.newstack.ifname);
+
+		if (h) {
+			h->link = r->out_fd;
+			r->out_fd = -1;
+		}
 	}
 	for (unsigned k = 0; k < VDS_ARRAY_SIZE(r->discard); k++)
 		vds_nspool_discard(r->discard[k]);

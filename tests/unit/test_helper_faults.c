@@ -218,6 +218,8 @@ enum op {
 	OP_STACKCMD, /* vde_stackcmd on a NULL-URL stack */
 	OP_MSOCKET,  /* vde_msocket on a NULL-URL stack */
 	OP_SPAWN,    /* vde_stackspawn + vde_stackwait on a NULL-URL stack */
+	OP_ADDIF,    /* vde_stackaddif(url) + vde_stackdelif on a NULL-URL
+		      * stack */
 };
 
 struct hcase {
@@ -320,6 +322,24 @@ static const struct hcase cases[] = {
 	{ .name = "returning to the base namespace fails", .url = "mem://t",
 	  .link = "tap", .warm = true, .fake_tun = true, .seam = SEAM_SETNS,
 	  .match = CLONE_NEWNET, .skip = 1, .err = EINVAL, .want = EINVAL },
+	/* one more interface in a running stack (ADDIF) */
+	{ .name = "ADDIF: entering the stack's namespace fails",
+	  .op = OP_ADDIF, .url = "mem://a", .link = "tap", .fake_tun = true,
+	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
+	  .want = EINVAL },
+	{ .name = "ADDIF: /dev/net/tun missing, tap only", .op = OP_ADDIF,
+	  .url = "mem://a", .link = "tap", .seam = SEAM_OPEN,
+	  .path = TUN_PATH, .err = ENOENT, .want = ENOENT },
+	{ .name = "ADDIF: TUNSETIFF says the name is taken", .op = OP_ADDIF,
+	  .url = "mem://a", .link = "tap", .fake_tun = true,
+	  .seam = SEAM_IOCTL, .match = (long)TUNSETIFF, .err = EBUSY,
+	  .want = EBUSY },
+	{ .name = "ADDIF: /dev/net/tun missing falls back to a veth",
+	  .op = OP_ADDIF, .url = "mem://a", .seam = SEAM_OPEN,
+	  .path = TUN_PATH, .err = ENOENT, .want = 0 },
+	{ .name = "ADDIF: the veth's socket fails", .op = OP_ADDIF,
+	  .url = "mem://a", .link = "veth", .seam = SEAM_SOCKET,
+	  .match = AF_PACKET, .err = EMFILE, .want = EMFILE },
 	/* the worker of the namespace pool (nspool.c) */
 	{ .name = "the worker cannot make a namespace: the stack is made all the same",
 	  .pool = "1", .worker_only = true, .seam = SEAM_UNSHARE,
@@ -452,6 +472,12 @@ static void *run_op(void *arg)
 		result = fd < 0 ? errno : 0;
 		if (fd >= 0)
 			close(fd);
+		break;
+	case OP_ADDIF:
+		result = vde_stackaddif(op_base, (char *)c->url, "vde1") < 0 ?
+			 errno : 0;
+		if (result == 0 && vde_stackdelif(op_base, "vde1") < 0)
+			result = 2000 + errno;
 		break;
 	case OP_SPAWN:
 		fd = vde_stackspawn(op_base, true_argv, NULL);

@@ -306,6 +306,9 @@ static void test_proto_table_says_who_answers_and_what_may_be_cached(void **stat
 		{ VDS_OP_UPLINK, VDS_BY_HELPER, false },
 		{ VDS_OP_CMD, VDS_BY_RUNNER, false },
 		{ VDS_OP_SPAWN, VDS_BY_SPAWNER, false },
+		{ VDS_OP_ADDIF, VDS_BY_HELPER, true },
+		{ VDS_OP_DELIF, VDS_BY_HELPER, true },
+		{ VDS_OP_SYSCTL, VDS_BY_HELPER, true },
 	};
 
 	for (size_t i = 0; i < VDS_ARRAY_SIZE(want); i++) {
@@ -319,6 +322,108 @@ static void test_proto_table_says_who_answers_and_what_may_be_cached(void **stat
 	assert_null(vds_proto_op(0));
 	assert_null(vds_proto_op(VDS_OP_COUNT));
 	assert_null(vds_proto_op(0x7f));
+}
+
+/* test_proto_addif_delif_sysctl_survive_pack_and_unpack - ADDIF is
+ * NEWSTACK's form with a stack id; DELIF an interface name; SYSCTL a path
+ * and a value, pointing into the message. */
+static void test_proto_addif_delif_sysctl_survive_pack_and_unpack(void **state)
+{
+	char buf[512];
+	struct vds_req out;
+	struct vds_req add = {
+		.op = VDS_OP_ADDIF, .id = 12,
+		.addif = { .flags = VDS_NEWSTACK_TAP | VDS_NEWSTACK_BRIDGE |
+				    VDS_NEWSTACK_LINK_VETH | VDS_NEWSTACK_VNET,
+			   .mtu = 9000, .ifname = "vde1", .key = "mem:B" },
+	};
+	struct vds_req del = { .op = VDS_OP_DELIF, .id = 12,
+			       .delif = { .ifname = "eth.10" } };
+	struct vds_req sc = {
+		.op = VDS_OP_SYSCTL, .id = 4,
+		.sysctl = { .path = "net/ipv6/conf/vde1.10/forwarding",
+			    .value = "1" },
+	};
+
+	assert_int_equal(round_trip(&add, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.op, VDS_OP_ADDIF);
+	assert_int_equal(out.id, 12);
+	assert_int_equal(out.addif.flags, add.addif.flags);
+	assert_int_equal(out.addif.mtu, 9000);
+	assert_string_equal(out.addif.ifname, "vde1");
+	assert_string_equal(out.addif.key, "mem:B");
+	add.addif.key = NULL;
+	add.addif.flags = VDS_NEWSTACK_TAP;
+	assert_int_equal(round_trip(&add, 0, &out, buf, sizeof(buf)), 0);
+	assert_null(out.addif.key);
+
+	assert_int_equal(round_trip(&del, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.op, VDS_OP_DELIF);
+	assert_int_equal(out.id, 12);
+	assert_string_equal(out.delif.ifname, "eth.10");
+	assert_true(out.delif.ifname > buf &&
+		    out.delif.ifname < buf + sizeof(buf));
+
+	assert_int_equal(round_trip(&sc, 0, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.op, VDS_OP_SYSCTL);
+	assert_int_equal(out.id, 4);
+	assert_string_equal(out.sysctl.path, "net/ipv6/conf/vde1.10/forwarding");
+	assert_string_equal(out.sysctl.value, "1");
+	assert_true(out.sysctl.value > out.sysctl.path);
+}
+
+/* test_proto_new_ops_refuse_what_the_helper_must_not_act_on - bad names
+ * (-EINVAL), SYSCTL paths outside net/ or climbing out of it, bad values
+ * (-EINVAL), a SYSCTL without its value, any descriptor, an ADDIF asking
+ * for a bridge with no key (-EBADMSG). */
+static void test_proto_new_ops_refuse_what_the_helper_must_not_act_on(void **state)
+{
+	static const struct {
+		const char *path, *value;
+	} bad_sysctl[] = {
+		{ "kernel/hostname", "x" }, { "net", "1" }, { "net/", "1" },
+		{ "net/ipv4/../../kernel/x", "1" }, { "net/./ipv4", "1" },
+		{ "net//ipv4/ip_forward", "1" }, { "net/ipv4/ip_forward/", "1" },
+		{ "net/ipv4/ip\nforward", "1" }, { "net/ipv4/ip_forward", "1\n" },
+		{ "net/ipv4/ip_forward", "\x80" },
+		{ "/net/ipv4/ip_forward", "1" },
+	};
+	struct vds_req out;
+	char buf[512];
+	struct vds_req del = { .op = VDS_OP_DELIF, .id = 1,
+			       .delif = { .ifname = "a/b" } };
+	struct vds_req add = {
+		.op = VDS_OP_ADDIF, .id = 1,
+		.addif = { .flags = VDS_NEWSTACK_BRIDGE, .ifname = "vde1" },
+	};
+	struct vds_req sc = { .op = VDS_OP_SYSCTL, .id = 1 };
+
+	assert_int_equal(round_trip(&del, 0, &out, buf, sizeof(buf)), -EINVAL);
+	del.delif.ifname = "sixteen-bytes-xx";
+	assert_int_equal(round_trip(&del, 0, &out, buf, sizeof(buf)), -EINVAL);
+	del.delif.ifname = "vde1";
+	assert_int_equal(round_trip(&del, 1, &out, buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(round_trip(&add, 0, &out, buf, sizeof(buf)), -EBADMSG);
+	add.addif.ifname = "..";
+	add.addif.flags = 0;
+	assert_int_equal(round_trip(&add, 0, &out, buf, sizeof(buf)), -EINVAL);
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(bad_sysctl); i++) {
+		sc.sysctl.path = bad_sysctl[i].path;
+		sc.sysctl.value = bad_sysctl[i].value;
+		if (round_trip(&sc, 0, &out, buf, sizeof(buf)) != -EINVAL)
+			fail_msg("sysctl %s=%s accepted", sc.sysctl.path,
+				 sc.sysctl.value);
+		assert_int_equal(vds_sysctl_check(sc.sysctl.path,
+						  sc.sysctl.value), -EINVAL);
+	}
+	sc.sysctl.path = "net/ipv4/ip_forward";
+	sc.sysctl.value = "";
+	assert_int_equal(round_trip(&sc, 0, &out, buf, sizeof(buf)), -EBADMSG);
+	sc.sysctl.value = NULL; /* the path alone */
+	assert_int_equal(round_trip(&sc, 0, &out, buf, sizeof(buf)), -EBADMSG);
+	sc.sysctl.value = "1";
+	assert_int_equal(round_trip(&sc, 1, &out, buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(vds_sysctl_check("net/ipv4/ip_forward", "1"), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -617,6 +722,8 @@ int main(void)
 		cmocka_unit_test(test_proto_unpack_refuses_malformed_requests),
 		cmocka_unit_test(test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp),
 		cmocka_unit_test(test_proto_table_says_who_answers_and_what_may_be_cached),
+		cmocka_unit_test(test_proto_addif_delif_sysctl_survive_pack_and_unpack),
+		cmocka_unit_test(test_proto_new_ops_refuse_what_the_helper_must_not_act_on),
 		cmocka_unit_test(test_proto_spawner_channel_carries_kill_requests_and_one_status),
 		cmocka_unit_test(test_proto_send_recv_passes_message_and_descriptors),
 		cmocka_unit_test(test_proto_send_refuses_more_than_four_descriptors),

@@ -70,7 +70,7 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] [-t|-u|-T|-U SPEC]... URL [--]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-n URL]... [-t|-u|-T|-U SPEC]... URL [--]\n"
 "       [COMMAND [ARG...]]\n"
 "       %s --check\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
@@ -83,6 +83,8 @@ static void usage(FILE *f)
 "  -c, --conf CONF      configuration, as vde_stackconf(3): for example\n"
 "                 \"ip=10.0.0.1/24,gw=10.0.0.254\", \"dhcp\", \"rd\";\n"
 "                 default \"auto\" (DHCP on slirp://)\n"
+"  -n, --net URL  one more interface (vde1, vde2...) on network URL,\n"
+"                 repeatable, as vde_stackaddif(3); not configured\n"
 "  -t, --tcp SPEC     forward the host's [ADDR:]PORT[-LAST] to the stack's\n"
 "                 ADDR:PORT[-LAST], as vde_stackfwd(3)'s tcp:SPEC\n"
 "  -u, --udp SPEC     the same for UDP (udp:SPEC)\n"
@@ -254,6 +256,26 @@ static void add_forwards(struct vdestack *stack, const struct fwd_arg *f,
 	}
 }
 
+/* add_nets - vde_stackaddif() for each of the n URLs of -n, in order (the
+ * interfaces get vde1, vde2...); on a failure the stack is deleted and we
+ * exit with one line naming the URL. */
+static void add_nets(struct vdestack *stack, char **urls, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *url = urls[i]; /* argv's: outlives urls */
+		int err;
+
+		if (vde_stackaddif(stack, urls[i], NULL) == 0)
+			continue;
+		err = errno;
+		vde_delstack(stack);
+		free(urls);
+		die(EXIT_FAIL, "cannot add an interface on '%s': %s", url,
+		    strerror(err));
+	}
+	free(urls);
+}
+
 /* exit_like - leave with the wait status of the program: its exit
  * status, or death by its signal (status 128 + signal if that signal
  * does not kill us). */
@@ -322,6 +344,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "conf", required_argument, NULL, 'c' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "tcp", required_argument, NULL, 't' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "tcp-ns", required_argument, NULL, 'T' },
@@ -335,14 +358,15 @@ int main(int argc, char **argv)
 	char **cmd, *shell_argv[2], *path;
 	struct vdestack *stack;
 	sigset_t set;
-	int opt, pd, sfd, status, tsig, nfwds = 0;
+	int opt, pd, sfd, status, tsig, nfwds = 0, nnets = 0;
 	bool check = false;
-	/* at most one forward per argument */
+	/* at most one forward, or one -n URL, per argument */
 	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
+	char **nets = calloc((size_t)argc, sizeof(*nets));
 
-	if (!fwds)
+	if (!fwds || !nets)
 		die(EXIT_FAIL, "out of memory");
-	while ((opt = getopt_long(argc, argv, "+i:c:t:u:T:U:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "+i:c:n:t:u:T:U:hV", longopts,
 				  NULL)) != -1) {
 		if (fwd_proto(opt)) {
 			fwds[nfwds++] = (struct fwd_arg){ fwd_proto(opt),
@@ -356,13 +380,18 @@ int main(int argc, char **argv)
 		case 'c':
 			conf = optarg;
 			break;
+		case 'n':
+			nets[nnets++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			free(fwds);
+			free(nets);
 			return 0;
 		case 'V':
 			printf("%s %s\n", prog, VDESTACK_VERSION);
 			free(fwds);
+			free(nets);
 			return 0;
 		case OPT_CHECK:
 			check = true;
@@ -370,6 +399,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);
 			free(fwds);
+			free(nets);
 			return EXIT_FAIL;
 		}
 	}
@@ -377,16 +407,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: --check takes no URL or command\n"
 			"Try '%s --help'.\n", prog, prog);
 		free(fwds);
+		free(nets);
 		return EXIT_FAIL;
 	}
 	if (check) {
 		free(fwds);
+		free(nets);
 		return vdestack_check(stdout);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s: missing URL\nTry '%s --help'.\n", prog,
 			prog);
 		free(fwds);
+		free(nets);
 		return EXIT_FAIL;
 	}
 	url = argv[optind++];
@@ -419,6 +452,7 @@ int main(int argc, char **argv)
 		     ifname ? " with interface " : "", ifname ? ifname : "",
 		     why);
 	}
+	add_nets(stack, nets, nnets);
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
 
