@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -646,6 +647,33 @@ static void spawner_watch(int pd, pid_t pid)
 	_exit(0);
 }
 
+/* own_files - in a spawner: a mount namespace for its program, a slave
+ * of the one it came from (the rest of the file system stays as it is,
+ * and follows the host's later mounts), with each file of the packed
+ * pairs in binds bound over its target.  The spawner is root of the
+ * stack's user namespace here, which owns the new mount namespace: the
+ * host's mounts stay locked under it, and nothing goes back out.
+ * Return: 0 or -errno. */
+static int own_files(const struct vds_req_words *binds)
+{
+	char *w[2 * VDS_SPAWN_MAXBINDS + 1];
+	size_t pos = 0;
+	int n, err;
+
+	if (binds->len == 0)
+		return 0;
+	n = vds_cmdline_words(binds->buf, binds->len, &pos, w,
+			      VDS_ARRAY_SIZE(w));
+	if (n < 0)
+		return -EBADMSG; /* checked by vds_proto_unpack */
+	err = vds_sys_unshare(CLONE_NEWNS);
+	if (err == 0)
+		err = vds_sys_mount(NULL, "/", NULL, MS_REC | MS_SLAVE);
+	for (int i = 0; err == 0 && i + 1 < n; i += 2)
+		err = vds_sys_mount(w[i], w[i + 1], NULL, MS_BIND);
+	return err;
+}
+
 /* spawner - the process that runs the program of a SPAWN request r in
  * stack s: starts it, replies (its pid and pd[0], the application's end
  * of the process descriptor, or the start's error), then watches it on
@@ -669,7 +697,9 @@ static void spawner(const struct request *r, const struct slot *s,
 		reply(r->chan, -EBADMSG, 0, -1);
 		_exit(0);
 	}
-	pid = command_start(argv, envp, stdio, &cmd, NULL);
+	pid = own_files(&q->binds);
+	if (pid == 0)
+		pid = command_start(argv, envp, stdio, &cmd, NULL);
 	if (pid < 0) {
 		reply(r->chan, pid, 0, -1);
 		_exit(0);
