@@ -267,8 +267,9 @@ static void pack_spawn(const struct vds_req *req, struct out *o)
 }
 
 /* binds_check - SPAWN's optional vector of binds at *pos of vecs (vlen
- * bytes): pairs of absolute paths, up to VDS_SPAWN_MAXBINDS, ending the
- * message.  Return: 0 or -EBADMSG. */
+ * bytes): pairs of a source (an absolute path, or VDS_SPAWN_TEXT and a
+ * file's content) and an absolute target, up to VDS_SPAWN_MAXBINDS,
+ * ending the message.  Return: 0 or -EBADMSG. */
 static int binds_check(const char *vecs, size_t vlen, size_t *pos)
 {
 	char *w[2 * VDS_SPAWN_MAXBINDS + 1];
@@ -277,7 +278,7 @@ static int binds_check(const char *vecs, size_t vlen, size_t *pos)
 	if (n < 2 || n % 2 || *pos != vlen)
 		return -EBADMSG;
 	for (int i = 0; i < n; i++)
-		if (w[i][0] != '/')
+		if (w[i][0] != '/' && (i % 2 || w[i][0] != VDS_SPAWN_TEXT))
 			return -EBADMSG;
 	return 0;
 }

@@ -104,6 +104,12 @@ int vds_sys_mount(const char *source, const char *target,
 	return mount(source, target, fstype, flags, NULL) < 0 ? -errno : 0;
 }
 
+/* vds_sys_umount2 - umount2(2).  Return: 0 or -errno. */
+int vds_sys_umount2(const char *target, int flags)
+{
+	return umount2(target, flags) < 0 ? -errno : 0;
+}
+
 /* vds_sys_pidfd_open - pidfd_open(2): a descriptor that polls readable
  * when process pid has ended; always close-on-exec.
  * Return: the descriptor or -errno (-ENOSYS without pidfd_open). */

@@ -8,16 +8,19 @@
  * (servers given with dns=, learned from DHCP or router advertisements),
  * the program gets a mount namespace of its own in which a file naming
  * the stack's servers is bound over /etc/resolv.conf, and nothing else
- * changes.  The file is written here, by the application, as a private
- * temporary file (mkostemp under $TMPDIR or /tmp), and its path goes to
- * the helper with the spawn request (vds_stack_spawn, core/stack.c); the
+ * changes.  The text goes to the helper with the spawn request
+ * (vds_stack_spawn, core/stack.c: a bind whose source is a content); the
  * spawner, root of the stack's user namespace, unshares the mount
- * namespace and binds it by path (a descriptor would name a mount of the
- * namespace it came from, which mount(2) refuses to bind from in a new
- * one), then starts the program.  Once the spawn has answered, the bind
- * holds the file and its name is removed, so nothing stays behind on the
- * host.  A stack whose DNS data is the host's file alone (dns=host) keeps
- * the host's file, options and all: it works there unchanged.
+ * namespace, writes the file into a tmpfs of that namespace only, binds
+ * it and detaches the tmpfs, then starts the program (serve.c).  So
+ * nothing is written on the host, nothing stays behind whatever happens,
+ * and the file keeps a name: a program may bind over /etc/resolv.conf in
+ * turn (a nested vdestack, a test harness), which a deleted file would
+ * forbid.  Files given by path are bound as they are (by path: a
+ * descriptor would name a mount of the caller's namespace, which
+ * mount(2) will not bind from in a new one).  A stack whose DNS data is
+ * the host's file alone (dns=host) keeps the host's file, options and
+ * all: it works there unchanged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,69 +35,37 @@
 #include "conf.h"
 #include "base/alloc.h"
 #include "base/internal.h"
+#include "base/proto.h"
 #include "core/stack.h"
 
 #define RESOLV_TARGET "/etc/resolv.conf"
 #define HOSTS_TARGET "/etc/hosts"
-#define TMP_DEFAULT "/tmp"
-#define TMP_TEMPLATE "vdestack-resolv-XXXXXX"
-#define RESOLV_MODE 0644  /* as the file it covers: a program may drop
-			   * privileges and still read it */
 
-/* write_all - write len bytes of text to fd.  Return: 0 or -errno. */
-static int write_all(int fd, const char *text, size_t len)
+/* stack_text - the stack's DNS as the content of a bind's source
+ * (VDS_SPAWN_TEXT, then the text) in a new string at *ret, when the
+ * program needs one: the stack has DNS data and it is not the host's
+ * file alone.  Return: 1 with *ret set, 0 when none is needed, or
+ * -ENOMEM. */
+static int stack_text(struct vdestack *stack, char **ret)
 {
-	while (len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* stack_file - the stack's DNS as a private temporary file named in path
- * (PATH_MAX bytes), when the program needs one: the stack has DNS data
- * and it is not the host's file alone.
- * Return: 1 with the file made, 0 when none is needed, or -errno. */
-static int stack_file(struct vdestack *stack, char *path)
-{
-	const char *dir = secure_getenv("TMPDIR");
 	size_t len, size;
-	char *text;
 	bool host;
-	int fd, err;
+	char *text;
 
 	len = vds_conf_resolv(stack, NULL, 0, &host);
 	if (len == 0 || host)
 		return 0;
-	if (!dir || dir[0] != '/')
-		dir = TMP_DEFAULT;
-	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, TMP_TEMPLATE) >=
-	    PATH_MAX)
-		return -ENAMETOOLONG;
-	size = len + 1;
+	size = len + 2;
 	text = vds_malloc(size);
 	if (!text)
 		return -ENOMEM;
-	/* the data may have grown meanwhile: what fits is one whole copy */
-	len = vds_conf_resolv(stack, text, size, &host);
-	fd = mkostemp(path, O_CLOEXEC);
-	err = fd < 0 ? -errno : 0;
-	if (err == 0 && fchmod(fd, RESOLV_MODE) < 0)
-		err = -errno;
-	if (err == 0)
-		err = write_all(fd, text, len < size ? len : size - 1);
-	if (fd >= 0 && close(fd) < 0 && err == 0)
-		err = -errno;
-	if (fd >= 0 && err < 0)
-		unlink(path);
-	vds_free(text);
-	return err < 0 ? err : 1;
+	text[0] = VDS_SPAWN_TEXT;
+	/* the data may have changed meanwhile: what fits is one whole copy
+	 * (vds_dns_format writes whole lines only when it all fits, else a
+	 * prefix, which is still a valid resolv.conf) */
+	vds_conf_resolv(stack, text + 1, size - 1, &host);
+	*ret = text;
+	return 1;
 }
 
 /* file_path - the absolute path of file (which must exist) into path
@@ -108,7 +79,7 @@ static int file_path(const char *file, char *path)
 
 /* The files of one call and what they cover. */
 struct binds {
-	char tmp[PATH_MAX];     /* the stack's file, "" if none */
+	char *text;             /* the stack's file's content, or NULL */
 	char resolv[PATH_MAX];
 	char hosts[PATH_MAX];
 	char *vec[2 * 2 + 1];   /* pairs, NULL-ended */
@@ -132,11 +103,9 @@ static int spawn_resolv(struct vdestack *stack, char *const argv[],
 	int err = 0, pd;
 
 	if (!resolv) {
-		err = stack_file(stack, b->tmp);
+		err = stack_text(stack, &b->text);
 		if (err == 1)
-			add(b, b->tmp, RESOLV_TARGET);
-		else
-			b->tmp[0] = '\0';
+			add(b, b->text, RESOLV_TARGET);
 	} else if (resolv[0]) {
 		err = file_path(resolv, b->resolv);
 		if (err == 0)
@@ -148,8 +117,7 @@ static int spawn_resolv(struct vdestack *stack, char *const argv[],
 			add(b, b->hosts, HOSTS_TARGET);
 	}
 	pd = err < 0 ? err : vds_stack_spawn(stack, argv, envp, b->vec);
-	if (b->tmp[0])
-		unlink(b->tmp); /* the program's bind holds the file */
+	vds_free(b->text);
 	return pd;
 }
 

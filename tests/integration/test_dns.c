@@ -873,6 +873,8 @@ static void test_spawn_resolv_names_a_server_given_with_dns(void)
 {
 	char *argv[] = { "/usr/bin/getent", "ahostsv4", TEST_NAME, NULL };
 	char *cat[] = { "/bin/cat", "/etc/resolv.conf", NULL };
+	char *links[] = { "/usr/bin/stat", "-L", "-c", "%h", "/etc/resolv.conf",
+			  NULL };
 	struct vdestack *srv, *cli;
 	char out[4096];
 	pid_t r;
@@ -891,6 +893,12 @@ static void test_spawn_resolv_names_a_server_given_with_dns(void)
 		  "the program's resolv.conf: %s", out);
 	check_resolved(spawn_out(cli, argv, true, NULL, out, sizeof(out)),
 		       out);
+	/* the program's file has a name (a program may bind over it in
+	 * turn), and no file of it is on the host */
+	status = spawn_out(cli, links, true, NULL, out, sizeof(out));
+	IT_CHECKF(status == 0 && !strcmp(out, "1\n"),
+		  "links of the program's resolv.conf: %s", out);
+	IT_CHECK(!it_exists("/tmp/vdestack-0"));
 	status = spawn_out(cli, argv, false, NULL, out, sizeof(out));
 	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 2,
 		  "getent with the host's resolv.conf: status %#x, %s",
