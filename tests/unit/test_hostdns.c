@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "vdestack.h"
+#include "base/alloc.h"
 #include "base/internal.h"
 #include "base/sys.h"
 #include "conf/conf_parse.h"
@@ -240,6 +241,47 @@ static void test_hostdns_key_of_the_configuration_string(void **state)
 			fail_msg("%s is not EINVAL", bad[i]);
 }
 
+/* test_dns_host_fails_cleanly_at_every_allocation - vde_stackconf with
+ * dns=host (the fake host file names two loopback servers: no query is
+ * ever sent) fails with ENOMEM at each allocation, leaving the DNS data,
+ * the descriptors and no forward behind: the call that finally succeeds
+ * could not bind port 53 again otherwise. */
+static void test_dns_host_fails_cleanly_at_every_allocation(void **state)
+{
+	struct vdestack *s = vde_addstack(NULL, NULL);
+	char buf[256];
+	int fds, n, ok = 0;
+
+	if (!s)
+		UNIT_SKIP("no stack can be made here (user namespaces off?)");
+	fake_text = "nameserver 127.0.0.53\nnameserver ::1\n";
+	assert_int_equal(vde_stackconf(s, "dns=192.0.2.1"), 0);
+	fds = unit_count_fds();
+	for (n = 1; n < 200; n++) {
+		int r, e;
+
+		vds_alloc_fail_at((unsigned long)n);
+		r = vde_stackconf(s, "dns=host");
+		e = errno;
+		vds_alloc_fail_at(0);
+		if (r == 0) {
+			ok = 1;
+			break;
+		}
+		assert_int_equal(e, ENOMEM);
+		assert_int_equal(vde_stackresolv(s, buf, sizeof(buf)), 21);
+		assert_string_equal(buf, "nameserver 192.0.2.1\n");
+		assert_int_equal(unit_wait_count(unit_count_fds, fds), fds);
+	}
+	assert_true(ok);
+	/* the file's buffer, the DNS data and four forwards' (21 here) */
+	assert_true(n > 8);
+	assert_int_equal(vde_stackresolv(s, buf, sizeof(buf)), 37);
+	assert_string_equal(buf, "nameserver 127.0.0.53\nnameserver ::1\n");
+	vde_delstack(s);
+	assert_int_equal(unit_wait_count(unit_count_fds, fds), fds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_hostdns_reads_etc_resolv_conf_through_the_seam),
 		cmocka_unit_test(test_hostdns_missing_file_is_the_local_server),
 		cmocka_unit_test(test_hostdns_key_of_the_configuration_string),
+		cmocka_unit_test(test_dns_host_fails_cleanly_at_every_allocation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
