@@ -945,6 +945,13 @@ static void test_vdestack_dns_resolv_and_hosts_options(void)
 	unlink(hosts);
 	IT_CHECK(WEXITSTATUS(run_out(res, out, sizeof(out))) == 125);
 	IT_CHECK(WEXITSTATUS(run_out(bad, out, sizeof(out))) == 125);
+	/* an /etc/resolv.conf that cannot be covered (a bind of a removed
+	 * file): the command is not started, and says so */
+	IT_CHECK(unlink(bound[0]) == 0);
+	bound[0][0] = '\0';
+	dns[7] = "/bin/true";
+	dns[8] = NULL;
+	IT_CHECK(WEXITSTATUS(run_out(dns, out, sizeof(out))) == 125);
 }
 
 static const struct it_test tests[] = {

@@ -525,6 +525,12 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		vde_delstack(stack);
+		/* the program is there (find_program): then these errors
+		 * are those of binding its resolv.conf or hosts */
+		if ((err == ENOENT || err == ENOTDIR || err == EACCES ||
+		     err == EPERM) && runnable(cmd[0]) == 0)
+			die(EXIT_FAIL, "cannot give %s its /etc/resolv.conf or "
+			    "/etc/hosts: %s", cmd[0], strerror(err));
 		if (err == ENOENT || err == ENOTDIR)
 			die(EXIT_NOTFOUND, "%s: %s", cmd[0], strerror(err));
 		if (err == EACCES || err == ENOEXEC || err == EPERM ||
