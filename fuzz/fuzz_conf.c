@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz_conf.c - libFuzzer target: vde_stackconf's configuration string
- * (conf_parse.c), and the resolv.conf text of what it parsed. */
+ * (conf_parse.c), and the resolv.conf text of what it parsed; the same
+ * bytes read as the host's resolv.conf of dns=host (hostdns.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "base/proto.h"
 #include "conf/conf_parse.h"
+#include "conf/hostdns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,6 +69,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		check_dns(&c.dns, data[0]);
 	}
+	/* as a host file: at least one server, none link-local */
+	vds_hostdns_parse(text, &c.dns);
+	if (c.dns.nservers == 0)
+		abort();
+	for (unsigned i = 0; i < c.dns.nservers; i++)
+		if (c.dns.servers[i].family == AF_INET6 &&
+		    c.dns.servers[i].addr[0] == 0xfe &&
+		    (c.dns.servers[i].addr[1] & 0xc0) == 0x80)
+			abort();
+	check_dns(&c.dns, data[0]);
 	free(text);
 	return 0;
 }

@@ -107,6 +107,17 @@ int vde_stackaddif(struct vdestack *stack, char *vdenet, char *ifname);
  * -1 with errno (ENODEV: no such interface).  See vde_stackaddif(3). */
 int vde_stackdelif(struct vdestack *stack, char *ifname);
 
+/* DNS inside stacks (issue 15). */
+
+/* vde_stackspawn(), and the program sees the stack's DNS: resolv NULL,
+ * the stack's servers (vde_stackresolv) bound over /etc/resolv.conf in a
+ * mount namespace of its own where they differ from the host's file; ""
+ * the host's file as it is; else that file.  hosts: a file bound over
+ * /etc/hosts, NULL for none.  See vde_stackspawn_resolv(3). */
+int vde_stackspawn_resolv(struct vdestack *stack, char *const argv[],
+			  char *const envp[], const char *resolv,
+			  const char *hosts);
+
 #ifdef __cplusplus
 }
 #endif

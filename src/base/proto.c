@@ -268,18 +268,37 @@ static void pack_spawn(const struct vds_req *req, struct out *o)
 	out_put(o, &w, sizeof(w));
 	out_put(o, req->spawn.argv.buf, req->spawn.argv.len);
 	out_put(o, req->spawn.envp.buf, req->spawn.envp.len);
+	out_put(o, req->spawn.binds.buf, req->spawn.binds.len);
+}
+
+/* binds_check - SPAWN's optional vector of binds at *pos of vecs (vlen
+ * bytes): pairs of a source (an absolute path, or VDS_SPAWN_TEXT and a
+ * file's content) and an absolute target, up to VDS_SPAWN_MAXBINDS,
+ * ending the message.  Return: 0 or -EBADMSG. */
+static int binds_check(const char *vecs, size_t vlen, size_t *pos)
+{
+	char *w[2 * VDS_SPAWN_MAXBINDS + 1];
+	int n = vds_cmdline_words(vecs, vlen, pos, w, VDS_ARRAY_SIZE(w));
+
+	if (n < 2 || n % 2 || *pos != vlen)
+		return -EBADMSG;
+	for (int i = 0; i < n; i++)
+		if (w[i][0] != '/' && (i % 2 || w[i][0] != VDS_SPAWN_TEXT))
+			return -EBADMSG;
+	return 0;
 }
 
 /* unpack_spawn - SPAWN: descriptors as the mask says, argv (1 to
  * VDS_SPAWN_MAXARGS words, the first an absolute path), envp (up to
- * VDS_SPAWN_MAXENV strings), and nothing after.
+ * VDS_SPAWN_MAXENV strings), optionally the binds (binds_check), and
+ * nothing after.
  * Return: 0 or -EBADMSG. */
 static int unpack_spawn(struct vds_req *req, const char *body, size_t len,
 			unsigned nfds)
 {
 	struct wire_stdio w;
 	const char *vecs = body + sizeof(w);
-	size_t vlen = len - sizeof(w), argv_end = 0, pos;
+	size_t vlen = len - sizeof(w), argv_end = 0, pos, env_end;
 	int argc, envc;
 
 	if (len < sizeof(w))
@@ -293,12 +312,16 @@ static int unpack_spawn(struct vds_req *req, const char *body, size_t len,
 		return -EBADMSG; /* the first word follows the count */
 	pos = argv_end;
 	envc = vds_cmdline_words(vecs, vlen, &pos, NULL, VDS_SPAWN_MAXENV + 1);
-	if (envc < 0 || pos != vlen)
+	if (envc < 0)
+		return -EBADMSG;
+	env_end = pos;
+	if (pos != vlen && binds_check(vecs, vlen, &pos) < 0)
 		return -EBADMSG;
 	req->spawn = (struct vds_req_spawn){
 		.stdio = w.stdio, .pgid = w.pgid,
 		.argv = { .buf = vecs, .len = argv_end },
-		.envp = { .buf = vecs + argv_end, .len = vlen - argv_end },
+		.envp = { .buf = vecs + argv_end, .len = env_end - argv_end },
+		.binds = { .buf = vecs + env_end, .len = vlen - env_end },
 	};
 	return 0;
 }

@@ -81,6 +81,10 @@ int vds_ifname_check(const char *name);
 /* vde_stackspawn()'s limits: words of argv, strings of envp. */
 #define VDS_SPAWN_MAXARGS 256
 #define VDS_SPAWN_MAXENV 4096
+/* ... and the files bound for it (vde_stackspawn_resolv): pairs. */
+#define VDS_SPAWN_MAXBINDS 4
+/* A bind's source that starts with this is a file's content, not a path. */
+#define VDS_SPAWN_TEXT '='
 
 /* Word vectors in the packed form of cmdline.h: in the caller's memory
  * when packed, in the received message when unpacked. */
@@ -113,6 +117,12 @@ struct vds_req_spawn {
 	int32_t pgid;       /* the caller's process group */
 	struct vds_req_words argv; /* one vector, argv[0] absolute */
 	struct vds_req_words envp; /* one vector, maybe empty */
+	struct vds_req_words binds; /* len 0: none; else one vector of
+				     * pairs, a file and the absolute path
+				     * it is bound over in a mount
+				     * namespace of the program's own; the
+				     * file is an absolute path, or
+				     * VDS_SPAWN_TEXT then its content */
 };
 
 struct vds_req_uplink {

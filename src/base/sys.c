@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -94,6 +95,19 @@ int vds_sys_write_file(const char *path, const char *text)
 	err = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
 	close(fd);
 	return err;
+}
+
+/* vds_sys_mount - mount(2) without data.  Return: 0 or -errno. */
+int vds_sys_mount(const char *source, const char *target,
+		  const char *fstype, unsigned long flags)
+{
+	return mount(source, target, fstype, flags, NULL) < 0 ? -errno : 0;
+}
+
+/* vds_sys_umount2 - umount2(2).  Return: 0 or -errno. */
+int vds_sys_umount2(const char *target, int flags)
+{
+	return umount2(target, flags) < 0 ? -errno : 0;
 }
 
 /* vds_sys_pidfd_open - pidfd_open(2): a descriptor that polls readable

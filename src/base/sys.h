@@ -15,6 +15,10 @@ int vds_sys_ioctl(int fd, unsigned long req, void *arg);
 int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int vds_sys_socket(int domain, int type, int protocol);
 int vds_sys_write_file(const char *path, const char *text);
+/* mount(2): the spawner's binds in a program's own mount namespace. */
+int vds_sys_mount(const char *source, const char *target,
+		  const char *fstype, unsigned long flags);
+int vds_sys_umount2(const char *target, int flags);
 /* A process descriptor of pid (close-on-exec), or -errno: -ENOSYS where
  * the kernel (or a seccomp filter, or valgrind) has no pidfd_open(2). */
 int vds_sys_pidfd_open(pid_t pid);

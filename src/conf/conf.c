@@ -20,7 +20,8 @@
  *   5. rd: router solicitation, advertisement, SLAAC addresses ready;
  *   6. gw= default routes (they replace a default of the same family,
  *      so a gw= wins over the router that DHCP or an RA gave);
- *   7. DNS data: recorded only when everything else succeeded.
+ *   7. DNS data: recorded only when everything else succeeded; for
+ *      dns=host first the forwards of the host's loopback servers.
  *
  * "auto" depends on the stack's backend, known by its URL: on slirp://
  * it is eth + dhcp (libslirp's DHCP server; IPv6 comes from the kernel's
@@ -31,6 +32,20 @@
  * The DNS data of a stack hangs off the stack (stack.c keeps the pointer
  * and frees it); one process-wide lock serialises its readers and
  * writers.
+ *
+ * dns=host (hostdns.c reads the file): a program in the stack that reads
+ * the host's resolv.conf must find its servers there.  A loopback server
+ * (127.0.0.0/8, ::1) would be the stack's own lo, so for each one this
+ * file adds a udp-ns: and a tcp-ns: forward (vde_stackfwd, src/fwd) from
+ * that address, port 53, inside the stack, where lo has all of
+ * 127.0.0.0/8 and ::1, to the same address on the host: a stack without
+ * a network has lo too.  All the file's servers and its search list are
+ * then recorded as the stack's, so vde_stackresolv() gives a file that
+ * works inside the stack; "host" says that this is the host's file
+ * alone, so that vde_stackspawn_resolv() may leave the host's own file
+ * (with its options) in place.  The file is read once per call: a later
+ * change on the host is seen by the next dns=host call, which adds the
+ * forwards of new loopback servers and removes those of servers gone.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,12 +56,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "conf_parse.h"
 #include "dhcp.h"
+#include "hostdns.h"
 #include "ndisc.h"
 #include "netconf.h"
 #include "base/alloc.h"
@@ -57,7 +75,21 @@
 #define LOOPBACK_INDEX 1        /* lo, in every network namespace */
 #define SLAAC_POLL_MS 50
 
+#define DNS_PORT 53
+#define FWD_SPEC_MAX 128        /* "tcp-ns:[ADDR]:53:[ADDR]:53" */
+
 static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held across a dns=host call's forwards and its record, so that two
+ * calls on one stack do not cross. */
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The DNS data a stack keeps, in its slot VDS_SLOT_CONF. */
+struct stack_dns {
+	struct vds_dns dns;
+	bool host;       /* dns holds the host's file alone (dns=host) */
+	unsigned nfwds;  /* loopback servers forwarded by dns=host */
+	struct vds_ipaddr fwds[VDS_CONF_MAX_DNS];
+};
 
 /* A vde_stackconf call in progress. */
 struct apply {
@@ -67,22 +99,26 @@ struct apply {
 	struct vds_link link;     /* the interface (index 0: none) */
 	char scope[16];           /* its name, for link-local DNS servers */
 	struct vds_dns learned;   /* from DHCP and RAs */
+	struct vds_dns host;      /* dns=host: the host's resolv.conf */
+	unsigned nadded;          /* its loopback servers forwarded now */
+	struct vds_ipaddr added[VDS_CONF_MAX_DNS];
 	int64_t deadline;         /* of dhcp and rd together */
 };
 
 /* stack_dns - the slot of the stack's DNS data (NULL until set; dns_lock
  * held).  Return: its address. */
-static struct vds_dns **stack_dns(struct vdestack *s)
+static struct stack_dns **stack_dns(struct vdestack *s)
 {
-	return (struct vds_dns **)vds_stack_slot(s, VDS_SLOT_CONF);
+	return (struct stack_dns **)vds_stack_slot(s, VDS_SLOT_CONF);
 }
 
-/* stack_gone - the gone hook: free the stack's DNS data.  No lock: the
+/* stack_gone - the gone hook: free the stack's DNS data (its dns=host
+ * forwards go with the stack's other forwards, src/fwd).  No lock: the
  * stack's last reference is gone, so no call can use it any more (and a
  * forked child may have inherited dns_lock held). */
 static void stack_gone(struct vdestack *s)
 {
-	struct vds_dns **slot = stack_dns(s);
+	struct stack_dns **slot = stack_dns(s);
 
 	vds_free(*slot);
 	*slot = NULL;
@@ -215,15 +251,138 @@ static int do_rd(struct apply *a)
 	return 0;
 }
 
-/* record_dns - step 7: the servers and domains of this call (given
- * first, then learned) replace the stack's, each list only when this
- * call has one.  Return: 0 or -ENOMEM. */
+/* fwd_spec - the vde_stackfwd() spec of proto ("udp-ns", "tcp-ns") for
+ * the loopback server srv: from srv port 53 in the stack to the same
+ * address and port on the host.  Return: nothing; buf is filled. */
+static void fwd_spec(const char *proto, const struct vds_ipaddr *srv,
+		     char *buf, size_t size)
+{
+	char t[INET6_ADDRSTRLEN] = "";
+	bool v6 = srv->family == AF_INET6;
+
+	inet_ntop(srv->family, srv->addr, t, sizeof(t));
+	snprintf(buf, size, "%s:%s%s%s:%d:%s%s%s:%d", proto, v6 ? "[" : "", t,
+		 v6 ? "]" : "", DNS_PORT, v6 ? "[" : "", t, v6 ? "]" : "",
+		 DNS_PORT);
+}
+
+/* unforward - remove the UDP and TCP forwards of loopback server srv
+ * (those that exist). */
+static void unforward(struct vdestack *stack, const struct vds_ipaddr *srv)
+{
+	char spec[FWD_SPEC_MAX];
+	int saved = errno;
+
+	fwd_spec("udp-ns", srv, spec, sizeof(spec));
+	vde_stackunfwd(stack, spec);
+	fwd_spec("tcp-ns", srv, spec, sizeof(spec));
+	vde_stackunfwd(stack, spec);
+	errno = saved;
+}
+
+/* forward - DNS over UDP and TCP to loopback server srv inside the stack
+ * reaches srv on the host.  Return: 0 or -errno (nothing added). */
+static int forward(struct vdestack *stack, const struct vds_ipaddr *srv)
+{
+	char spec[FWD_SPEC_MAX];
+	int err;
+
+	fwd_spec("udp-ns", srv, spec, sizeof(spec));
+	if (vde_stackfwd(stack, spec) < 0)
+		return -errno;
+	fwd_spec("tcp-ns", srv, spec, sizeof(spec));
+	if (vde_stackfwd(stack, spec) == 0)
+		return 0;
+	err = -errno;
+	fwd_spec("udp-ns", srv, spec, sizeof(spec));
+	vde_stackunfwd(stack, spec);
+	return err;
+}
+
+/* ip_in - whether srv is one of the n addresses of list.
+ * Return: true if so. */
+static bool ip_in(const struct vds_ipaddr *srv,
+		  const struct vds_ipaddr *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i].family == srv->family &&
+		    !memcmp(list[i].addr, srv->addr, sizeof(srv->addr)))
+			return true;
+	return false;
+}
+
+/* host_forwards - step 7, dns=host: forward each loopback server of the
+ * host's file that the stack does not forward yet (the ones it does are
+ * in old, n of them).  Return: 0, or -errno with none of this call's
+ * forwards left. */
+static int host_forwards(struct apply *a, const struct vds_ipaddr *old,
+			 unsigned n)
+{
+	for (unsigned i = 0; i < a->host.nservers; i++) {
+		const struct vds_ipaddr *srv = &a->host.servers[i];
+		int err;
+
+		if (!vds_ip_is_loopback(srv) || ip_in(srv, old, n))
+			continue;
+		err = forward(a->stack, srv);
+		if (err < 0) {
+			while (a->nadded)
+				unforward(a->stack, &a->added[--a->nadded]);
+			return err;
+		}
+		a->added[a->nadded++] = *srv;
+	}
+	return 0;
+}
+
+/* new_dns - the stack's DNS data after this call: the servers of this
+ * call (given first, then the host's for dns=host, then learned)
+ * replace the stack's, each list only when this call has one; the
+ * loopback servers forwarded are the host file's (dns=host) or stay.
+ * dns_lock held. */
+static void new_dns(struct apply *a, const struct stack_dns *old,
+		    struct stack_dns *ret)
+{
+	struct vds_dns now = a->conf->dns;
+
+	if (old)
+		*ret = *old;
+	merge_dns(&now, &a->host);
+	merge_dns(&now, &a->learned);
+	if (now.nservers) {
+		ret->dns.nservers = now.nservers;
+		memcpy(ret->dns.servers, now.servers, sizeof(now.servers));
+	}
+	if (now.ndomains) {
+		ret->dns.ndomains = now.ndomains;
+		memcpy(ret->dns.domains, now.domains, sizeof(now.domains));
+	}
+	if (a->scope[0])
+		memcpy(ret->dns.ifname, a->scope, sizeof(ret->dns.ifname));
+	if (now.nservers || now.ndomains)
+		ret->host = a->conf->dns_host && !a->conf->dns.nservers &&
+			    !a->conf->dns.ndomains && !a->learned.nservers &&
+			    !a->learned.ndomains;
+	if (!a->conf->dns_host)
+		return;
+	ret->nfwds = 0;
+	for (unsigned i = 0; i < a->host.nservers; i++)
+		if (vds_ip_is_loopback(&a->host.servers[i]))
+			ret->fwds[ret->nfwds++] = a->host.servers[i];
+}
+
+/* record_dns - step 7: the forwards of dns=host, then the DNS data of
+ * this call recorded (new_dns); the forwards of an earlier dns=host that
+ * the host's file no longer names are removed.
+ * Return: 0 or -errno (then nothing of this step is left). */
 static int record_dns(struct apply *a)
 {
-	struct vds_dns now = a->conf->dns, **slot, *dns;
+	struct stack_dns *dns, **slot, old = { 0 }, now;
+	int err;
 
-	merge_dns(&now, &a->learned);
-	if (!now.nservers && !now.ndomains)
+	if (!a->conf->dns.nservers && !a->conf->dns.ndomains &&
+	    !a->learned.nservers && !a->learned.ndomains &&
+	    !a->conf->dns_host)
 		return 0;
 	dns = vds_calloc(1, sizeof(*dns));
 	if (!dns)
@@ -232,20 +391,22 @@ static int record_dns(struct apply *a)
 	pthread_mutex_lock(&dns_lock);
 	slot = stack_dns(a->stack);
 	if (*slot)
-		*dns = **slot;
-	if (now.nservers) {
-		dns->nservers = now.nservers;
-		memcpy(dns->servers, now.servers, sizeof(now.servers));
+		old = **slot;
+	pthread_mutex_unlock(&dns_lock);
+	err = a->conf->dns_host ? host_forwards(a, old.fwds, old.nfwds) : 0;
+	if (err < 0) {
+		vds_free(dns);
+		return err;
 	}
-	if (now.ndomains) {
-		dns->ndomains = now.ndomains;
-		memcpy(dns->domains, now.domains, sizeof(now.domains));
-	}
-	if (a->scope[0])
-		memcpy(dns->ifname, a->scope, sizeof(dns->ifname));
+	pthread_mutex_lock(&dns_lock);
+	new_dns(a, *slot, dns);
 	vds_free(*slot);
 	*slot = dns;
+	now = *dns; /* dns may be replaced once the lock is released */
 	pthread_mutex_unlock(&dns_lock);
+	for (unsigned i = 0; a->conf->dns_host && i < old.nfwds; i++)
+		if (!ip_in(&old.fwds[i], now.fwds, now.nfwds))
+			unforward(a->stack, &old.fwds[i]);
 	return 0;
 }
 
@@ -305,6 +466,12 @@ static int stackconf(struct vdestack *stack, const char *config)
 	if (err < 0)
 		goto out;
 	resolve_auto(a.conf, stack);
+	if (a.conf->dns_host) {
+		/* read now: a file that cannot be read changes nothing */
+		err = vds_hostdns_read(&a.host);
+		if (err < 0)
+			goto out;
+	}
 	a.deadline = vds_now_ms() + a.conf->timeout_ms;
 	fd = stack_socket(stack, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	if (fd < 0) {
@@ -328,7 +495,11 @@ static int stackconf(struct vdestack *stack, const char *config)
 		if (vds_nl_link_get(a.nl, NULL, &l) == 0)
 			memcpy(a.scope, l.name, sizeof(a.scope));
 	}
+	if (a.conf->dns_host)
+		pthread_mutex_lock(&host_lock);
 	err = apply(&a);
+	if (a.conf->dns_host)
+		pthread_mutex_unlock(&host_lock);
 out:
 	vds_rtnl_close(&nl);
 	vds_free(a.conf);
@@ -353,21 +524,36 @@ VDS_EXPORT int vde_stackconf(struct vdestack *stack, const char *config)
 	return 0;
 }
 
+/* vds_conf_resolv - the stack's DNS text, and whether it is the host's
+ * file alone.  Return: its length (snprintf-like). */
+size_t vds_conf_resolv(struct vdestack *stack, char *buf, size_t size,
+		       bool *ret_host)
+{
+	struct stack_dns *dns;
+	size_t len;
+
+	pthread_mutex_lock(&dns_lock);
+	dns = *stack_dns(stack);
+	len = vds_dns_format(dns ? &dns->dns : NULL, buf, size);
+	*ret_host = dns && dns->host;
+	pthread_mutex_unlock(&dns_lock);
+	return len;
+}
+
 /* vde_stackresolv - the stack's DNS data as resolv.conf(5) text.
  * Return: its length (0: none known), or -1 with errno: EINVAL, ERANGE
  * when buf (size bytes) cannot hold it and its NUL. */
 VDS_EXPORT int vde_stackresolv(struct vdestack *stack, char *buf,
 			       size_t size)
 {
+	bool host;
 	size_t len;
 
 	if (!stack || (!buf && size)) {
 		errno = EINVAL;
 		return -1;
 	}
-	pthread_mutex_lock(&dns_lock);
-	len = vds_dns_format(*stack_dns(stack), buf, size);
-	pthread_mutex_unlock(&dns_lock);
+	len = vds_conf_resolv(stack, buf, size, &host);
 	if (buf && len >= size) {
 		errno = ERANGE;
 		return -1;

@@ -24,6 +24,9 @@
 #include "base/internal.h"
 #include "base/proto.h"
 
+/* The value of dns= that names the host's resolv.conf. */
+#define DNS_HOST "host"
+
 /* Whether a key takes a value. */
 enum key_arg {
 	ARG_NONE,      /* key */
@@ -220,12 +223,18 @@ static int key_auto(struct vds_conf *c, const char *val, size_t len)
 	return 0; /* the flag is recorded by the caller */
 }
 
-/* key_dns - "dns=ADDR", repeatable.  Return: 0 or -EINVAL. */
+/* key_dns - "dns=ADDR", repeatable, or "dns=host" (the host's
+ * resolv.conf, read and applied by conf.c).  Return: 0 or -EINVAL. */
 static int key_dns(struct vds_conf *c, const char *val, size_t len)
 {
 	struct vds_ipaddr a;
-	int err = vds_conf_parse_ip(val, len, false, &a);
+	int err;
 
+	if (len == strlen(DNS_HOST) && !memcmp(val, DNS_HOST, len)) {
+		c->dns_host = true;
+		return 0;
+	}
+	err = vds_conf_parse_ip(val, len, false, &a);
 	if (err < 0)
 		return err;
 	return vds_dns_add_server(&c->dns, &a) < 0 ? -EINVAL : 0;

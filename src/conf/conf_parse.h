@@ -65,6 +65,7 @@ struct vds_conf {
 	unsigned ngws;
 	struct vds_ipaddr gws[VDS_CONF_MAX_GWS];
 	struct vds_dns dns;       /* dns= and domain= of the string */
+	bool dns_host;            /* dns=host: the host's resolv.conf */
 };
 
 /* ------------------------------------------------------------------ */

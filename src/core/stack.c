@@ -808,16 +808,16 @@ VDS_EXPORT int socket(int domain, int type, int protocol)
 	return fd;
 }
 
-/* spawn - the work of vde_stackspawn().
- * Return: the process descriptor, or -errno. */
+/* spawn - the work of vde_stackspawn(), and of vds_stack_spawn() with
+ * binds (NULL: none).  Return: the process descriptor, or -errno. */
 static int spawn(struct vdestack *stack, char *const argv[],
-		 char *const envp[])
+		 char *const envp[], char *const binds[])
 {
 	struct vds_cmdseq words = { 0 };
 	struct vds_req req = { .op = VDS_OP_SPAWN };
 	struct vds_call call = { .req = &req };
 	int fds[3], pd = -1, err;
-	size_t argv_len;
+	size_t argv_len, env_end;
 
 	/* argv then envp, in cmdline.c's packed form; the whole request is
 	 * bounded again by VDS_MSG_MAX when it is packed */
@@ -827,6 +827,10 @@ static int spawn(struct vdestack *stack, char *const argv[],
 		err = vds_cmdline_pack(&words, envp ? envp :
 				       vds_spawn_default_env,
 				       VDS_SPAWN_MAXENV, VDS_MSG_MAX);
+	env_end = words.len;
+	if (err >= 0 && binds && binds[0])
+		err = vds_cmdline_pack(&words, binds, 2 * VDS_SPAWN_MAXBINDS,
+				       VDS_MSG_MAX);
 	if (err < 0)
 		goto out;
 	req.id = stack->id;
@@ -835,7 +839,9 @@ static int spawn(struct vdestack *stack, char *const argv[],
 		.pgid = getpgrp(),
 		.argv = { .buf = words.buf, .len = argv_len },
 		.envp = { .buf = words.buf + argv_len,
-			  .len = words.len - argv_len },
+			  .len = env_end - argv_len },
+		.binds = { .buf = words.buf + env_end,
+			   .len = words.len - env_end },
 	};
 	call.fds = fds;
 	call.ret_fd = &pd;
@@ -858,12 +864,22 @@ VDS_EXPORT int vde_stackspawn(struct vdestack *stack, char *const argv[],
 		errno = EINVAL;
 		return -1;
 	}
-	pd = spawn(stack, argv, envp);
+	pd = spawn(stack, argv, envp, NULL);
 	if (pd < 0) {
 		errno = -pd;
 		return -1;
 	}
 	return pd;
+}
+
+/* vds_stack_spawn - vde_stackspawn() with files bound for the program.
+ * Return: the process descriptor or -errno. */
+int vds_stack_spawn(struct vdestack *stack, char *const argv[],
+		    char *const envp[], char *const binds[])
+{
+	if (!stack || !stack->id || !argv || !argv[0] || argv[0][0] != '/')
+		return -EINVAL;
+	return spawn(stack, argv, envp, binds);
 }
 
 /* vde_stackwait - wait for the end of a process started by

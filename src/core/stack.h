@@ -53,4 +53,12 @@ int vds_stack_sysctl(struct vdestack *s, const char *path, const char *value);
  * interposition. */
 extern __thread int vds_bypass_default;
 
+/* vde_stackspawn() with binds: a NULL-ended vector of pairs of absolute
+ * paths (at most VDS_SPAWN_MAXBINDS), each file bound over the other in
+ * a mount namespace of the program's own; NULL or empty: none, as
+ * vde_stackspawn().  Return: the process descriptor or -errno (-E2BIG
+ * beyond the limit). */
+int vds_stack_spawn(struct vdestack *stack, char *const argv[],
+		    char *const envp[], char *const binds[]);
+
 #endif /* VDS_STACK_H */

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -773,6 +774,79 @@ static void spawner_watch(int pd, pid_t pid)
 	_exit(0);
 }
 
+/* Where a spawner stages the files it writes for its program: a tmpfs
+ * mounted over this directory in the program's mount namespace only,
+ * and detached again once its files are bound. */
+#define STAGE_DIR "/tmp"
+#define STAGE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define STAGE_MODE 0644
+
+/* stage_text - write text into file i of the staging tmpfs (mounted
+ * over STAGE_DIR now, if *staged is not yet set), its path into path.
+ * Return: 0 or -errno. */
+static int stage_text(const char *text, int i, bool *staged, char *path,
+		      size_t size)
+{
+	size_t len = strlen(text);
+	int fd, err = 0;
+
+	if (!*staged) {
+		err = vds_sys_mount("tmpfs", STAGE_DIR, "tmpfs", STAGE_FLAGS);
+		if (err < 0)
+			return err;
+		*staged = true;
+	}
+	snprintf(path, size, "%s/vdestack-%d", STAGE_DIR, i);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STAGE_MODE);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* own_files - in a spawner: a mount namespace for its program, a slave
+ * of the one it came from (the rest of the file system stays as it is,
+ * and follows the host's later mounts), with each source of the packed
+ * pairs in binds bound over its target.  Files given by path first; then
+ * those given by content, written to a tmpfs staged over STAGE_DIR and
+ * detached after (their binds keep them, under a name: a program may
+ * mount over them in turn, and nothing of them is left on the host).
+ * The spawner is root of the stack's user namespace here, which owns
+ * the new mount namespace: the host's mounts stay locked under it.
+ * Return: 0 or -errno. */
+static int own_files(const struct vds_req_words *binds)
+{
+	char *w[2 * VDS_SPAWN_MAXBINDS + 1], path[64];
+	bool staged = false;
+	size_t pos = 0;
+	int n, err;
+
+	if (binds->len == 0)
+		return 0;
+	n = vds_cmdline_words(binds->buf, binds->len, &pos, w,
+			      VDS_ARRAY_SIZE(w));
+	if (n < 0)
+		return -EBADMSG; /* checked by vds_proto_unpack */
+	err = vds_sys_unshare(CLONE_NEWNS);
+	if (err == 0)
+		err = vds_sys_mount(NULL, "/", NULL, MS_REC | MS_SLAVE);
+	for (int i = 0; err == 0 && i + 1 < n; i += 2)
+		if (w[i][0] != VDS_SPAWN_TEXT)
+			err = vds_sys_mount(w[i], w[i + 1], NULL, MS_BIND);
+	for (int i = 0; err == 0 && i + 1 < n; i += 2) {
+		if (w[i][0] != VDS_SPAWN_TEXT)
+			continue;
+		err = stage_text(w[i] + 1, i, &staged, path, sizeof(path));
+		if (err == 0)
+			err = vds_sys_mount(path, w[i + 1], NULL, MS_BIND);
+	}
+	if (staged && err == 0)
+		err = vds_sys_umount2(STAGE_DIR, MNT_DETACH);
+	return err;
+}
+
 /* spawner - the process that runs the program of a SPAWN request r in
  * stack s: starts it, replies (its pid and pd[0], the application's end
  * of the process descriptor, or the start's error), then watches it on
@@ -796,7 +870,9 @@ static void spawner(const struct request *r, const struct slot *s,
 		reply(r->chan, -EBADMSG, 0, -1);
 		_exit(0);
 	}
-	pid = command_start(argv, envp, stdio, &cmd, NULL);
+	pid = own_files(&q->binds);
+	if (pid == 0)
+		pid = command_start(argv, envp, stdio, &cmd, NULL);
 	if (pid < 0) {
 		reply(r->chan, pid, 0, -1);
 		_exit(0);

@@ -26,6 +26,10 @@ static const char envp_w[] = "\1\0A=1\0";
 static const char no_env[] = "\0\0";
 #define W(s) { .buf = s, .len = sizeof(s) - 1 }
 
+/* vde_stackspawn_resolv's binds: a path, then a content */
+static const char binds_ok[] =
+	"\4\0/tmp/r\0/etc/resolv.conf\0=nameserver ::1\n\0/etc/hosts\0";
+
 /* round_trip - pack req, unpack it as the helper does (nfds descriptors
  * came with it).  Return: vds_proto_unpack's result; *out decoded. */
 static int round_trip(const struct vds_req *req, unsigned nfds,
@@ -103,6 +107,13 @@ static void test_proto_every_request_survives_pack_and_unpack(void **state)
 	assert_memory_equal(out.spawn.argv.buf, argv_w, sizeof(argv_w) - 1);
 	assert_int_equal(out.spawn.envp.len, sizeof(envp_w) - 1);
 	assert_memory_equal(out.spawn.envp.buf, envp_w, sizeof(envp_w) - 1);
+	sp.spawn.binds = (struct vds_req_words)W(binds_ok);
+	assert_int_equal(round_trip(&sp, 3, &out, buf, sizeof(buf)), 0);
+	assert_int_equal(out.spawn.envp.len, sizeof(envp_w) - 1);
+	assert_int_equal(out.spawn.binds.len, sizeof(binds_ok) - 1);
+	assert_memory_equal(out.spawn.binds.buf, binds_ok,
+			    sizeof(binds_ok) - 1);
+	sp.spawn.binds = (struct vds_req_words){ 0 };
 	sp.spawn.envp = (struct vds_req_words)W(no_env);
 	sp.spawn.stdio = 0;
 	assert_int_equal(round_trip(&sp, 0, &out, buf, sizeof(buf)), 0);
@@ -217,6 +228,13 @@ static const char empty_cmd[] = "\0\0";
 static const char short_cmd[] = "\2\0/bin/ip\0";
 static const char relative_argv[] = "\1\0sh\0";
 static const char two_envs[] = "\1\0A=1\0\1\0B=2\0";
+/* vde_stackspawn_resolv's binds: pairs of a source and a target */
+static const char binds_odd[] = "\3\0/a\0/b\0/c\0";
+static const char binds_rel_src[] = "\2\0a\0/etc/hosts\0";
+static const char binds_rel_dst[] = "\2\0/a\0etc/hosts\0";
+static const char binds_text_dst[] = "\2\0/a\0=/etc/hosts\0";
+static const char binds_many[] = "\12\0/a\0/b\0/a\0/b\0/a\0/b\0/a\0/b\0"
+				 "/a\0/b\0";
 
 static const struct bad_case bad_cases[] = {
 	{ "NEWSTACK: a name with '/'", { .op = VDS_OP_NEWSTACK,
@@ -247,6 +265,21 @@ static const struct bad_case bad_cases[] = {
 	  .spawn = { .argv = W(argv_w) } }, -EBADMSG },
 	{ "SPAWN: a third vector", { .op = VDS_OP_SPAWN,
 	  .spawn = { .argv = W(argv_w), .envp = W(two_envs) } }, -EBADMSG },
+	{ "SPAWN: binds, an odd number", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(no_env),
+		     .binds = W(binds_odd) } }, -EBADMSG },
+	{ "SPAWN: binds, a relative source", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(no_env),
+		     .binds = W(binds_rel_src) } }, -EBADMSG },
+	{ "SPAWN: binds, a relative target", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(no_env),
+		     .binds = W(binds_rel_dst) } }, -EBADMSG },
+	{ "SPAWN: binds, a content as target", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(no_env),
+		     .binds = W(binds_text_dst) } }, -EBADMSG },
+	{ "SPAWN: binds, more than the limit", { .op = VDS_OP_SPAWN,
+	  .spawn = { .argv = W(argv_w), .envp = W(no_env),
+		     .binds = W(binds_many) } }, -EBADMSG },
 	{ "UPLINK: no key", { .op = VDS_OP_UPLINK }, -EBADMSG },
 	{ "UPLINK: flags other than VNET", { .op = VDS_OP_UPLINK,
 	  .uplink = { .flags = VDS_NEWSTACK_TAP, .key = "k" } }, -EBADMSG },

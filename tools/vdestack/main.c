@@ -54,8 +54,11 @@
 #define EXIT_CANNOT 126   /* found, cannot be run */
 #define EXIT_NOTFOUND 127
 
-/* --check has no short form. */
+/* --check, --dns, --resolv and --hosts have no short form. */
 #define OPT_CHECK 0x100
+#define OPT_DNS 0x101
+#define OPT_RESOLV 0x102
+#define OPT_HOSTS 0x103
 
 extern char **environ;
 
@@ -70,7 +73,8 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] [-n URL]... [-t|-u|-T|-U SPEC]... URL [--]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-n URL]... [-t|-u|-T|-U SPEC]...\n"
+"       [--dns ADDR]... [--resolv FILE] [--hosts FILE] URL [--]\n"
 "       [COMMAND [ARG...]]\n"
 "       %s --check\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
@@ -91,6 +95,10 @@ static void usage(FILE *f)
 "  -T, --tcp-ns SPEC  forward the stack's [ADDR:]PORT[-LAST] (default\n"
 "                 ADDR 127.0.0.1) to the host's ADDR:PORT[-LAST] (tcp-ns:)\n"
 "  -U, --udp-ns SPEC  the same for UDP (udp-ns:SPEC); each repeatable\n"
+"      --dns ADDR     COMMAND's DNS server (repeatable): dns=ADDR of\n"
+"                 vde_stackconf(3); by default the stack's own, if any\n"
+"      --resolv FILE  bind FILE over /etc/resolv.conf for COMMAND\n"
+"      --hosts FILE   bind FILE over /etc/hosts for COMMAND\n"
 "  -h, --help     this text\n"
 "  -V, --version  the version\n"
 "      --check    try everything a stack needs, one line each (the cause\n"
@@ -276,6 +284,51 @@ static void add_nets(struct vdestack *stack, char **urls, int n)
 	free(urls);
 }
 
+/* The DNS options: the servers of --dns (as one dns=...,dns=...
+ * configuration), the files of --resolv and --hosts. */
+struct dns_args {
+	char *conf;          /* NULL: no --dns */
+	const char *resolv;  /* NULL: the stack's own DNS */
+	const char *hosts;   /* NULL: the host's */
+};
+
+/* dns_add - append dns=ADDR of one --dns to d->conf.
+ * Return: 0, or -1 when out of memory. */
+static int dns_add(struct dns_args *d, const char *addr)
+{
+	size_t old = d->conf ? strlen(d->conf) : 0;
+	char *c = realloc(d->conf, old + strlen(addr) + sizeof(",dns="));
+
+	if (!c)
+		return -1;
+	sprintf(c + old, "%sdns=%s", old ? "," : "", addr);
+	d->conf = c;
+	return 0;
+}
+
+/* check_file - a file of --resolv or --hosts (NULL: none) must be there
+ * to be read; else we exit with one line. */
+static void check_file(const char *file)
+{
+	if (file && access(file, R_OK) < 0)
+		die(EXIT_FAIL, "%s: %s", file, strerror(errno));
+}
+
+/* apply_dns - the servers of --dns become the stack's (vde_stackconf);
+ * on a failure the stack is deleted and we exit with one line. */
+static void apply_dns(struct vdestack *stack, struct dns_args *d)
+{
+	int err;
+
+	if (!d->conf || vde_stackconf(stack, d->conf) == 0)
+		return;
+	err = errno;
+	vde_delstack(stack);
+	die(EXIT_FAIL, "%s DNS servers '%s': %s",
+	    err == EINVAL ? "invalid" : "cannot set the", d->conf,
+	    strerror(err));
+}
+
 /* exit_like - leave with the wait status of the program: its exit
  * status, or death by its signal (status 128 + signal if that signal
  * does not kill us). */
@@ -352,6 +405,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "dns", required_argument, NULL, OPT_DNS },
+		{ "resolv", required_argument, NULL, OPT_RESOLV },
+		{ "hosts", required_argument, NULL, OPT_HOSTS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ifname = NULL, *conf = "auto", *url, *shell;
@@ -360,6 +416,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int opt, pd, sfd, status, tsig, nfwds = 0, nnets = 0;
 	bool check = false;
+	struct dns_args dns = { 0 };
 	/* at most one forward, or one -n URL, per argument */
 	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
 	char **nets = calloc((size_t)argc, sizeof(*nets));
@@ -387,19 +444,32 @@ int main(int argc, char **argv)
 			usage(stdout);
 			free(fwds);
 			free(nets);
+			free(dns.conf);
 			return 0;
 		case 'V':
 			printf("%s %s\n", prog, VDESTACK_VERSION);
 			free(fwds);
 			free(nets);
+			free(dns.conf);
 			return 0;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case OPT_DNS:
+			if (dns_add(&dns, optarg) < 0)
+				die(EXIT_FAIL, "out of memory");
+			break;
+		case OPT_RESOLV:
+			dns.resolv = optarg;
+			break;
+		case OPT_HOSTS:
+			dns.hosts = optarg;
 			break;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);
 			free(fwds);
 			free(nets);
+			free(dns.conf);
 			return EXIT_FAIL;
 		}
 	}
@@ -408,11 +478,13 @@ int main(int argc, char **argv)
 			"Try '%s --help'.\n", prog, prog);
 		free(fwds);
 		free(nets);
+		free(dns.conf);
 		return EXIT_FAIL;
 	}
 	if (check) {
 		free(fwds);
 		free(nets);
+		free(dns.conf);
 		return vdestack_check(stdout);
 	}
 	if (optind >= argc) {
@@ -420,6 +492,7 @@ int main(int argc, char **argv)
 			prog);
 		free(fwds);
 		free(nets);
+		free(dns.conf);
 		return EXIT_FAIL;
 	}
 	url = argv[optind++];
@@ -441,6 +514,8 @@ int main(int argc, char **argv)
 		die(EXIT_CANNOT, "%s: %s", cmd[0], strerror(errno));
 	}
 	cmd[0] = path;
+	check_file(dns.resolv);
+	check_file(dns.hosts);
 
 	stack = vde_addstack((char *)url, (char *)ifname);
 	if (!stack) {
@@ -463,6 +538,8 @@ int main(int argc, char **argv)
 	}
 	add_forwards(stack, fwds, nfwds);
 	free(fwds);
+	apply_dns(stack, &dns);
+	free(dns.conf);
 
 	/* from here on, our signals are the program's */
 	sigemptyset(&set);
@@ -477,11 +554,17 @@ int main(int argc, char **argv)
 		die(EXIT_FAIL, "signalfd: %s", strerror(err));
 	}
 
-	pd = vde_stackspawn(stack, cmd, environ);
+	pd = vde_stackspawn_resolv(stack, cmd, environ, dns.resolv, dns.hosts);
 	if (pd < 0) {
 		int err = errno;
 
 		vde_delstack(stack);
+		/* the program is there (find_program): then these errors
+		 * are those of binding its resolv.conf or hosts */
+		if ((err == ENOENT || err == ENOTDIR || err == EACCES ||
+		     err == EPERM) && runnable(cmd[0]) == 0)
+			die(EXIT_FAIL, "cannot give %s its /etc/resolv.conf or "
+			    "/etc/hosts: %s", cmd[0], strerror(err));
 		if (err == ENOENT || err == ENOTDIR)
 			die(EXIT_NOTFOUND, "%s: %s", cmd[0], strerror(err));
 		if (err == EACCES || err == ENOEXEC || err == EPERM ||
