@@ -5,8 +5,8 @@
  * Theory of operation: the helper listens on one SOCK_SEQPACKET socket.
  * Every request is one message that carries, as its first passed
  * descriptor, one end of a fresh socketpair: the helper answers there
- * (struct vds_rep, plus a descriptor for NEWSTACK, SOCKET, UPLINK and
- * SPAWN).  Messages on a seqpacket socket are atomic, so any number of
+ * (struct vds_rep, plus a descriptor for NEWSTACK, SOCKET, UPLINK,
+ * PUMP and SPAWN).  Messages on a seqpacket socket are atomic, so any number of
  * threads, and forked children of the application, can talk to the
  * helper at once without a lock and without replies crossing.  A reply
  * channel that reads end-of-file means the helper is gone.
@@ -89,6 +89,11 @@ struct wire_stdio {
 
 /* UPLINK's fixed part; the key (NUL-ended) follows. */
 struct wire_uplink {
+	uint32_t flags;
+};
+
+/* PUMP's fixed part, all of it. */
+struct wire_pump {
 	uint32_t flags;
 };
 
@@ -323,6 +328,30 @@ static int unpack_uplink(struct vds_req *req, const char *body, size_t len,
 	return tail_key(body + sizeof(w), len - sizeof(w), &req->uplink.key);
 }
 
+/* pack_pump - PUMP's flags into o. */
+static void pack_pump(const struct vds_req *req, struct out *o)
+{
+	struct wire_pump w = { .flags = req->pump.flags };
+
+	out_put(o, &w, sizeof(w));
+}
+
+/* unpack_pump - PUMP: its flags (ON and VNET at most), nothing more.
+ * Return: 0 or -EBADMSG. */
+static int unpack_pump(struct vds_req *req, const char *body, size_t len,
+		       unsigned nfds)
+{
+	struct wire_pump w;
+
+	if (nfds || len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (w.flags & ~(VDS_PUMP_ON | VDS_NEWSTACK_VNET))
+		return -EBADMSG;
+	req->pump = (struct vds_req_pump){ .flags = w.flags };
+	return 0;
+}
+
 /* The table of ops: who answers each, whether it may use a cached
  * channel, how it is packed (NULL: nothing but the header) and checked. */
 static const struct op_entry {
@@ -359,6 +388,11 @@ static const struct op_entry {
 		.info = { .name = "UPLINK", .by = VDS_BY_HELPER,
 			  .cached = false },
 		.pack = pack_uplink, .unpack = unpack_uplink,
+	},
+	[VDS_OP_PUMP] = {
+		.info = { .name = "PUMP", .by = VDS_BY_HELPER,
+			  .cached = false },
+		.pack = pack_pump, .unpack = unpack_pump,
 	},
 };
 

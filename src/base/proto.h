@@ -26,6 +26,7 @@ enum vds_op {
 	VDS_OP_CMD,          /* id, stdio, pgid, commands -> exit status */
 	VDS_OP_SPAWN,        /* id, stdio, pgid, argv, envp -> pid, [pd] */
 	VDS_OP_UPLINK,       /* flags, key -> [AF_PACKET socket] */
+	VDS_OP_PUMP,         /* id, flags -> [AF_PACKET socket] */
 	VDS_OP_COUNT
 };
 
@@ -117,6 +118,16 @@ struct vds_req_uplink {
 	const char *key;    /* the segment's key */
 };
 
+/* PUMP: a stack joined to its segment's bridge taken off it, to be
+ * pumped by the application (its link conditions and captures live in
+ * the pump), or put back.  The reply to VDS_PUMP_ON brings an AF_PACKET
+ * socket on the stack's veth peer (VDS_NEWSTACK_VNET: with virtio-net
+ * headers). */
+#define VDS_PUMP_ON 0x1u
+struct vds_req_pump {
+	uint32_t flags;     /* VDS_PUMP_ON, VDS_NEWSTACK_VNET */
+};
+
 /* A request: op says which member of the union holds. */
 struct vds_req {
 	enum vds_op op;
@@ -131,6 +142,7 @@ struct vds_req {
 		struct vds_req_cmd cmd;
 		struct vds_req_spawn spawn;
 		struct vds_req_uplink uplink;
+		struct vds_req_pump pump;
 	};
 };
 

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +52,7 @@
 #include "backend.h"
 #include "helper.h"
 #include "kseg.h"
+#include "linkspec.h"
 #include "pump.h"
 
 struct vdestack {
@@ -62,6 +64,10 @@ struct vdestack {
 	void *slots[VDS_SLOTS];   /* modules' data (vds_stack_slot) */
 	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
 	bool joined;              /* ... joined there: the port never runs */
+	bool moved;               /* ... but off the bridge, pumped, while
+				   * its link has conditions or a capture */
+	char ifname[VDS_IFNAME_MAX + 1];
+	pthread_mutex_t link_lock; /* vde_stacklink, vde_stackpcap */
 };
 
 __thread int vds_bypass_default;
@@ -162,8 +168,10 @@ static void stack_destroy(struct vdestack *s)
 		return;
 	}
 	vds_port_close(s->port);
+	pthread_mutex_destroy(&s->link_lock);
 	if (s->id && s->kseg) {
-		vds_kseg_delstack(s->kseg, s->joined, s->helper, s->id);
+		vds_kseg_delstack(s->kseg, s->joined && !s->moved, s->helper,
+				  s->id);
 	} else if (s->id) {
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
 
@@ -267,6 +275,8 @@ static int stack_create(const char *url, const char *ifname,
 		return -ENOMEM;
 	atomic_init(&s->refs, 1);
 	s->owner = getpid();
+	pthread_mutex_init(&s->link_lock, NULL);
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	if (net) {
 		err = vds_port_open(url, &s->port);
 		if (err < 0)
@@ -599,4 +609,200 @@ bool vds_stack_has_dhcp(const struct vdestack *s)
 void **vds_stack_slot(struct vdestack *s, enum vds_stack_slot which)
 {
 	return &s->slots[which];
+}
+
+/* ------------------------------------------------------------------ */
+/* Test networks: link conditions, captures, counters (issue 16)        */
+/* ------------------------------------------------------------------ */
+
+/* link_pump - a stack joined to its segment's bridge taken off it and
+ * pumped, as it must be while its link has conditions or a capture
+ * (they live in the pump); link_lock held.  Return: 0 or -errno. */
+static int link_pump(struct vdestack *s)
+{
+	unsigned flags = vds_port_flags(s->port) & VDS_BACKEND_VNET_HDR ?
+			 VDS_NEWSTACK_VNET : 0;
+	int fd, err;
+
+	if (!s->joined || s->moved)
+		return 0;
+	err = vds_kseg_pump(s->kseg, s->helper, s->id, true, flags, &fd);
+	if (err < 0)
+		return err;
+	err = vds_port_start(s->port, fd); /* the port owns fd now */
+	if (err < 0) {
+		vds_kseg_pump(s->kseg, s->helper, s->id, false, flags, &fd);
+		return err;
+	}
+	s->moved = true;
+	return 0;
+}
+
+/* link_unpump - the stack back on its bridge once its link has nothing
+ * left to do (link_lock held): no pump, today's fast path again. */
+static void link_unpump(struct vdestack *s)
+{
+	int fd;
+
+	if (!s->moved || vds_port_link_busy(s->port))
+		return;
+	vds_port_stop(s->port);
+	if (vds_kseg_pump(s->kseg, s->helper, s->id, false, 0, &fd) == 0)
+		s->moved = false;
+}
+
+/* link_stack_check - a stack whose link may be set: one with a network,
+ * made by this process.  Return: 0, -EINVAL, -ENODEV (no network),
+ * -ESRCH (a forked child's copy: its pump is the parent's). */
+static int link_stack_check(const struct vdestack *s)
+{
+	if (!s)
+		return -EINVAL;
+	if (!s->port)
+		return -ENODEV;
+	if (s->owner != getpid())
+		return -ESRCH;
+	return 0;
+}
+
+/* spec_busies - whether a spec leaves its directions something to do
+ * (conditions or a cut).  Return: true if so. */
+static bool spec_busies(const struct vds_linkspec *ls)
+{
+	return ls->cut == 1 || (ls->set && vds_linkdir_active(&ls->cond));
+}
+
+/* stack_link - the work of vde_stacklink().  Return: 0 or -errno. */
+static int stack_link(struct vdestack *s, const char *spec)
+{
+	struct vds_linkspec ls;
+	int err = link_stack_check(s);
+
+	if (err < 0)
+		return err;
+	err = vds_linkspec_parse(spec, &ls);
+	if (err < 0)
+		return err;
+	if (ls.ifname[0] && strcmp(ls.ifname, s->ifname))
+		return -ENODEV;
+	pthread_mutex_lock(&s->link_lock);
+	if (s->joined && !s->moved && !spec_busies(&ls)) {
+		err = 0; /* a joined stack without conditions: as asked */
+	} else {
+		err = link_pump(s);
+		if (err == 0)
+			err = vds_port_link(s->port, &ls);
+		link_unpump(s);
+	}
+	pthread_mutex_unlock(&s->link_lock);
+	return err;
+}
+
+/* vde_stacklink - set the conditions of the stack's link.
+ * Return: 0, or -1 with errno (see vde_stacklink(3)). */
+VDS_EXPORT int vde_stacklink(struct vdestack *stack, const char *spec)
+{
+	int err = stack_link(stack, spec);
+
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* pcap_open - the capture file path, new or emptied, the library's own
+ * descriptor.  Return: it, or -errno. */
+static int pcap_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		      O_NOCTTY, 0666);
+
+	if (fd < 0)
+		return -errno;
+	return vds_fd_above_stdio(fd);
+}
+
+/* stack_pcap - the work of vde_stackpcap().  Return: 0 or -errno. */
+static int stack_pcap(struct vdestack *s, const char *path)
+{
+	int err = link_stack_check(s), fd = -1;
+
+	if (err < 0)
+		return err;
+	if (path && !*path)
+		return -EINVAL;
+	if (path) {
+		fd = pcap_open(path);
+		if (fd < 0)
+			return fd;
+	}
+	pthread_mutex_lock(&s->link_lock);
+	if (!path && s->joined && !s->moved) {
+		err = 0; /* no capture runs */
+	} else {
+		err = fd >= 0 ? link_pump(s) : 0;
+		if (err == 0)
+			err = vds_port_pcap(s->port, fd); /* owns fd */
+		else
+			close(fd);
+		link_unpump(s);
+	}
+	pthread_mutex_unlock(&s->link_lock);
+	return err;
+}
+
+/* vde_stackpcap - capture the stack's frames into path; NULL stops.
+ * Return: 0, or -1 with errno (see vde_stackpcap(3)). */
+VDS_EXPORT int vde_stackpcap(struct vdestack *stack, const char *path)
+{
+	int err = stack_pcap(stack, path);
+
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* stats_of - the public counters from the port's.  Return: nothing. */
+static void stats_of(const struct vds_port *port, struct vde_stackstats *st)
+{
+	struct vds_port_counts c;
+
+	vds_port_counts(port, &c);
+	*st = (struct vde_stackstats){
+		.out_frames = c.rx_frames + c.rx_oversize,
+		.out_bytes = c.rx_bytes,
+		.in_frames = c.tx_frames,
+		.in_bytes = c.tx_bytes,
+		.out_link_drops = c.link_out_drops,
+		.in_link_drops = c.link_in_drops,
+		.out_drops = c.rx_oversize + c.rx_dropped,
+		.in_drops = c.tx_drops,
+		.out_dups = c.link_out_dups,
+		.in_dups = c.link_in_dups,
+		.reconnects = c.reconnects,
+	};
+}
+
+/* vde_stackstats - the stack's counters, the first size bytes of them
+ * (bytes beyond what this library knows are zeroed).
+ * Return: the bytes filled, or -1 with errno (EINVAL). */
+VDS_EXPORT int vde_stackstats(struct vdestack *stack,
+			      struct vde_stackstats *st, size_t size)
+{
+	struct vde_stackstats all = { 0 };
+	size_t n = size < sizeof(all) ? size : sizeof(all);
+
+	if (!stack || !st || size == 0 || size > INT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (stack->port)
+		stats_of(stack->port, &all);
+	memcpy(st, &all, n);
+	if (size > n)
+		memset((char *)st + n, 0, size - n);
+	return (int)n;
 }

@@ -108,6 +108,7 @@ struct slot {
 		   * wait for the kernel the worker takes at DELSTACK */
 	int bridge; /* the bridge its veth's peer joined (bridge.c), or -1 */
 	unsigned peer; /* that peer's ifindex (vds_veth_cut), when bridge >= 0 */
+	bool pumped;   /* ... off the bridge, pumped by the application (PUMP) */
 };
 
 #define SLOT_FREE ((struct slot){ .ns = -1, .user = -1, .link = -1, \
@@ -384,6 +385,37 @@ static int do_uplink(struct request *r)
 	if (fd < 0)
 		return fd;
 	r->out_fd = fd;
+	return 0;
+}
+
+/* do_pump - PUMP: a joined stack's peer off its bridge, with a packet
+ * socket on it for the application's pump (VDS_PUMP_ON), or back on the
+ * bridge.  Return: 0 (with r->out_fd when on), or -errno (-EINVAL: not
+ * a joined stack, or already where asked). */
+static int do_pump(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+	bool on = r->req.pump.flags & VDS_PUMP_ON;
+	unsigned master;
+	int fd;
+
+	if (!s)
+		return -EBADF;
+	if (s->bridge < 0 || s->pumped == on)
+		return -EINVAL;
+	master = vds_bridge_ifindex(s->bridge);
+	if (on) {
+		fd = vds_veth_pump(s->peer, master,
+				   r->req.pump.flags & VDS_NEWSTACK_VNET);
+		if (fd < 0)
+			return fd;
+		r->out_fd = fd;
+	} else {
+		fd = vds_veth_unpump(s->peer, master);
+		if (fd < 0)
+			return fd;
+	}
+	s->pumped = on;
 	return 0;
 }
 
@@ -723,6 +755,7 @@ static int (*const handlers[VDS_OP_COUNT])(struct request *r) = {
 	[VDS_OP_CMD] = do_cmd,
 	[VDS_OP_SPAWN] = do_spawn,
 	[VDS_OP_UPLINK] = do_uplink,
+	[VDS_OP_PUMP] = do_pump,
 };
 
 /* request_channel - where a request just received (n: its length or

@@ -300,11 +300,9 @@ int vds_veth_enslave(unsigned peer, unsigned master)
 	return vds_rtnl_call(nlh);
 }
 
-/* vds_veth_cut - see veth.h: the peer's bridge port is disabled
- * (RTM_SETLINK, AF_BRIDGE, IFLA_BRPORT_STATE), which the bridge honours at
- * once in both directions; cheaper than taking the link down, which waits
- * for the network stack to quiesce.  Called in the base namespace. */
-int vds_veth_cut(unsigned peer)
+/* port_state - set the bridge port state of peer (RTM_SETLINK,
+ * AF_BRIDGE, IFLA_BRPORT_STATE).  Return: 0 or -errno. */
+static int port_state(unsigned peer, uint8_t state)
 {
 	union vds_rtnl_req req;
 	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_SETLINK, 0,
@@ -312,9 +310,63 @@ int vds_veth_cut(unsigned peer)
 	struct nlattr *info;
 
 	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
-	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, state);
 	mnl_attr_nest_end(nlh, info);
 	return vds_rtnl_call(nlh);
+}
+
+/* vds_veth_cut - see veth.h: the peer's bridge port is disabled, which
+ * the bridge honours at once in both directions; cheaper than taking the
+ * link down, which waits for the network stack to quiesce.  Called in
+ * the base namespace. */
+int vds_veth_cut(unsigned peer)
+{
+	return port_state(peer, BR_STATE_DISABLED);
+}
+
+/* bridge_flush - forget every address the bridge master learned
+ * (IFLA_BR_FDB_FLUSH): after a member moved between the bridge and the
+ * uplink, its address must not stay learned where it no longer is
+ * (frames to it would go there until it spoke again); until relearned,
+ * frames are flooded.  Return: 0 or -errno. */
+static int bridge_flush(unsigned master)
+{
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_NEWLINK, 0,
+						 AF_UNSPEC, master, NULL);
+	struct nlattr *linkinfo, *data;
+
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put(nlh, IFLA_BR_FDB_FLUSH, 0, NULL);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return vds_rtnl_call(nlh);
+}
+
+/* vds_veth_pump - see veth.h: a packet socket on a disabled bridge port
+ * still reads every frame the stack sends (packet taps run before the
+ * bridge's receive handler), and what it writes goes into the stack.
+ * Called in the base namespace.  Return: the socket or -errno. */
+int vds_veth_pump(unsigned peer, unsigned master, bool vnet)
+{
+	int fd, err = port_state(peer, BR_STATE_DISABLED);
+
+	if (err == 0)
+		err = bridge_flush(master);
+	fd = err < 0 ? err : packet_socket(peer, vnet);
+	if (fd < 0)
+		port_state(peer, BR_STATE_FORWARDING);
+	return fd;
+}
+
+/* vds_veth_unpump - see veth.h.  Return: 0 or -errno. */
+int vds_veth_unpump(unsigned peer, unsigned master)
+{
+	int err = port_state(peer, BR_STATE_FORWARDING);
+
+	return err < 0 ? err : bridge_flush(master);
 }
 
 /* vds_veth_uplink - a veth pair from the bridge master (in base_ns, where
