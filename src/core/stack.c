@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@
 #include "base/sys.h"
 #include "backend.h"
 #include "helper.h"
+#include "ifstats.h"
 #include "kseg.h"
 #include "linkspec.h"
 #include "pump.h"
@@ -786,14 +788,41 @@ static void stats_of(const struct vds_port *port, struct vde_stackstats *st)
 	};
 }
 
+/* joined_stats - a stack joined to its segment's bridge: its frames
+ * cross the kernel, so the counters of frames, bytes and other drops are
+ * its interface's own (they cover the times it was pumped too); those of
+ * the link's conditions are the port's.  An interface renamed since
+ * keeps the port's counters.  Return: 0 or -errno. */
+static int joined_stats(struct vdestack *s, struct vde_stackstats *st)
+{
+	struct rtnl_link_stats64 k;
+	int fd = vds_stack_socket(s, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				  NETLINK_ROUTE);
+	int err = fd < 0 ? fd : vds_ifstats_get(fd, s->ifname, &k);
+
+	if (err == -ENODEV)
+		return 0;
+	if (err < 0)
+		return err;
+	st->out_frames = k.tx_packets;
+	st->out_bytes = k.tx_bytes;
+	st->in_frames = k.rx_packets;
+	st->in_bytes = k.rx_bytes;
+	st->out_drops = k.tx_dropped;
+	st->in_drops = k.rx_dropped;
+	return 0;
+}
+
 /* vde_stackstats - the stack's counters, the first size bytes of them
  * (bytes beyond what this library knows are zeroed).
- * Return: the bytes filled, or -1 with errno (EINVAL). */
+ * Return: the bytes filled, or -1 with errno (EINVAL; ESRCH, the helper
+ * gone, for a stack joined in the kernel). */
 VDS_EXPORT int vde_stackstats(struct vdestack *stack,
 			      struct vde_stackstats *st, size_t size)
 {
 	struct vde_stackstats all = { 0 };
 	size_t n = size < sizeof(all) ? size : sizeof(all);
+	int err;
 
 	if (!stack || !st || size == 0 || size > INT32_MAX) {
 		errno = EINVAL;
@@ -801,6 +830,13 @@ VDS_EXPORT int vde_stackstats(struct vdestack *stack,
 	}
 	if (stack->port)
 		stats_of(stack->port, &all);
+	if (stack->joined) {
+		err = joined_stats(stack, &all);
+		if (err < 0) {
+			errno = -err;
+			return -1;
+		}
+	}
 	memcpy(st, &all, n);
 	if (size > n)
 		memset((char *)st + n, 0, size - n);
