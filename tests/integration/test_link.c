@@ -1345,6 +1345,106 @@ static void test_link_stacks_with_conditions_and_captures_leave_nothing(void)
 	it_check_counts(&before, "stacks with conditions and captures");
 }
 
+/* ------------------------------------------------------------------ */
+/* The vdestack command                                                 */
+/* ------------------------------------------------------------------ */
+
+/* run_vdestack - the vdestack command (VDESTACK_BIN) with args (NULL-
+ * ended), its stdout and stderr into out (NUL-ended), bounded in time.
+ * Return: its wait status. */
+static int run_vdestack(const char *const *args, char *out, size_t size)
+{
+	const char *bin = getenv("VDESTACK_BIN");
+	char path[600], *argv[32];
+	int fd, status = -1;
+	size_t n = 0;
+	ssize_t len;
+	pid_t pid;
+
+	if (!bin || !bin[0])
+		it_skip("VDESTACK_BIN not set (run through meson test)");
+	argv[n++] = (char *)bin;
+	while (*args && n < 31)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	snprintf(path, sizeof(path), "%s/vdestack.out", it_tmpdir());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	IT_CHECK(fd >= 0);
+	fflush(NULL);
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(99);
+		execv(argv[0], argv);
+		_exit(98);
+	}
+	for (int64_t end = it_now_ms() + WAIT_MS; ; it_sleep_ms(20)) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (it_now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			it_fail(__FILE__, __LINE__, "vdestack hung");
+		}
+	}
+	len = pread(fd, out, size - 1, 0);
+	out[len > 0 ? len : 0] = '\0';
+	close(fd);
+	return status;
+}
+
+/* test_link_vdestack_command_sets_link_conditions_and_captures - the
+ * command's --link and --pcap: a ping from its stack to one of ours over
+ * udp:// takes the delay twice, the capture holds both ways; a bad spec
+ * is its usage failure (125) before the program runs. */
+static void test_link_vdestack_command_sets_link_conditions_and_captures(void)
+{
+	char ua[128], ub[128], pcap[600], out[8192];
+	double rmin = 0;
+	struct vdestack *b;
+	uint16_t pa, pb;
+	const char *text, *rtt;
+	int st;
+
+	it_require_network();
+	it_require_program("tcpdump");
+	save_env();
+	link_env(UDP_LINK);
+	it_free_udp_ports(&pa, &pb);
+	snprintf(ua, sizeof(ua), "udp://127.0.0.1:%u->127.0.0.1:%u", pa, pb);
+	snprintf(ub, sizeof(ub), "udp://127.0.0.1:%u->127.0.0.1:%u", pb, pa);
+	snprintf(pcap, sizeof(pcap), "%s/cmd.pcap", it_tmpdir());
+	b = it_addstack(ub, NULL);
+	stack_setup(b, B_ID, A_ID, false);
+	st = run_vdestack((const char *const[]){ "-c", "ip=10.0.0.1/24",
+		"--link", "dir=out,delay=100ms", "-l", "dir=in,delay=50ms",
+		"--pcap", pcap, ua, "--", "/bin/ping", "-q", "-n", "-c", "3",
+		"-i", "0.2", "-W", "10", "10.0.0.2", NULL }, out, sizeof(out));
+	IT_CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vdestack: %d\n%s",
+		  st, out);
+	rtt = strstr(out, "rtt min/avg/max/mdev = ");
+	IT_CHECKF(rtt && sscanf(rtt, "rtt min/avg/max/mdev = %lf", &rmin) == 1,
+		  "%s", out);
+	IT_CHECKF(rmin >= 150.0 - 0.1, "ping round trip %.3f ms", rmin);
+	fprintf(stderr, "   vdestack --link: ping min %.3f ms\n", rmin);
+	text = tcpdump_text(pcap);
+	IT_CHECK_HAS(text, "10.0.0.1 > 10.0.0.2: ICMP echo request");
+	IT_CHECK_HAS(text, "10.0.0.2 > 10.0.0.1: ICMP echo reply");
+	IT_CHECK_HAS(text, "ARP, Reply 10.0.0.2 is-at");
+	st = run_vdestack((const char *const[]){ "-l", "delay=1", ua, "--",
+		"/bin/true", NULL }, out, sizeof(out));
+	IT_CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 125 &&
+		  strstr(out, "invalid link conditions 'delay=1'"),
+		  "vdestack: %d\n%s", st, out);
+	st = run_vdestack((const char *const[]){ "-w", "/nonexistent/x.pcap",
+		ua, "--", "/bin/true", NULL }, out, sizeof(out));
+	IT_CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 125 &&
+		  strstr(out, "cannot capture into"), "vdestack: %d\n%s", st,
+		  out);
+	vde_delstack(b);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(link_delay_lengthens_round_trips_on_every_link),
@@ -1364,6 +1464,7 @@ static const struct it_test tests[] = {
 	T(link_bad_calls_fail_with_their_errno_and_change_nothing),
 	T(link_counters_count_reconnections_and_drops_while_gone),
 	T(link_stacks_with_conditions_and_captures_leave_nothing),
+	T(link_vdestack_command_sets_link_conditions_and_captures),
 #undef T
 };
 

@@ -19,6 +19,11 @@
  *
  * Exit statuses of our own: 125 (usage, the stack or its configuration
  * failed), 126 (the program cannot be run), 127 (not found), as env(1).
+ *
+ * --pcap starts its capture as soon as the stack exists (the
+ * configuration's DHCP is in it) and stops it, flushed, before the stack
+ * goes; --link conditions are set once the stack is configured, so that
+ * they test the program, not our DHCP.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +49,7 @@
 #define EXIT_FAIL 125     /* our own failure */
 #define EXIT_CANNOT 126   /* found, cannot be run */
 #define EXIT_NOTFOUND 127
+#define LINKS_MAX 16      /* --link options */
 
 extern char **environ;
 
@@ -58,7 +64,8 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] URL [--] [COMMAND [ARG...]]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-l SPEC]... [-w FILE] URL [--]\n"
+"       [COMMAND [ARG...]]\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
 "connected to the virtual network URL, without privileges.\n"
 "\n"
@@ -69,6 +76,10 @@ static void usage(FILE *f)
 "  -c, --conf CONF      configuration, as vde_stackconf(3): for example\n"
 "                 \"ip=10.0.0.1/24,gw=10.0.0.254\", \"dhcp\", \"rd\";\n"
 "                 default \"auto\" (DHCP on slirp://)\n"
+"  -l, --link SPEC      link conditions, as vde_stacklink(3): for example\n"
+"                 \"delay=100ms,loss=1%%\", \"dir=out,rate=1mbit\"; may be\n"
+"                 given again (each replaces the directions it names)\n"
+"  -w, --pcap FILE      capture the interface's frames into FILE (pcap)\n"
 "  -h, --help     this text\n"
 "  -V, --version  the version\n"
 "\n"
@@ -205,6 +216,42 @@ static void __attribute__((noreturn)) exit_like(int status)
 	exit(128 + sig);
 }
 
+/* link_setup - the capture (before the configuration) or the conditions
+ * (after it) the options ask for; exits, the stack deleted, on failure.
+ * Return: nothing. */
+static void link_setup(struct vdestack *stack, const char *pcap,
+		       char *const *links, int nlinks)
+{
+	for (int i = 0; i < nlinks; i++) {
+		if (vde_stacklink(stack, links[i]) < 0) {
+			int err = errno;
+
+			vde_delstack(stack);
+			die(EXIT_FAIL, "%s link conditions '%s': %s",
+			    err == EINVAL ? "invalid" : "cannot set the",
+			    links[i], strerror(err));
+		}
+	}
+	if (pcap && vde_stackpcap(stack, pcap) < 0) {
+		int err = errno;
+
+		vde_delstack(stack);
+		die(EXIT_FAIL, "cannot capture into '%s': %s", pcap,
+		    strerror(err));
+	}
+}
+
+/* end_stack - stop the capture (written out) and delete the stack; a
+ * capture that could not be written is reported, the program's status
+ * kept.  Return: nothing. */
+static void end_stack(struct vdestack *stack, const char *pcap)
+{
+	if (pcap && vde_stackpcap(stack, NULL) < 0)
+		fprintf(stderr, "%s: the capture '%s' is incomplete: %s\n",
+			prog, pcap, strerror(errno));
+	vde_delstack(stack);
+}
+
 /* wait_program - wait for the program of pd, passing signals on.
  * Return: its wait status, or -1 with errno when it cannot be known
  * (*ret_sig: the last terminal signal seen, 0 if none). */
@@ -249,23 +296,36 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "conf", required_argument, NULL, 'c' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "pcap", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *ifname = NULL, *conf = "auto", *url, *shell;
-	char **cmd, *shell_argv[2], *path;
+	const char *ifname = NULL, *conf = "auto", *url, *shell, *pcap = NULL;
+	char **cmd, *shell_argv[2], *path, *links[LINKS_MAX];
+	int nlinks = 0;
 	struct vdestack *stack;
 	sigset_t set;
 	int opt, pd, sfd, status, tsig;
 
-	while ((opt = getopt_long(argc, argv, "+i:c:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+i:c:l:w:hV", longopts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
 			break;
 		case 'c':
 			conf = optarg;
+			break;
+		case 'l':
+			if (nlinks == LINKS_MAX)
+				die(EXIT_FAIL, "more than %d --link options",
+				    LINKS_MAX);
+			links[nlinks++] = optarg;
+			break;
+		case 'w':
+			pcap = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -308,14 +368,16 @@ int main(int argc, char **argv)
 		die(EXIT_FAIL, "cannot make a stack on '%s'%s%s: %s", url,
 		     ifname ? " with interface " : "", ifname ? ifname : "",
 		     strerror(errno));
+	link_setup(stack, pcap, NULL, 0);
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		die(EXIT_FAIL, "%s configuration '%s': %s",
 		     err == EINVAL ? "invalid" : "cannot apply the", conf,
 		     strerror(err));
 	}
+	link_setup(stack, NULL, links, nlinks);
 
 	/* from here on, our signals are the program's */
 	sigemptyset(&set);
@@ -326,7 +388,7 @@ int main(int argc, char **argv)
 	if (sfd < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		die(EXIT_FAIL, "signalfd: %s", strerror(err));
 	}
 
@@ -334,7 +396,7 @@ int main(int argc, char **argv)
 	if (pd < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		if (err == ENOENT || err == ENOTDIR)
 			die(EXIT_NOTFOUND, "%s: %s", cmd[0], strerror(err));
 		if (err == EACCES || err == ENOEXEC || err == EPERM ||
@@ -348,12 +410,12 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		close(pd);
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		if (tsig) /* the terminal's signal ended everything */
 			exit_like(tsig); /* a bare signal number is a status */
 		die(EXIT_FAIL, "lost the program: %s", strerror(err));
 	}
 	close(pd);
-	vde_delstack(stack);
+	end_stack(stack, pcap);
 	exit_like(status);
 }
