@@ -71,7 +71,7 @@ struct vds_port {
 	atomic_ulong rx_bytes, tx_bytes, rx_dropped, reconnects;
 	/* conditions and capture: made at the first call, kept until the
 	 * port closes; used while slow is set */
-	struct vds_portlink *link;
+	struct vds_portlink *_Atomic link; /* read by vds_port_counts too */
 	atomic_bool slow;
 };
 
@@ -253,6 +253,8 @@ void vds_port_dropped(struct vds_port *port, unsigned n)
 /* vds_port_counts - the port's frame counters.  Return: nothing. */
 void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret)
 {
+	struct vds_portlink *pl;
+
 	*ret = (struct vds_port_counts){
 		.rx_frames = atomic_load_explicit(&port->rx_frames,
 						  memory_order_relaxed),
@@ -271,10 +273,11 @@ void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret)
 		.reconnects = atomic_load_explicit(&port->reconnects,
 						   memory_order_relaxed),
 	};
-	if (port->link) {
+	pl = atomic_load(&port->link);
+	if (pl) {
 		struct vds_portlink_counts lc;
 
-		vds_portlink_counts(port->link, &lc);
+		vds_portlink_counts(pl, &lc);
 		ret->link_out_drops = lc.out_drops;
 		ret->link_in_drops = lc.in_drops;
 		ret->link_out_dups = lc.out_dups;
