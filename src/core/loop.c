@@ -63,6 +63,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,7 @@
 
 #define VDS_LOOP_MAX 8
 #define LOOP_WAIT_MAX_US (1000LL * 1000 * 1000) /* a wait, at most */
+#define LOOP_TIMER_SLACK_NS 1000UL /* how late a timer may fire */
 #define VDS_LOOP_EVENTS 64
 #ifndef VDS_LOOP_BUSY_US
 #define VDS_LOOP_BUSY_US 50 /* busy-poll this long after the last event */
@@ -287,6 +289,9 @@ static void *loop_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	vds_bypass_default = 1;
+	/* timers to the microsecond (a link's delay): the kernel's default
+	 * slack would let each expiry come up to 50 us late */
+	prctl(PR_SET_TIMERSLACK, LOOP_TIMER_SLACK_NS, 0, 0, 0);
 	if (!loop->execs && sandbox_wanted())
 		atomic_store(&loop->sandboxed, vds_sandbox_thread() == 0);
 

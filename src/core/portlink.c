@@ -22,7 +22,9 @@
  * due of either direction (microseconds: vds_loop_timer_arm_us).  A
  * frame that another thread queues into an empty in queue may be due
  * before the timer: that thread writes an eventfd whose watch, on the
- * loop, re-arms the timer.  Conditions change on the loop thread too
+ * loop, re-arms the timer.  A long wait is cut in two, most of it, then
+ * the last millisecond: the kernel lets a wait end late by a thousandth
+ * of its length.  Conditions change on the loop thread too
  * (vds_loop_call from the public call), memory allocated before anything
  * changes, so a failure leaves the link as it was.
  */
@@ -46,6 +48,10 @@
 #include "pcap.h"
 
 #define NS_PER_US 1000
+/* A wait longer than PORTLINK_LONG_NS ends PORTLINK_EARLY_NS early, and
+ * the rest is waited for then (see rearm). */
+#define PORTLINK_LONG_NS 2000000
+#define PORTLINK_EARLY_NS 1000000
 
 struct vds_portlink {
 	const struct vds_portlink_ops *ops;
@@ -99,8 +105,13 @@ static void rearm(struct vds_portlink *pl)
 		return;
 	}
 	now = vds_now_ns();
-	vds_loop_timer_arm_us(pl->release, due > now ?
-			      (due - now + NS_PER_US - 1) / NS_PER_US : 0);
+	due = due > now ? due - now : 0;
+	/* the kernel lets a long wait end late by a thousandth of it (a
+	 * 100 ms delay: 100 us more): wake a little early, then wait the
+	 * rest, which is short */
+	if (due > PORTLINK_LONG_NS)
+		due -= PORTLINK_EARLY_NS;
+	vds_loop_timer_arm_us(pl->release, (due + NS_PER_US - 1) / NS_PER_US);
 }
 
 /* on_release - the timer: what is due goes, each way. */
