@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz_fwd.c - libFuzzer target: port-forward specifications, as
- * vde_stackfwd/vde_stackunfwd ("tcp:..."/"udp:...") and slirp's
- * tcpfwd=/udpfwd= items (not NUL-terminated) give them to fwd.c. */
+ * vde_stackfwd/vde_stackunfwd ("tcp:", "udp:", "tcp-ns:", "udp-ns:",
+ * with port ranges) and slirp's tcpfwd=/udpfwd= items (not
+ * NUL-terminated) give them to fwd.c. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,28 +41,48 @@ static bool addr_text(const struct sockaddr_storage *ss, char *buf,
 	return false;
 }
 
-/* check - what a successful parse gave must be a forward, and its text
- * must parse back to the same forward. */
-static void check(const struct vds_fwdspec *f, int proto, bool only_host)
+/* ports_text - "PORT" or "FIRST-LAST" (span ports after the first). */
+static void ports_text(char *buf, size_t size, int port, int span)
 {
-	char h[INET6_ADDRSTRLEN + 2], g[INET6_ADDRSTRLEN + 2], text[128];
-	struct vds_fwdspec back;
-	int hp = 0, gp = 0;
+	if (span)
+		snprintf(buf, size, "%d-%d", port, port + span);
+	else
+		snprintf(buf, size, "%d", port);
+}
 
-	if (f->proto != proto)
+/* check - what a successful parse gave must be a forward (a slirp item
+ * one host -> stack of single ports), and its text must parse back to
+ * the same forward. */
+static void check(const struct vds_fwdspec *f, int proto, bool only_listen,
+		  bool item)
+{
+	const struct sockaddr_storage *l = f->to_host ? &f->guest : &f->host;
+	const struct sockaddr_storage *p = f->to_host ? &f->host : &f->guest;
+	char la[INET6_ADDRSTRLEN + 2], pa[INET6_ADDRSTRLEN + 2];
+	char lp[16], pp[16], text[160];
+	struct vds_fwdspec back;
+	int lport = 0, pport = 0;
+
+	if (f->proto != proto || (item && (f->to_host || f->span)) ||
+	    (f->one_port && (!f->to_host || !f->span)))
 		abort();
-	if (f->guest.ss_family == AF_UNSPEC) {
-		if (!only_host)
-			abort(); /* a full forward names its guest */
+	if (p->ss_family == AF_UNSPEC) {
+		if (!only_listen)
+			abort(); /* a full forward names its other side */
 		return;
 	}
-	if (!addr_text(&f->host, h, sizeof(h), &hp) ||
-	    !addr_text(&f->guest, g, sizeof(g), &gp))
+	if (!addr_text(l, la, sizeof(la), &lport) ||
+	    !addr_text(p, pa, sizeof(pa), &pport))
 		abort();
-	if (hp < 1 || hp > 65535 || gp < 1 || gp > 65535)
+	if (lport < 1 || lport + f->span > 65535 || pport < 1 ||
+	    (!f->one_port && pport + f->span > 65535))
 		abort();
-	snprintf(text, sizeof(text), "%s:%d:%s:%d", h, hp, g, gp);
-	if (vds_fwd_parse_item(text, strlen(text), proto, false, &back) < 0 ||
+	ports_text(lp, sizeof(lp), lport, f->span);
+	ports_text(pp, sizeof(pp), pport, f->one_port ? 0 : f->span);
+	snprintf(text, sizeof(text), "%s%s:%s:%s:%s:%s",
+		 proto == IPPROTO_TCP ? "tcp" : "udp", f->to_host ? "-ns" : "",
+		 la, lp, pa, pp);
+	if (vds_fwd_parse(text, false, &back) < 0 ||
 	    memcmp(&back, f, sizeof(back)) != 0)
 		abort();
 }
@@ -79,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	for (int only_host = 0; only_host < 2; only_host++) {
 		if (vds_fwd_parse(text, only_host, &f) == 0)
-			check(&f, f.proto, only_host);
+			check(&f, f.proto, only_host, false);
 	}
 	free(text);
 
@@ -92,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int only_host = 0; only_host < 2; only_host++) {
 		if (vds_fwd_parse_item(item, size, IPPROTO_UDP, only_host,
 				       &f) == 0)
-			check(&f, IPPROTO_UDP, only_host);
+			check(&f, IPPROTO_UDP, only_host, true);
 	}
 	free(item);
 	return 0;

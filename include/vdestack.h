@@ -67,6 +67,34 @@ int vde_stackconf(struct vdestack *stack, const char *config);
  * with errno (ERANGE: buf too small).  See vde_stackresolv(3). */
 int vde_stackresolv(struct vdestack *stack, char *buf, size_t size);
 
+/* Make the calling thread's socket(2) calls use stack, over the
+ * process's default of vde_default_stack(); NULL returns the thread to
+ * that default.  The thread holds a reference on stack until it ends or
+ * changes its setting.  See vde_thread_stack(3). */
+void vde_thread_stack(struct vdestack *stack);
+
+/* Where user namespaces are restricted: why a stack cannot be made, and
+ * how to fix it (issue 15). */
+
+/* One line naming why the calling thread's last vde_addstack() failed
+ * (the setting, limit or filter: "user.max_user_namespaces is 0, ...")
+ * and its fix, in buf.  Returns its length (0: that call did not fail;
+ * with buf NULL and size 0, the length it would have), or -1 with errno
+ * (ERANGE: buf too small, nothing written).  See vde_stackerror(3). */
+int vde_stackerror(char *buf, size_t size);
+
+/* The items of vde_stackcheck(). */
+#define VDE_CHECK_USERNS 1 /* a user namespace, the caller mapped to root */
+#define VDE_CHECK_NETNS 2  /* network namespaces: the helper's, a stack's */
+#define VDE_CHECK_TAP 3    /* a tap interface (/dev/net/tun) in a stack */
+#define VDE_CHECK_VETH 4   /* a veth pair between a stack and the helper */
+
+/* Try one thing a stack needs, as the helper does it, in a child process.
+ * Returns 0 when it works; when it does not, the length (> 0) of the
+ * explanation in buf (as vde_stackerror's) with errno the kernel's error;
+ * -1 with errno (EINVAL, ERANGE) when the call itself fails.  See
+ * vde_stackcheck(3). */
+int vde_stackcheck(int item, char *buf, size_t size);
 /* Test networks (issue 16): conditions of the link under the stack's
  * interface, a capture of what crosses it, and its counters. */
 

@@ -5,7 +5,9 @@
  * The calls that create helpers, namespaces and taps go through these thin
  * wrappers, each returning -errno on failure; so does pidfd_open(2), which
  * libc may not wrap and which the helper, its spawners and the stream
- * backend all use to wait for a process.  Unit tests link the core
+ * backend all use to wait for a process, and so do the reads of
+ * /proc/sys and /proc/self that explain a failed stack (core/diag.c), so
+ * that a test can make the machine say anything.  Unit tests link the core
  * statically with -Wl,--wrap=vds_sys_<name> to make any step fail.
  */
 #include <errno.h>
@@ -102,4 +104,43 @@ int vds_sys_pidfd_open(pid_t pid)
 	long fd = syscall(SYS_pidfd_open, pid, 0);
 
 	return fd < 0 ? -errno : (int)fd;
+}
+
+/* vds_sys_read_file - read the small file path whole into buf (size - 1
+ * bytes at most) and NUL-terminate it: /proc files are read until end of
+ * file, since a read may return less than there is.
+ * Return: the length, or -errno (-EFBIG: it does not fit in buf). */
+int vds_sys_read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd, err = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1) {
+			char more;
+
+			if (read(fd, &more, 1) > 0)
+				err = -EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	buf[err < 0 ? 0 : len] = '\0';
+	return err < 0 ? err : (int)len;
 }

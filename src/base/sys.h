@@ -18,5 +18,9 @@ int vds_sys_write_file(const char *path, const char *text);
 /* A process descriptor of pid (close-on-exec), or -errno: -ENOSYS where
  * the kernel (or a seccomp filter, or valgrind) has no pidfd_open(2). */
 int vds_sys_pidfd_open(pid_t pid);
+/* A small file (a sysctl under /proc/sys, /proc/self/status) read whole
+ * into buf, NUL-terminated: at most size - 1 bytes.  Return: its length,
+ * or -errno (-EFBIG when it does not fit; -EINVAL for size 0). */
+int vds_sys_read_file(const char *path, char *buf, size_t size);
 
 #endif /* VDS_SYS_H */

@@ -51,6 +51,7 @@
 #include "base/spawn.h"
 #include "base/sys.h"
 #include "backend.h"
+#include "diag.h"
 #include "helper.h"
 #include "ifstats.h"
 #include "kseg.h"
@@ -259,9 +260,11 @@ static int newstack(struct vdestack *s, const char *url, const char *ifname,
 	return 0;
 }
 
-/* stack_create - the work of vde_addstack().  Return: 0 or -errno. */
+/* stack_create - the work of vde_addstack(); *ret_helper tells whether
+ * a failure came from the helper's namespaces and links (for
+ * vde_stackerror()).  Return: 0 or -errno. */
 static int stack_create(const char *url, const char *ifname,
-			struct vdestack **ret)
+			struct vdestack **ret, bool *ret_helper)
 {
 	struct vdestack *s;
 	bool net = url && url[0];
@@ -289,12 +292,14 @@ static int stack_create(const char *url, const char *ifname,
 		if (err < 0)
 			goto fail;
 	}
+	*ret_helper = true;
 	err = vds_helper_get(&s->helper);
 	if (err < 0)
 		goto fail;
 	err = newstack(s, url, ifname, &tap);
 	if (err < 0)
 		goto fail;
+	*ret_helper = false;
 	if (net) {
 		if (tap < 0 && !s->joined) {
 			err = -EBADMSG;
@@ -325,8 +330,11 @@ fail:
 VDS_EXPORT struct vdestack *vde_addstack(char *vdenet, char *ifname)
 {
 	struct vdestack *s = NULL;
-	int err = stack_create(vdenet, ifname, &s);
+	bool in_helper = false;
+	int err = stack_create(vdenet, ifname, &s, &in_helper);
 
+	/* for vde_stackerror(): why this thread's call failed */
+	vds_diag_note(-err, vdenet && vdenet[0], in_helper);
 	if (err < 0) {
 		errno = -err;
 		return NULL;
@@ -365,6 +373,58 @@ VDS_EXPORT void vde_default_stack(struct vdestack *stack)
 	default_stack = stack;
 	atomic_store(&have_default, stack != NULL);
 	pthread_mutex_unlock(&default_lock);
+	if (old)
+		stack_unref(old);
+}
+
+/* The calling thread's stack (vde_thread_stack), over the process's
+ * default; it holds a reference, which the key's destructor drops when
+ * the thread ends.  Only the thread itself reads or changes it, so it
+ * needs no lock. */
+static __thread struct vdestack *thread_stack;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static int thread_key_err; /* pthread_key_create's error, 0: made */
+
+/* thread_stack_end - key destructor: an ending thread's reference. */
+static void thread_stack_end(void *arg)
+{
+	thread_stack = NULL;
+	stack_unref(arg);
+}
+
+/* thread_key_init - once per process: the key of thread stacks. */
+static void thread_key_init(void)
+{
+	thread_key_err = pthread_key_create(&thread_key, thread_stack_end);
+}
+
+/* vde_thread_stack - make the calling thread's socket(2) calls use
+ * stack (NULL: the process's default again).  On failure (EAGAIN: no
+ * thread key, ENOMEM) the thread's setting is unchanged and errno says
+ * why; see vde_thread_stack(3). */
+VDS_EXPORT void vde_thread_stack(struct vdestack *stack)
+{
+	struct vdestack *old = thread_stack;
+	int err;
+
+	pthread_once(&thread_once, thread_key_init);
+	if (thread_key_err) {
+		errno = thread_key_err;
+		return;
+	}
+	if (stack == old)
+		return;
+	if (stack)
+		stack_ref(stack);
+	err = pthread_setspecific(thread_key, stack);
+	if (err) {
+		if (stack)
+			stack_unref(stack);
+		errno = err;
+		return;
+	}
+	thread_stack = stack;
 	if (old)
 		stack_unref(old);
 }
@@ -461,15 +521,18 @@ VDS_EXPORT int vde_msocket(struct vdestack *stack, int domain, int type,
 	return fd;
 }
 
-/* socket - socket(2), made in the default stack when one is set (see
- * vde_default_stack(3)); the library's own sockets never are.
+/* socket - socket(2), made in the calling thread's stack when it has
+ * one (vde_thread_stack(3)), else in the default stack when one is set
+ * (vde_default_stack(3)); the library's own sockets never are.
  * Return: the descriptor, or -1 with errno. */
 VDS_EXPORT int socket(int domain, int type, int protocol)
 {
 	struct vdestack *s = NULL;
 	int fd;
 
-	if (atomic_load(&have_default) && !vds_bypass_default) {
+	if (thread_stack && !vds_bypass_default) {
+		s = stack_ref(thread_stack);
+	} else if (atomic_load(&have_default) && !vds_bypass_default) {
 		pthread_mutex_lock(&default_lock);
 		if (default_stack)
 			s = stack_ref(default_stack);

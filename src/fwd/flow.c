@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * flow.c - UDP forwards: one socket in the stack per client of the host.
+ * flow.c - UDP forwards: one socket on the other side per client.
  *
  * Theory of operation
  *
- * A UDP forward reads the datagrams of its bound host socket and keeps,
- * per client address, a "flow": a socket in the stack connected to the
- * guest address, through which datagrams go both ways.  A new client's
+ * A UDP forward reads the datagrams of its bound sockets (one per port of
+ * its range; on the host, or in the stack for udp-ns) and keeps, per
+ * client address and bound socket, a "flow": a socket on the other side
+ * (in the stack, or on the host for udp-ns) connected to that socket's
+ * peer address, through which datagrams go both ways; the answers go
+ * back to the client from the bound socket it wrote to.  On the host,
+ * the flow's socket is made at once.  In a stack, a new client's
  * flow starts "waiting": its socket is a job at the maker (maker.c), so
  * the loop does not wait for the helper; meanwhile its datagrams are held,
  * in order, up to FWD_UDP_HOLD_BYTES (at least one, whatever its size),
@@ -52,9 +56,10 @@ struct held {
 struct vds_flow {
 	struct vds_maker_job job;  /* first: its socket in the stack */
 	struct vds_fwd *fwd;
+	const struct vds_fwd_listener *l; /* the socket the client writes to */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	int fd;                    /* in the stack, connected to the guest */
+	int fd;                    /* connected to l->peer */
 	struct vds_watch *w;
 	int64_t last;              /* ms, last datagram either way */
 	bool waiting;              /* its socket is a job at the maker */
@@ -132,7 +137,7 @@ static void flow_readable(void *arg, uint32_t events)
 			continue; /* an ICMP error, reported once: go on */
 		}
 		fl->last = vds_now_ms();
-		sendto(f->lfd, f->buf, (size_t)n, MSG_DONTWAIT,
+		sendto(fl->l->fd, f->buf, (size_t)n, MSG_DONTWAIT,
 		       (struct sockaddr *)&fl->peer, fl->peerlen);
 	}
 }
@@ -163,12 +168,17 @@ void vds_flow_sweep(void *arg)
 		sweep_arm(f);
 }
 
-/* flow_new - a waiting flow for a new client, its socket queued at the
- * maker.  Return: the flow, or NULL (no memory). */
-static struct vds_flow *flow_new(struct vds_fwd *f,
+static int flow_setup(struct vds_flow *fl);
+
+/* flow_new - a flow for a new client of listener l: waiting, its socket
+ * queued at the maker, or, for a direct forward, with its socket made on
+ * the host at once.  Return: the flow, or NULL (no memory; a direct
+ * flow whose socket failed). */
+static struct vds_flow *flow_new(const struct vds_fwd_listener *l,
 				 const struct sockaddr_storage *peer,
 				 socklen_t peerlen)
 {
+	struct vds_fwd *f = l->fwd;
 	struct vds_flow *fl = vds_calloc(1, sizeof(*fl));
 
 	if (!fl)
@@ -176,6 +186,7 @@ static struct vds_flow *flow_new(struct vds_fwd *f,
 	*fl = (struct vds_flow){
 		.job = { .client = &f->mk },
 		.fwd = f,
+		.l = l,
 		.peerlen = peerlen,
 		.fd = -1,
 		.last = vds_now_ms(),
@@ -187,23 +198,30 @@ static struct vds_flow *flow_new(struct vds_fwd *f,
 	fl->next = f->flows;
 	f->flows = fl;
 	f->nflows++;
-	vds_maker_submit(&fl->job);
+	if (f->direct) {
+		fl->job.fd = fwd_host_peer(l, SOCK_DGRAM);
+		if (flow_setup(fl) < 0)
+			fl = NULL; /* freed */
+	} else {
+		vds_maker_submit(&fl->job);
+		f->waiting++;
+	}
 	vds_maker_unlock();
-	f->waiting++;
 	sweep_arm(f);
 	return fl;
 }
 
-/* flow_get - the flow of a client address, made (waiting) when it is new
- * and the forward can take one.  Return: the flow, or NULL. */
-static struct vds_flow *flow_get(struct vds_fwd *f,
+/* flow_get - the flow of a client address on listener l, made when it is
+ * new and the forward can take one.  Return: the flow, or NULL. */
+static struct vds_flow *flow_get(const struct vds_fwd_listener *l,
 				 const struct sockaddr_storage *peer,
 				 socklen_t peerlen)
 {
+	struct vds_fwd *f = l->fwd;
 	struct vds_flow *fl, **p, *lru = NULL;
 
 	for (p = &f->flows; (fl = *p); p = &fl->next) {
-		if (fl->peerlen == peerlen &&
+		if (fl->l == l && fl->peerlen == peerlen &&
 		    !memcmp(&fl->peer, peer, peerlen)) {
 			if (p != &f->flows) {
 				/* to the front: busy clients are found first */
@@ -225,7 +243,7 @@ static struct vds_flow *flow_get(struct vds_fwd *f,
 			return NULL;
 		flow_free(lru);
 	}
-	return flow_new(f, peer, peerlen);
+	return flow_new(l, peer, peerlen);
 }
 
 /* flow_hold - keep a copy of a datagram for a waiting flow, within
@@ -250,14 +268,15 @@ static void flow_hold(struct vds_flow *fl, const unsigned char *data,
 /* vds_flow_datagram - see flow.h. */
 void vds_flow_datagram(void *arg, uint32_t events)
 {
-	struct vds_fwd *f = arg;
+	struct vds_fwd_listener *l = arg;
+	struct vds_fwd *f = l->fwd;
 
 	(void)events;
 	for (int i = 0; i < FWD_UDP_BATCH; i++) {
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		struct vds_flow *fl;
-		ssize_t n = recvfrom(f->lfd, f->buf, FWD_UDP_BUF, MSG_DONTWAIT,
+		ssize_t n = recvfrom(l->fd, f->buf, FWD_UDP_BUF, MSG_DONTWAIT,
 				     (struct sockaddr *)&peer, &plen);
 
 		if (n < 0) {
@@ -267,7 +286,7 @@ void vds_flow_datagram(void *arg, uint32_t events)
 		}
 		if (plen > sizeof(peer))
 			continue;
-		fl = flow_get(f, &peer, plen);
+		fl = flow_get(l, &peer, plen);
 		if (!fl)
 			continue;
 		if (fl->waiting) {
@@ -279,10 +298,11 @@ void vds_flow_datagram(void *arg, uint32_t events)
 	}
 }
 
-/* flow_setup - fl's socket came back from the maker: connect it to the
- * guest, watch it and send what fl held; on failure fl is freed (its
- * datagrams dropped).  The maker's lock held. */
-static void flow_setup(struct vds_flow *fl)
+/* flow_setup - fl's socket came back from the maker (or was made on the
+ * host): connect it to its listener's peer address, watch it and send
+ * what fl held; on failure fl is freed (its datagrams dropped).  The
+ * maker's lock held.  Return: 0, or -1 when fl was freed. */
+static int flow_setup(struct vds_flow *fl)
 {
 	struct vds_fwd *f = fl->fwd;
 
@@ -290,17 +310,18 @@ static void flow_setup(struct vds_flow *fl)
 	fl->fd = fl->job.fd;
 	fl->job.fd = -1;
 	if (fl->fd < 0 ||
-	    connect(fl->fd, (const struct sockaddr *)&f->spec.guest,
-		    fwd_addrlen(&f->spec.guest)) < 0 ||
+	    connect(fl->fd, (const struct sockaddr *)&fl->l->peer,
+		    fwd_addrlen(&fl->l->peer)) < 0 ||
 	    vds_loop_watch_add(f->loop, fl->fd, EPOLLIN, flow_readable, fl,
 			       &fl->w) < 0) {
 		flow_free_locked(fl);
-		return;
+		return -1;
 	}
 	for (struct held *h = fl->held; h; h = h->next)
 		send(fl->fd, h->data, h->len, MSG_DONTWAIT);
 	held_free(fl);
 	fl->last = vds_now_ms();
+	return 0;
 }
 
 /* vds_flow_made - see flow.h. */

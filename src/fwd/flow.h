@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* flow.h - UDP forwards (flow.c): one socket in the stack per client
- * address of the host, a "flow". */
+/* flow.h - UDP forwards (flow.c): one socket on the other side per
+ * client address and listener, a "flow". */
 #ifndef VDS_FLOW_H
 #define VDS_FLOW_H
 
@@ -10,8 +10,8 @@
 #include "forward.h"
 #include "maker.h"
 
-/* Loop thread.  The watch on the bound socket (arg: the forward):
- * datagrams from the host's clients, into the stack. */
+/* Loop thread.  The watch on a bound socket (arg: the vds_fwd_listener):
+ * datagrams from its clients, to its peer address on the other side. */
 void vds_flow_datagram(void *arg, uint32_t events);
 /* The watch on the maker's eventfd (arg: the forward): flows whose
  * sockets are made connect to the guest and send what they held. */

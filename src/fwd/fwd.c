@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fwd.c - port forwarding from the host into a stack, for every backend:
- * vde_stackfwd(3), vde_stackunfwd(3) and slirp's tcpfwd=/udpfwd=; the
- * lifecycle of a forward and the public calls.
+ * fwd.c - port forwarding between the host and a stack, both ways, for
+ * every backend: vde_stackfwd(3), vde_stackunfwd(3) and slirp's
+ * tcpfwd=/udpfwd=; the lifecycle of a forward and the public calls.
  *
  * Theory of operation
  *
@@ -31,6 +31,23 @@
  *     on that loop; the data stays in the kernel.
  * A UDP client travels the same way (flow.c): its first datagrams are
  * held while the maker makes its socket.
+ *
+ * The other way (tcp-ns:, udp-ns:, spec.to_host): the listeners are made
+ * INSIDE the stack by vde_stackfwd() itself (vds_stack_socket, on the
+ * calling thread), and each client's peer is a socket of the host, which
+ * costs no round trip to anyone: the loop thread makes it at once
+ * (socket(2) through the seam, never the default stack's) and connects
+ * it non-blocking, so such a forward is "direct" and uses no maker.  The
+ * rest (splicing, flows, half-closes, resets) is the same code.  A stack
+ * without a network has lo, so its 127.0.0.1 reaches the host's servers
+ * and nothing else.
+ *
+ * Ranges: a forward of a port range is ONE forward with a listener per
+ * port (struct vds_fwd_listener, each a watch with its own peer
+ * address: the other side's port + index, or its one port), sharing one
+ * maker client, timer and UDP buffer; it is added and removed as a whole
+ * (vde_stackunfwd of the listening side alone removes every forward whose
+ * range lies inside the one named).
  *
  * State: a stack's forwards are a list in the stack's slot VDS_SLOT_FWD
  * (vds_stack_slot), under fwd_lock, so struct vdestack needs no field of
@@ -86,7 +103,7 @@
 /* What differs between a TCP and a UDP forward. */
 struct fwd_ops {
 	int type;                          /* SOCK_STREAM or SOCK_DGRAM */
-	vds_watch_cb host_ready;           /* lfd readable */
+	vds_watch_cb host_ready;           /* a listener readable */
 	vds_watch_cb made;                 /* the maker's eventfd readable */
 	vds_timer_cb timer;
 	void (*close_all)(struct vds_fwd *f);
@@ -154,11 +171,24 @@ static bool sa_is_any(const struct sockaddr_storage *ss)
 	return false;
 }
 
-/* sa_equal - Return: whether a and b are the same address and port. */
-static bool sa_equal(const struct sockaddr_storage *a,
-		     const struct sockaddr_storage *b)
+/* sa_is_loopback - Return: whether ss is 127.0.0.1 or ::1. */
+static bool sa_is_loopback(const struct sockaddr_storage *ss)
 {
-	if (a->ss_family != b->ss_family || sa_port(a) != sa_port(b))
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       htonl(INADDR_LOOPBACK);
+	return false;
+}
+
+/* sa_same_addr - Return: whether a and b are the same address (ports
+ * aside). */
+static bool sa_same_addr(const struct sockaddr_storage *a,
+			 const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
 		return false;
 	if (a->ss_family == AF_INET6)
 		return IN6_ARE_ADDR_EQUAL(
@@ -168,59 +198,113 @@ static bool sa_equal(const struct sockaddr_storage *a,
 	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 }
 
-/* spec_matches - whether forward f is the one sel names (for removal):
- * same protocol and host port, same host address (a selector without one
- * names the wildcard of either family), and the same guest when given.
- * Return: true when it is. */
+/* sa_equal - Return: whether a and b are the same address and port. */
+static bool sa_equal(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b)
+{
+	return sa_port(a) == sa_port(b) && sa_same_addr(a, b);
+}
+
+/* sa_set_port - set the port of ss (either family), host order. */
+static void sa_set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
+/* ports_match - whether f's listening ports are the ones sel names: the
+ * same range, or, for a selector of the listening side alone, a range
+ * that lies inside sel's.  Return: true when they are. */
+static bool ports_match(const struct vds_fwdspec *f,
+			const struct vds_fwdspec *sel, bool listen_only)
+{
+	int first = sa_port(vds_fwd_listen_side(f));
+	int sfirst = sa_port(vds_fwd_listen_side(sel));
+
+	if (listen_only)
+		return first >= sfirst && first + f->span <= sfirst + sel->span;
+	return first == sfirst && f->span == sel->span;
+}
+
+/* spec_matches - whether forward f is one that sel names (for removal):
+ * same protocol, direction and listening ports (see ports_match), same
+ * listening address (a selector without one names the default of either
+ * family: the wildcard on the host, the loopback in a stack), and the
+ * same other side when sel has one.  Return: true when it is. */
 static bool spec_matches(const struct vds_fwdspec *f,
 			 const struct vds_fwdspec *sel)
 {
-	if (f->proto != sel->proto || sa_port(&f->host) != sa_port(&sel->host))
+	const struct sockaddr_storage *fl = vds_fwd_listen_side(f);
+	const struct sockaddr_storage *sl = vds_fwd_listen_side(sel);
+	const struct sockaddr_storage *sp = vds_fwd_peer_side(sel);
+	bool listen_only = sp->ss_family == AF_UNSPEC;
+
+	if (f->proto != sel->proto || f->to_host != sel->to_host ||
+	    !ports_match(f, sel, listen_only))
 		return false;
-	if (sel->host.ss_family == AF_UNSPEC) {
-		if (!sa_is_any(&f->host))
+	if (sl->ss_family == AF_UNSPEC) {
+		if (f->to_host ? !sa_is_loopback(fl) : !sa_is_any(fl))
 			return false;
-	} else if (!sa_equal(&f->host, &sel->host)) {
+	} else if (!sa_same_addr(fl, sl)) {
 		return false;
 	}
-	return sel->guest.ss_family == AF_UNSPEC ||
-	       sa_equal(&f->guest, &sel->guest);
+	return listen_only || (f->one_port == sel->one_port &&
+			       sa_equal(vds_fwd_peer_side(f), sp));
 }
 
 /* ------------------------------------------------------------------ */
 /* One forward                                                          */
 /* ------------------------------------------------------------------ */
 
-/* spec_valid - Return: whether spec names a forward (both addresses of
- * a known family, neither port 0). */
-static bool spec_valid(const struct vds_fwdspec *spec)
+/* family_ok - Return: whether ss is of a family a forward can use. */
+static bool family_ok(const struct sockaddr_storage *ss)
 {
-	int hf = spec->host.ss_family, gf = spec->guest.ss_family;
-
-	return (hf == AF_INET || hf == AF_INET6) &&
-	       (gf == AF_INET || gf == AF_INET6) &&
-	       sa_port(&spec->host) != 0 && sa_port(&spec->guest) != 0;
+	return ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
 }
 
-/* host_socket - the forward's socket on the host, bound to its address
- * (listening, for TCP).  Return: the descriptor or -errno. */
-static int host_socket(const struct vds_fwdspec *spec)
+/* spec_valid - Return: whether spec names a forward (both addresses of
+ * a known family, no port 0, both ranges within 65535, one_port only
+ * for stack -> host). */
+static bool spec_valid(const struct vds_fwdspec *spec)
 {
-	bool tcp = spec->proto == IPPROTO_TCP;
-	int family = spec->host.ss_family, one = 1, fd, err;
+	const struct sockaddr_storage *l = vds_fwd_listen_side(spec);
+	const struct sockaddr_storage *p = vds_fwd_peer_side(spec);
 
-	fd = vds_sys_socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) |
-				    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!family_ok(l) || !family_ok(p) || sa_port(l) == 0 ||
+	    sa_port(p) == 0 || sa_port(l) + spec->span > 65535)
+		return false;
+	if (spec->one_port)
+		return spec->to_host;
+	return sa_port(p) + spec->span <= 65535;
+}
+
+/* listen_socket - listener i of forward f, bound to its address and port
+ * (listening, for TCP): on the host, or in stack for a stack -> host
+ * forward (as vde_msocket(), a round trip to the helper: an application
+ * thread's, never a loop's).  Return: the descriptor or -errno. */
+static int listen_socket(const struct vds_fwd *f, struct vdestack *stack,
+			 unsigned i)
+{
+	bool tcp = f->spec.proto == IPPROTO_TCP;
+	struct sockaddr_storage addr = *vds_fwd_listen_side(&f->spec);
+	int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+		   SOCK_CLOEXEC;
+	int one = 1, fd, err;
+
+	sa_set_port(&addr, sa_port(&addr) + (int)i);
+	fd = f->spec.to_host ? vds_stack_socket(stack, addr.ss_family, type, 0)
+			     : vds_sys_socket(addr.ss_family, type, 0);
 	if (fd < 0)
 		return fd;
 	/* a TCP port comes back at once after its forward is removed; a
 	 * UDP one must stay exclusive, so no SO_REUSEADDR there */
 	if (tcp)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
+	if (addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&spec->host,
-		 fwd_addrlen(&spec->host)) < 0 ||
+	if (bind(fd, (const struct sockaddr *)&addr, fwd_addrlen(&addr)) < 0 ||
 	    (tcp && listen(fd, SOMAXCONN) < 0)) {
 		err = -errno;
 		close(fd);
@@ -229,9 +313,52 @@ static int host_socket(const struct vds_fwdspec *spec)
 	return fd;
 }
 
-/* fwd_new - a forward bound to its host address (listening for TCP), in
- * the host's stack, not serving yet.  Return: 0 or -errno. */
-static int fwd_new(const struct vds_fwdspec *spec, struct vds_fwd **ret)
+/* listeners_open - the listeners of f, one per port of its range, each
+ * with the address its clients go to.  Return: 0 or -errno (those made
+ * are f->nls, closed by fwd_free). */
+static int listeners_open(struct vds_fwd *f, struct vdestack *stack)
+{
+	unsigned n = (unsigned)f->spec.span + 1;
+
+	f->ls = vds_calloc(n, sizeof(*f->ls));
+	if (!f->ls)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		struct vds_fwd_listener *l = &f->ls[i];
+		int port = sa_port(vds_fwd_peer_side(&f->spec));
+		int fd = listen_socket(f, stack, i);
+
+		if (fd < 0)
+			return fd;
+		*l = (struct vds_fwd_listener){ .fwd = f, .fd = fd, .index = i,
+						.peer = *vds_fwd_peer_side(
+							&f->spec) };
+		sa_set_port(&l->peer, f->spec.one_port ? port : port + (int)i);
+		f->nls++;
+	}
+	return 0;
+}
+
+/* listeners_close - close the listeners of f (the child's copies, in a
+ * forked child) and free them. */
+static void listeners_close(struct vds_fwd *f)
+{
+	for (unsigned i = 0; i < f->nls; i++)
+		close(f->ls[i].fd);
+	vds_free(f->ls);
+	f->ls = NULL;
+	f->nls = 0;
+}
+
+static void fwd_free(struct vds_fwd *f);
+static void drop_jobs(const struct vds_fwd *f, struct vds_maker_job *j,
+		      bool in_child);
+
+/* fwd_new - a forward bound to its listening addresses (listening for
+ * TCP), on the host or, stack -> host, in stack; not serving yet.
+ * Return: 0 or -errno. */
+static int fwd_new(const struct vds_fwdspec *spec, struct vdestack *stack,
+		   struct vds_fwd **ret)
 {
 	struct vds_fwd *f;
 	int err;
@@ -241,7 +368,8 @@ static int fwd_new(const struct vds_fwdspec *spec, struct vds_fwd **ret)
 	f = vds_calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	*f = (struct vds_fwd){ .spec = *spec, .owner = getpid(), .lfd = -1,
+	*f = (struct vds_fwd){ .spec = *spec, .owner = getpid(),
+			       .direct = spec->to_host,
 			       .mk = VDS_MAKER_CLIENT_NONE };
 	if (spec->proto != IPPROTO_TCP) {
 		f->buf = vds_malloc(FWD_UDP_BUF);
@@ -250,17 +378,27 @@ static int fwd_new(const struct vds_fwdspec *spec, struct vds_fwd **ret)
 			goto fail;
 		}
 	}
-	f->lfd = host_socket(spec);
-	if (f->lfd < 0) {
-		err = f->lfd;
+	err = listeners_open(f, stack);
+	if (err < 0)
 		goto fail;
-	}
 	*ret = f;
 	return 0;
 fail:
-	vds_free(f->buf);
-	vds_free(f);
+	fwd_free(f);
 	return err;
+}
+
+/* unwatch - unregister a forward's watches and timer (loop thread). */
+static void unwatch(struct vds_fwd *f)
+{
+	for (unsigned i = 0; i < f->nls; i++) {
+		vds_loop_watch_del(f->ls[i].w);
+		f->ls[i].w = NULL;
+	}
+	vds_loop_watch_del(f->mw);
+	f->mw = NULL;
+	vds_loop_timer_del(f->timer);
+	f->timer = NULL;
 }
 
 /* start_on_loop - register a forward's timer and watches (loop thread).
@@ -274,21 +412,24 @@ static int start_on_loop(void *arg)
 	err = vds_loop_timer_add(f->loop, ops->timer, f, &f->timer);
 	if (err < 0)
 		return err;
-	err = vds_loop_watch_add(f->loop, f->mk.efd, EPOLLIN, ops->made, f,
-				 &f->mw);
-	if (err < 0)
-		goto fail;
-	err = vds_loop_watch_add(f->loop, f->lfd, EPOLLIN, ops->host_ready, f,
-				 &f->lw);
-	if (err < 0)
-		goto fail;
+	if (!f->direct) {
+		err = vds_loop_watch_add(f->loop, f->mk.efd, EPOLLIN, ops->made,
+					 f, &f->mw);
+		if (err < 0)
+			goto fail;
+	}
+	for (unsigned i = 0; i < f->nls; i++) {
+		struct vds_fwd_listener *l = &f->ls[i];
+
+		err = vds_loop_watch_add(f->loop, l->fd, EPOLLIN,
+					 ops->host_ready, l, &l->w);
+		if (err < 0)
+			goto fail;
+	}
 	f->listening = true;
 	return 0;
 fail:
-	vds_loop_watch_del(f->mw);
-	f->mw = NULL;
-	vds_loop_timer_del(f->timer);
-	f->timer = NULL;
+	unwatch(f);
 	return err;
 }
 
@@ -299,29 +440,50 @@ static int stop_on_loop(void *arg)
 	struct vds_fwd *f = arg;
 
 	ops_of(f)->close_all(f);
-	vds_loop_watch_del(f->lw);
-	f->lw = NULL;
-	vds_loop_watch_del(f->mw);
-	f->mw = NULL;
-	vds_loop_timer_del(f->timer);
-	f->timer = NULL;
+	unwatch(f);
 	return 0;
 }
 
-/* fwd_start - serve the forward for stack: its maker client, the maker's
- * thread, a loop of the pool.  Return: 0 or -errno (f as it was). */
-static int fwd_start(struct vds_fwd *f, struct vdestack *stack)
+/* maker_open - a host -> stack forward's maker client and a use of the
+ * maker's thread (a direct forward has neither).  Return: 0 or -errno. */
+static int maker_open(struct vds_fwd *f, struct vdestack *stack)
 {
 	int err;
 
-	f->stack = stack;
+	if (f->direct)
+		return 0;
 	err = vds_maker_client_open(&f->mk, stack, f->spec.guest.ss_family,
 				    ops_of(f)->type);
 	if (err < 0)
 		return err;
 	err = vds_maker_acquire();
 	if (err < 0)
-		goto fail_client;
+		vds_maker_client_close(&f->mk);
+	return err;
+}
+
+/* maker_close - undo maker_open, taking the forward's jobs back first
+ * (the loop queues no more). */
+static void maker_close(struct vds_fwd *f)
+{
+	if (f->direct)
+		return;
+	drop_jobs(f, vds_maker_detach(&f->mk), false);
+	vds_maker_client_close(&f->mk);
+	vds_maker_release();
+}
+
+/* fwd_start - serve the forward for stack: its maker client and the
+ * maker's thread (host -> stack), a loop of the pool.
+ * Return: 0 or -errno (f as it was). */
+static int fwd_start(struct vds_fwd *f, struct vdestack *stack)
+{
+	int err;
+
+	f->stack = stack;
+	err = maker_open(f, stack);
+	if (err < 0)
+		return err;
 	err = vds_loop_acquire(&f->loop);
 	if (err < 0)
 		goto fail_maker;
@@ -334,9 +496,7 @@ fail_loop:
 	vds_loop_release(f->loop);
 	f->loop = NULL;
 fail_maker:
-	vds_maker_release();
-fail_client:
-	vds_maker_client_close(&f->mk);
+	maker_close(f);
 	return err;
 }
 
@@ -360,10 +520,10 @@ static void fwd_forget(struct vds_fwd *f)
 	const struct fwd_ops *ops = ops_of(f);
 
 	ops->forget_all(f);
-	drop_jobs(f, vds_maker_forget(&f->mk), true);
+	if (!f->direct)
+		drop_jobs(f, vds_maker_forget(&f->mk), true);
 	vds_maker_client_close(&f->mk);
-	if (f->lfd >= 0)
-		close(f->lfd);
+	listeners_close(f);
 	vds_free(f->buf);
 	vds_free(f);
 }
@@ -379,13 +539,10 @@ static void fwd_free(struct vds_fwd *f)
 	if (f->started) {
 		vds_loop_call(f->loop, stop_on_loop, f);
 		/* the loop no longer queues jobs: take them back */
-		drop_jobs(f, vds_maker_detach(&f->mk), false);
-		vds_maker_client_close(&f->mk);
+		maker_close(f);
 		vds_loop_release(f->loop);
-		vds_maker_release();
 	}
-	if (f->lfd >= 0)
-		close(f->lfd);
+	listeners_close(f);
 	vds_free(f->buf);
 	vds_free(f);
 }
@@ -446,7 +603,7 @@ int vds_fwd_add(struct vdestack *stack, const struct vds_fwdspec *spec)
 
 	if (!stack || !spec)
 		return -EINVAL;
-	err = fwd_new(spec, &f);
+	err = fwd_new(spec, stack, &f);
 	if (err < 0)
 		return err;
 	err = fwd_start(f, stack);
@@ -498,7 +655,7 @@ static int stack_opened(struct vdestack *stack, struct vds_port *port)
 
 	specs = vds_port_forwards(port, &n);
 	for (unsigned i = 0; i < n; i++) {
-		err = fwd_new(&specs[i], &f);
+		err = fwd_new(&specs[i], stack, &f);
 		if (err < 0)
 			return err;
 		f->stack = stack;

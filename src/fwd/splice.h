@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* splice.h - TCP forwards (splice.c): the listener on the host and the
- * connections spliced between the host and the stack. */
+/* splice.h - TCP forwards (splice.c): the listeners (on the host, or in
+ * the stack for tcp-ns) and the connections spliced between the two. */
 #ifndef VDS_SPLICE_H
 #define VDS_SPLICE_H
 
@@ -10,8 +10,9 @@
 #include "forward.h"
 #include "maker.h"
 
-/* Loop thread.  The watch on the listener (arg: the forward): accept,
- * and queue each connection's peer socket at the maker. */
+/* Loop thread.  The watch on a listener (arg: the vds_fwd_listener):
+ * accept, and queue each connection's peer socket at the maker (or, for
+ * a direct forward, make it on the host and connect it). */
 void vds_splice_accept(void *arg, uint32_t events);
 /* The watch on the maker's eventfd (arg: the forward): the connections
  * whose peer sockets are made connect to the guest. */

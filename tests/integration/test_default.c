@@ -734,6 +734,227 @@ static void test_deleting_the_default_stack_under_socket_calls_leaves_only_worki
 	it_check_counts(&before, "three default stacks deleted under calls");
 }
 
+/* ---- a stack per thread (vde_thread_stack(3)) ---- */
+
+/* A thread that takes a stack of its own, makes sockets, and after the
+ * main thread's step goes back to the process's rule with NULL, or ends
+ * holding its stack (keep). */
+struct own_thread {
+	struct vdestack *s;       /* its stack */
+	const char *net;          /* a stack it makes meanwhile, or NULL */
+	struct vdestack *made;    /* ... that stack */
+	pthread_barrier_t *sync;  /* its steps with the main thread's */
+	struct thread_sockets own, after; /* its sockets, then after NULL */
+	int errno_after_set;      /* errno after a successful call: 0 */
+	bool keep;                /* end holding the stack, no NULL */
+};
+
+/* own_thread_body - take the stack, make sockets of five kinds (own)
+ * and the stack on net, wait twice for the main thread, then go back
+ * with NULL and make them again (after), unless keep.  Return: NULL. */
+static void *own_thread_body(void *arg)
+{
+	struct own_thread *t = arg;
+
+	errno = 0;
+	vde_thread_stack(t->s);
+	t->errno_after_set = errno;
+	thread_sockets_body(&t->own);
+	if (t->net)
+		t->made = vde_addstack((char *)t->net, NULL);
+	pthread_barrier_wait(t->sync); /* 1: the main thread checks */
+	pthread_barrier_wait(t->sync); /* 2: the main thread has changed */
+	if (t->keep)
+		return NULL;
+	vde_thread_stack(NULL);
+	thread_sockets_body(&t->after);
+	return NULL;
+}
+
+/* check_sockets - t's five sockets are in ns; what names the case. */
+static void check_sockets(const struct thread_sockets *t, uint64_t ns,
+			  const char *what)
+{
+	IT_CHECKF(t->err == 0, "%s: socket(): %s", what, strerror(t->err));
+	for (int i = 0; i < 5; i++)
+		IT_CHECKF(t->ns[i] == ns, "%s: its socket of kind %d is in the "
+			  "wrong namespace", what, i);
+}
+
+/* test_each_thread_its_own_stack_over_the_process_default - a thread on
+ * stack A, another on stack B, the main thread on the process default
+ * D: each socket() lands in its thread's stack (IPv4, IPv6 and unix
+ * sockets); a hub:// stack made by A's thread keeps the library's own
+ * socket on the host; NULL sends a thread back to the default, which is
+ * the host once the default is gone. */
+static void test_each_thread_its_own_stack_over_the_process_default(void)
+{
+	struct own_thread ta = { 0 }, tb = { 0 };
+	char hub[600], list[256];
+	pthread_barrier_t sync;
+	uint64_t host = host_ns(), na, nb;
+	pthread_t tha, thb;
+	struct deflt d;
+
+	it_require_stacks();
+	snprintf(hub, sizeof(hub), "hub://%s/hub", it_tmpdir());
+	ta.s = it_addstack(NULL, NULL);
+	tb.s = it_addstack(NULL, NULL);
+	na = stack_ns(ta.s);
+	nb = stack_ns(tb.s);
+	IT_CHECK(na != nb && na != host && nb != host);
+	d = set_default();
+	IT_CHECK(pthread_barrier_init(&sync, NULL, 3) == 0);
+	ta.sync = tb.sync = &sync;
+	ta.net = hub;
+	IT_CHECK(pthread_create(&tha, NULL, own_thread_body, &ta) == 0);
+	IT_CHECK(pthread_create(&thb, NULL, own_thread_body, &tb) == 0);
+	pthread_barrier_wait(&sync); /* 1 */
+	check_sockets(&ta.own, na, "the thread on stack A");
+	check_sockets(&tb.own, nb, "the thread on stack B");
+	IT_CHECKF(ta.errno_after_set == 0 && tb.errno_after_set == 0,
+		  "vde_thread_stack() set errno on success");
+	IT_CHECKF(ta.made, "A's thread could not make a hub:// stack: %s",
+		  strerror(errno));
+	IT_CHECKF(sockets_in(na, list, sizeof(list)) == 0, "the library's "
+		  "own socket followed A's thread into its stack: fd%s", list);
+	check_no_socket_in(&d, "threads on their own stacks");
+	check_socket_goes_to(d.ns, "the main thread, on the default");
+	vde_default_stack(NULL);
+	pthread_barrier_wait(&sync); /* 2: no default now */
+	IT_CHECK(pthread_join(tha, NULL) == 0);
+	IT_CHECK(pthread_join(thb, NULL) == 0);
+	check_sockets(&ta.after, host, "A's thread after NULL, no default");
+	check_sockets(&tb.after, host, "B's thread after NULL, no default");
+	IT_CHECK(pthread_barrier_destroy(&sync) == 0);
+	vde_delstack(ta.made);
+	vde_delstack(ta.s);
+	vde_delstack(tb.s);
+	vde_default_stack(d.s);
+	end_default(&d);
+}
+
+/* test_thread_back_to_null_goes_to_the_default_stack - a thread that
+ * leaves its own stack with NULL follows the process default again. */
+static void test_thread_back_to_null_goes_to_the_default_stack(void)
+{
+	struct own_thread t = { 0 };
+	pthread_barrier_t sync;
+	pthread_t th;
+	struct deflt d;
+
+	it_require_stacks();
+	t.s = it_addstack(NULL, NULL);
+	d = set_default();
+	IT_CHECK(pthread_barrier_init(&sync, NULL, 2) == 0);
+	t.sync = &sync;
+	IT_CHECK(pthread_create(&th, NULL, own_thread_body, &t) == 0);
+	pthread_barrier_wait(&sync);
+	check_sockets(&t.own, stack_ns(t.s), "the thread on its stack");
+	pthread_barrier_wait(&sync);
+	IT_CHECK(pthread_join(th, NULL) == 0);
+	check_sockets(&t.after, d.ns, "the thread after NULL");
+	IT_CHECK(pthread_barrier_destroy(&sync) == 0);
+	vde_delstack(t.s);
+	end_default(&d);
+}
+
+/* helper_fds_settle - wait (up to 10 s) until the helper holds want
+ * descriptors, or with want -1 until its count holds still for 100 ms.
+ * Return: the last count. */
+static int helper_fds_settle(pid_t helper, int want)
+{
+	int n = it_count_fds_of(helper), last = -2;
+
+	for (int i = 0; i < 200; i++) {
+		if (want >= 0 ? n == want : n == last)
+			break;
+		last = n;
+		it_sleep_ms(50);
+		n = it_count_fds_of(helper);
+	}
+	return n;
+}
+
+/* test_deleting_a_threads_stack_waits_for_the_thread - vde_delstack()
+ * from the main thread while a thread has the stack as its own: the
+ * stack lives on for that thread (its sockets are still made there, the
+ * helper still holds its namespaces), and goes when the thread leaves
+ * it with NULL, or when a thread holding one ends. */
+static void test_deleting_a_threads_stack_waits_for_the_thread(void)
+{
+	struct own_thread t[2] = { { 0 }, { 0 } };
+	pthread_barrier_t sync;
+	pthread_t th[2];
+	pid_t helper;
+	int base, held;
+
+	it_require_stacks();
+	vde_delstack(it_addstack(NULL, NULL)); /* the helper is up */
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	base = helper_fds_settle(helper, -1);
+	t[1].keep = true;
+	for (int k = 0; k < 2; k++) {
+		uint64_t ns;
+
+		t[k].s = it_addstack(NULL, NULL);
+		ns = stack_ns(t[k].s);
+		IT_CHECK(it_count_fds_of(helper) > base);
+		IT_CHECK(pthread_barrier_init(&sync, NULL, 2) == 0);
+		t[k].sync = &sync;
+		IT_CHECK(pthread_create(&th[k], NULL, own_thread_body,
+					&t[k]) == 0);
+		pthread_barrier_wait(&sync);
+		/* counted now: the thread's own reply channel is in it */
+		held = helper_fds_settle(helper, -1);
+		vde_delstack(t[k].s); /* the thread still has it */
+		check_sockets(&t[k].own, ns, "the thread before the delete");
+		IT_CHECKF(it_count_fds_of(helper) == held, "case %d: the stack "
+			  "went while its thread still had it", k);
+		pthread_barrier_wait(&sync);
+		IT_CHECK(pthread_join(th[k], NULL) == 0);
+		IT_CHECK(pthread_barrier_destroy(&sync) == 0);
+		IT_CHECKF(helper_fds_settle(helper, base) == base, "case %d: "
+			  "the stack stayed after its thread %s", k,
+			  k ? "ended" : "left it");
+	}
+}
+
+/* test_forked_child_keeps_its_threads_stack - fork() from a thread on
+ * a stack: the child's socket() goes to that stack. */
+static void test_forked_child_keeps_its_threads_stack(void)
+{
+	struct vdestack *s;
+	uint64_t ns;
+	int status;
+	pid_t pid;
+
+	it_require_stacks();
+	s = it_addstack(NULL, NULL);
+	ns = stack_ns(s);
+	vde_thread_stack(s);
+	check_socket_goes_to(ns, "the thread on its stack");
+	pid = fork();
+	IT_CHECK(pid >= 0);
+	if (pid == 0) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		uint64_t cookie = 0;
+		socklen_t len = sizeof(cookie);
+
+		if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE,
+					 &cookie, &len) < 0)
+			_exit(2);
+		_exit(cookie == ns ? 0 : 1);
+	}
+	IT_CHECK(waitpid(pid, &status, 0) == pid);
+	IT_CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's "
+		  "socket() was not in its thread's stack (status %#x)", status);
+	vde_thread_stack(NULL);
+	check_socket_goes_to(host_ns(), "the thread back to the host");
+	vde_delstack(s);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(udp_backends_stay_on_the_host_with_a_default_stack_set),
@@ -744,6 +965,10 @@ static const struct it_test tests[] = {
 	T(socket_from_another_thread_goes_to_the_default_stack),
 	T(socket_from_a_dlopened_library_goes_to_the_default_stack),
 	T(deleting_the_default_stack_under_socket_calls_leaves_only_working_sockets),
+	T(each_thread_its_own_stack_over_the_process_default),
+	T(thread_back_to_null_goes_to_the_default_stack),
+	T(deleting_a_threads_stack_waits_for_the_thread),
+	T(forked_child_keeps_its_threads_stack),
 #undef T
 };
 

@@ -299,7 +299,9 @@ void fu_echo_stop(struct fu_echo *e)
 /* fu_udp_roundtrips - n checked datagram echoes on fd. */
 void fu_udp_roundtrips(int fd, unsigned n, size_t max)
 {
-	static unsigned char out[65536], in[65536];
+	/* per thread: concurrent clients (one thread each) would overwrite
+	 * each other's datagram before comparing its echo */
+	static __thread unsigned char out[65536], in[65536];
 	struct it_gen g;
 
 	IT_CHECK(max <= sizeof(out) && max >= 8);

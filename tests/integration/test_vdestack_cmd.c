@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_vdestack_cmd.c - the vdestack command, run as a person runs it (the
  * built program, named by VDESTACK_BIN): exit status, signals passed on,
- * standard input and output, environment, the stack it makes, cleanup,
- * one-line errors. */
+ * standard input and output, environment, the stack it makes, its
+ * forwards (-t, -u, -T, -U), cleanup, one-line errors. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -486,6 +488,242 @@ static void test_vdestack_group_sigint_ends_the_command(void)
 	IT_CHECKF(!strncmp(r.outbuf, "ready\ngot-INT\n", 14), "%s", r.outbuf);
 }
 
+/* ------------------------------------------------------------------ */
+/* Forwards: -t, -u, -T, -U                                             */
+/* ------------------------------------------------------------------ */
+
+/* probe - the program that serves and asks inside the stack
+ * (echoprobe.c).  Return: its path. */
+static const char *probe(void)
+{
+	const char *p = getenv("IT_ECHOPROBE");
+
+	if (!p || !p[0])
+		it_skip("IT_ECHOPROBE not set (run through meson test)");
+	return p;
+}
+
+/* host_addr - ip ("127.0.0.1", "::1") and port into ss.
+ * Return: its length. */
+static socklen_t host_addr(const char *ip, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &a->sin_addr) == 1) {
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		return sizeof(*a);
+	}
+	IT_CHECK(inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1);
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	return sizeof(*a6);
+}
+
+/* host_socket - a socket of type on the host bound to ip:port (0: the
+ * kernel's choice), listening for TCP; *ret_port its port.
+ * Return: the descriptor, or -1 when the port is taken. */
+static int host_socket(int type, const char *ip, uint16_t port,
+		       uint16_t *ret_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = host_addr(ip, port, &ss);
+	int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+
+	IT_CHECK(fd >= 0);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 8) < 0)) {
+		close(fd);
+		return -1;
+	}
+	len = sizeof(ss);
+	IT_CHECK(getsockname(fd, (struct sockaddr *)&ss, &len) == 0);
+	*ret_port = ntohs(ss.ss_family == AF_INET6 ?
+			  ((struct sockaddr_in6 *)&ss)->sin6_port :
+			  ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+/* free_port - Return: a port of ip free for type on the host just now. */
+static uint16_t free_port(int type, const char *ip)
+{
+	uint16_t port;
+	int fd = host_socket(type, ip, 0, &port);
+
+	IT_CHECK(fd >= 0);
+	close(fd);
+	return port;
+}
+
+/* host_ask - send text from the host to ip:port (a TCP connection,
+ * half-closed after it, or a datagram), and the reply must be text. */
+static void host_ask(int type, const char *ip, uint16_t port,
+		     const char *text)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = host_addr(ip, port, &ss);
+	int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+
+	IT_CHECK(fd >= 0);
+	IT_CHECKF(connect(fd, (struct sockaddr *)&ss, len) == 0,
+		  "connect %s:%u: %s", ip, port, strerror(errno));
+	IT_CHECK(send(fd, text, strlen(text), 0) == (ssize_t)strlen(text));
+	if (type == SOCK_STREAM)
+		IT_CHECK(shutdown(fd, SHUT_WR) == 0);
+	do {
+		IT_CHECKF(poll(&p, 1, WAIT_MS) == 1, "no reply from %s:%u",
+			  ip, port);
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		IT_CHECKF(n >= 0, "recv from %s:%u: %s", ip, port,
+			  strerror(errno));
+		got += (size_t)n;
+	} while (type == SOCK_STREAM && n > 0);
+	buf[got] = '\0';
+	IT_CHECKF(!strcmp(buf, text), "%s:%u answered \"%s\", not \"%s\"", ip,
+		  port, buf, text);
+	close(fd);
+}
+
+/* host_answer - the host's server: take one TCP connection on lfd (or
+ * one datagram on a UDP socket), read all of it, and answer it in
+ * capitals; the text read must be want. */
+static void host_answer(int type, int fd, const char *want)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+	int c = fd;
+
+	IT_CHECKF(poll(&p, 1, WAIT_MS) == 1, "no client for \"%s\"", want);
+	if (type == SOCK_STREAM) {
+		c = accept(fd, NULL, NULL);
+		IT_CHECK(c >= 0);
+	}
+	do {
+		n = recvfrom(c, buf + got, sizeof(buf) - 1 - got, 0,
+			     (struct sockaddr *)&from, &flen);
+		IT_CHECK(n >= 0);
+		got += (size_t)n;
+	} while (type == SOCK_STREAM && n > 0);
+	buf[got] = '\0';
+	IT_CHECKF(!strcmp(buf, want), "the host got \"%s\", not \"%s\"", buf,
+		  want);
+	for (size_t i = 0; i < got; i++)
+		buf[i] = (char)(buf[i] - 'a' + 'A');
+	if (type == SOCK_STREAM) {
+		IT_CHECK(send(c, buf, got, 0) == (ssize_t)got);
+		close(c);
+	} else {
+		IT_CHECK(sendto(fd, buf, got, 0, (struct sockaddr *)&from,
+				flen) == (ssize_t)got);
+	}
+}
+
+/* test_vdestack_t_and_u_forward_the_host_into_the_stack - two -t (IPv4
+ * and IPv6) and a -u: clients on the host reach the program's servers in
+ * a stack without a network; the ports are free once vdestack ends. */
+static void test_vdestack_t_and_u_forward_the_host_into_the_stack(void)
+{
+	uint16_t t4 = free_port(SOCK_STREAM, "127.0.0.1");
+	uint16_t t6 = free_port(SOCK_STREAM, "::1");
+	uint16_t u4 = free_port(SOCK_DGRAM, "127.0.0.1"), port;
+	char a[64], b[64], c[64];
+	struct run r;
+	int fd;
+
+	setup();
+	snprintf(a, sizeof(a), "127.0.0.1:%u:127.0.0.1:7", t4);
+	snprintf(b, sizeof(b), "[::1]:%u:[::1]:7", t6);
+	snprintf(c, sizeof(c), "127.0.0.1:%u:127.0.0.1:7", u4);
+	start(&r, (const char *[]){ "-t", a, "--tcp", b, "-u", c, "", "--",
+				    probe(), "serve", "tcp", "127.0.0.1", "7",
+				    "tcp", "::1", "7", "udp", "127.0.0.1", "7",
+				    NULL }, NULL);
+	wait_output(&r, "ready\n");
+	host_ask(SOCK_STREAM, "127.0.0.1", t4, "over ipv4");
+	host_ask(SOCK_STREAM, "::1", t6, "over ipv6");
+	host_ask(SOCK_DGRAM, "127.0.0.1", u4, "a datagram");
+	CHECK_EXIT(&r, finish(&r), 0);
+	fd = host_socket(SOCK_STREAM, "127.0.0.1", t4, &port);
+	IT_CHECKF(fd >= 0, "port %u still taken after vdestack", t4);
+	close(fd);
+}
+
+/* test_vdestack_T_and_U_forward_the_stack_to_the_host - -T (one port,
+ * and a range to one port) and -U: the program in a stack without a
+ * network reaches the host's servers through its loopback. */
+static void test_vdestack_T_and_U_forward_the_stack_to_the_host(void)
+{
+	uint16_t tp, up;
+	int tfd = host_socket(SOCK_STREAM, "127.0.0.1", 0, &tp);
+	int ufd = host_socket(SOCK_DGRAM, "::1", 0, &up);
+	char a[64], b[64], c[64];
+	struct run r;
+
+	setup();
+	IT_CHECK(tfd >= 0 && ufd >= 0);
+	snprintf(a, sizeof(a), "5432:127.0.0.1:%u", tp);
+	snprintf(b, sizeof(b), "127.0.0.1:6000-6009:127.0.0.1:%u", tp);
+	snprintf(c, sizeof(c), "53:[::1]:%u", up);
+	start(&r, (const char *[]){ "-T", a, "--tcp-ns", b, "-U", c, "", "--",
+				    probe(), "ask", "tcp", "127.0.0.1", "5432",
+				    "hello", "tcp", "127.0.0.1", "6007", "again",
+				    "udp", "::1", "53", "dns", NULL }, NULL);
+	host_answer(SOCK_STREAM, tfd, "hello");
+	host_answer(SOCK_STREAM, tfd, "again");
+	host_answer(SOCK_DGRAM, ufd, "dns");
+	CHECK_EXIT(&r, finish(&r), 0);
+	IT_CHECKF(!strcmp(r.outbuf, "tcp 5432 HELLO\ntcp 6007 AGAIN\n"
+				    "udp 53 DNS\n"), "%s", r.outbuf);
+	close(tfd);
+	close(ufd);
+}
+
+/* test_vdestack_reports_a_bad_or_busy_forward - 125 and one line naming
+ * the forward, the command never run: malformed specs of each option,
+ * and a host port that is taken. */
+static void test_vdestack_reports_a_bad_or_busy_forward(void)
+{
+	static const char *const bad[][2] = {
+		{ "-t", "bogus" }, { "-u", "53" },
+		{ "-T", "5000:127.0.0.1:80-81" }, { "-U", "[::1]:53:[::1]" },
+		{ "-t", "8000-8009:127.0.0.1:80" },
+	};
+	uint16_t port;
+	int busy = host_socket(SOCK_STREAM, "127.0.0.1", 0, &port);
+	char spec[64], named[80];
+	struct run r;
+
+	setup();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EXIT(&r, run(&r, (const char *[]){ bad[i][0], bad[i][1],
+				   "", "--", "/bin/sh", "-c", "echo ran",
+				   NULL }, NULL, NULL), 125);
+		IT_CHECKF(one_line(r.errbuf) && strstr(r.errbuf, bad[i][1]) &&
+			  r.outlen == 0, "%s: %s", bad[i][1], r.errbuf);
+	}
+	IT_CHECK(busy >= 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u:127.0.0.1:7", port);
+	snprintf(named, sizeof(named), "'tcp:%s'", spec);
+	CHECK_EXIT(&r, run(&r, (const char *[]){ "-t", spec, "", "--",
+			   "/bin/sh", "-c", "echo ran", NULL }, NULL, NULL),
+		   125);
+	IT_CHECKF(one_line(r.errbuf) && strstr(r.errbuf, named) &&
+		  strstr(r.errbuf, strerror(EADDRINUSE)) && r.outlen == 0,
+		  "%s", r.errbuf);
+	close(busy);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(vdestack_passes_the_exit_status),
@@ -504,6 +742,9 @@ static const struct it_test tests[] = {
 	T(vdestack_dies_of_the_signal_that_killed_the_command),
 	T(vdestack_killed_leaves_nothing_behind),
 	T(vdestack_group_sigint_ends_the_command),
+	T(vdestack_t_and_u_forward_the_host_into_the_stack),
+	T(vdestack_T_and_U_forward_the_stack_to_the_host),
+	T(vdestack_reports_a_bad_or_busy_forward),
 #undef T
 };
 

@@ -13,13 +13,17 @@
 #include "fwd/fwd.h"
 #include "unit.h"
 
-/* to_text - "proto host:port>guest:port" for a parsed forward (IPv6 in
- * brackets, "*" for an unspecified family).  Return: buf. */
+/* to_text - "proto listen:port>peer:port" for a parsed forward, the
+ * listening side first (the host's, the guest's for "-ns"), a range as
+ * "first-last", IPv6 in brackets, "*" for an unspecified family.
+ * Return: buf. */
 static const char *to_text(const struct vds_fwdspec *f, char *buf, size_t n)
 {
 	char h[INET6_ADDRSTRLEN] = "*", g[INET6_ADDRSTRLEN] = "*";
-	const struct sockaddr_storage *ss[2] = { &f->host, &f->guest };
-	char *txt[2] = { h, g };
+	const struct sockaddr_storage *ss[2] = {
+		vds_fwd_listen_side(f), vds_fwd_peer_side(f)
+	};
+	char *txt[2] = { h, g }, range[2][16] = { "", "" };
 	int port[2] = { 0, 0 };
 
 	for (int i = 0; i < 2; i++) {
@@ -38,14 +42,18 @@ static const char *to_text(const struct vds_fwdspec *f, char *buf, size_t n)
 				  INET6_ADDRSTRLEN);
 			port[i] = ntohs(a->sin_port);
 		} else {
-			port[i] = ss[i] == &f->host ?
+			port[i] = i == 0 ?
 				  ntohs(((const struct sockaddr_in *)ss[i])
 						->sin_port) : 0;
 		}
+		if (f->span && port[i] && (i == 0 || !f->one_port))
+			snprintf(range[i], sizeof(range[i]), "-%d",
+				 port[i] + f->span);
 	}
-	snprintf(buf, n, "%s %s:%d>%s:%d",
-		 f->proto == IPPROTO_TCP ? "tcp" : "udp", h, port[0], g,
-		 port[1]);
+	snprintf(buf, n, "%s%s %s:%d%s>%s:%d%s",
+		 f->proto == IPPROTO_TCP ? "tcp" : "udp",
+		 f->to_host ? "-ns" : "", h, port[0], range[0], g, port[1],
+		 range[1]);
 	return buf;
 }
 
@@ -81,6 +89,36 @@ static void test_fwd_spec_parses_every_form(void **state)
 		{ "tcp:[::1]:8080", true, "tcp [::1]:8080>*:0" },
 		{ "udp:8080", true, "udp *:8080>*:0" },
 		{ "tcp:8080:10.0.2.15:80", true, "tcp 0.0.0.0:8080>10.0.2.15:80" },
+		/* stack -> host: the listening side (the guest's) first, the
+		 * stack's loopback of the host's family by default */
+		{ "tcp-ns:5432:127.0.0.1:5432", false,
+		  "tcp-ns 127.0.0.1:5432>127.0.0.1:5432" },
+		{ "tcp-ns::5432:127.0.0.1:15432", false,
+		  "tcp-ns 127.0.0.1:5432>127.0.0.1:15432" },
+		{ "udp-ns:53:[::1]:5353", false, "udp-ns [::1]:53>[::1]:5353" },
+		{ "tcp-ns:10.0.2.15:80:[::1]:8080", false,
+		  "tcp-ns 10.0.2.15:80>[::1]:8080" },
+		{ "tcp-ns:[fd00::15]:80:127.0.0.1:8080", false,
+		  "tcp-ns [fd00::15]:80>127.0.0.1:8080" },
+		{ "tcp-ns:0.0.0.0:80:127.0.0.1:8080", false,
+		  "tcp-ns 0.0.0.0:80>127.0.0.1:8080" },
+		{ "tcp-ns:5432", true, "tcp-ns *:5432>*:0" },
+		{ "udp-ns:[::1]:53", true, "udp-ns [::1]:53>*:0" },
+		{ "tcp-ns:5432:127.0.0.1:5432", true,
+		  "tcp-ns 127.0.0.1:5432>127.0.0.1:5432" },
+		/* ranges: the same length, or -ns to one port */
+		{ "tcp:8000-8009:10.0.0.1:9000-9009", false,
+		  "tcp 0.0.0.0:8000-8009>10.0.0.1:9000-9009" },
+		{ "udp:[::1]:1-2:[fd00::1]:65534-65535", false,
+		  "udp [::1]:1-2>[fd00::1]:65534-65535" },
+		{ "tcp:8000-8000:10.0.0.1:9000-9000", false,
+		  "tcp 0.0.0.0:8000>10.0.0.1:9000" },
+		{ "tcp-ns:5432-5439:127.0.0.1:6432-6439", false,
+		  "tcp-ns 127.0.0.1:5432-5439>127.0.0.1:6432-6439" },
+		{ "udp-ns:5000-5009:127.0.0.1:53", false,
+		  "udp-ns 127.0.0.1:5000-5009>127.0.0.1:53" },
+		{ "tcp:8000-8009", true, "tcp *:8000-8009>*:0" },
+		{ "tcp-ns:1-65535", true, "tcp-ns *:1-65535>*:0" },
 	};
 	char buf[256];
 
@@ -116,10 +154,32 @@ static void test_fwd_malformed_spec_is_einval(void **state)
 		"tcp:[::1]:[8080]:10.0.2.15:80", "tcp:8080:[10.0.2.15]:80",
 		"tcp:[fe80::1%lo]:8080:10.0.2.15:80", "tcp:8080:[]:80",
 		"tcp:127.0.0.1:8080:10.0.2.15:[80]", "tcp:]::1[:80:10.0.2.15:80",
+		/* stack -> host */
+		"tcp-ns", "tcp-ns:", "tcp-ns:80", "tcp-ns:127.0.0.1:80",
+		"tcp-ns:0:127.0.0.1:80", "tcp-ns:80:127.0.0.1:0",
+		"tcp-ns:80:localhost:80", "tcp-ns:80:::1:80",
+		"tcp-ns:[::1]:80:[::1]", "tcp-ns:80:127.0.0.1:80:",
+		"TCP-NS:80:127.0.0.1:80", "tcp_ns:80:127.0.0.1:80",
+		"tcp-nss:80:127.0.0.1:80", "tcp-:80:127.0.0.1:80",
+		"ns:80:127.0.0.1:80", "udp-ns:1:2:3:4",
+		/* ranges */
+		"tcp:8000-8009:10.0.0.1:9000", "tcp:8000:10.0.0.1:9000-9009",
+		"tcp:8000-8009:10.0.0.1:9000-9008",
+		"tcp-ns:8000:127.0.0.1:9000-9009",
+		"tcp-ns:8000-8009:127.0.0.1:9000-9010",
+		"tcp:8009-8000:10.0.0.1:9009-9000", "tcp:8000-:10.0.0.1:9000-",
+		"tcp:-8000:10.0.0.1:-9000", "tcp:8000--8009:10.0.0.1:1--10",
+		"tcp:8000-8009-8010:10.0.0.1:1-10-11",
+		"tcp:8000-65536:10.0.0.1:1-57537", "tcp:0-9:10.0.0.1:1-10",
+		"tcp:65535-65535:10.0.0.1:65534-65535",
+		"tcp:1-2:10.0.0.1:65535-65536", "tcp:[1-2]:10.0.0.1:3-4",
+		"tcp:1- 2:10.0.0.1:3-4",
 	};
 	static const char *const bad_host[] = {
 		"tcp:", "tcp:0", "tcp:x", "tcp:[::1]", "tcp:127.0.0.1:",
 		"tcp:127.0.0.1:0", "tcp:[::1]:8080:", "tcp:1:2:3:4:5",
+		"tcp-ns:", "tcp-ns:0", "tcp-ns:[::1]", "tcp:9-8", "tcp-ns:1-",
+		"udp-ns:127.0.0.1:0-4",
 	};
 
 	for (size_t i = 0; i < VDS_ARRAY_SIZE(bad); i++) {
@@ -144,6 +204,26 @@ static void test_fwd_malformed_spec_is_einval(void **state)
 	}
 }
 
+/* test_fwd_slirp_items_take_no_range_nor_direction - slirp://'s
+ * tcpfwd=/udpfwd= items are libvdeplug_slirp(1)'s: single ports only. */
+static void test_fwd_slirp_items_take_no_range_nor_direction(void **state)
+{
+	static const char *const bad[] = {
+		"8000-8009:10.0.2.15:80-89", "8000-8009:10.0.2.15:80",
+		"1-1:10.0.2.15:1-1",
+	};
+	struct vds_fwdspec f;
+
+	for (size_t i = 0; i < VDS_ARRAY_SIZE(bad); i++)
+		if (vds_fwd_parse_item(bad[i], strlen(bad[i]), IPPROTO_TCP,
+				       false, &f) != -EINVAL)
+			fail_msg("\"%s\" accepted as a slirp item", bad[i]);
+	assert_int_equal(vds_fwd_parse_item("8080:10.0.2.15:80", 17,
+					    IPPROTO_TCP, false, &f), 0);
+	assert_false(f.to_host);
+	assert_int_equal(f.span, 0);
+}
+
 /* test_fwd_public_calls_refuse_bad_arguments - vde_stackfwd and
  * vde_stackunfwd with a NULL stack or spec: -1/EINVAL, nothing else. */
 static void test_fwd_public_calls_refuse_bad_arguments(void **state)
@@ -164,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fwd_spec_parses_every_form),
 		cmocka_unit_test(test_fwd_malformed_spec_is_einval),
+		cmocka_unit_test(test_fwd_slirp_items_take_no_range_nor_direction),
 		cmocka_unit_test(test_fwd_public_calls_refuse_bad_arguments),
 	};
 

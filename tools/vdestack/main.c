@@ -17,8 +17,15 @@
  * on as unshare(1) does: an exit status as ours, a signal by raising the
  * same signal on ourselves (without a core dump of our own).
  *
- * Exit statuses of our own: 125 (usage, the stack or its configuration
- * failed), 126 (the program cannot be run), 127 (not found), as env(1).
+ * Forwards (-t, -u, -T, -U, as pasta's) are vde_stackfwd() calls made
+ * after the configuration and before the program starts, so they serve
+ * from its first instant.
+ *
+ * Exit statuses of our own: 125 (usage, the stack, its configuration or
+ * a forward failed), 126 (the program cannot be run), 127 (not found), as
+ * env(1).
+ * Where the stack cannot be made, the line says why and how to fix it
+ * (vde_stackerror(3)); --check (check.c) tries everything a stack needs.
  *
  * --pcap starts its capture as soon as the stack exists (the
  * configuration's DHCP is in it) and stops it, flushed, before the stack
@@ -42,6 +49,8 @@
 
 #include <vdestack.h>
 
+#include "check.h"
+
 #ifndef VDESTACK_VERSION
 #define VDESTACK_VERSION "unknown"
 #endif
@@ -50,6 +59,9 @@
 #define EXIT_CANNOT 126   /* found, cannot be run */
 #define EXIT_NOTFOUND 127
 #define LINKS_MAX 16      /* --link options */
+
+/* --check has no short form. */
+#define OPT_CHECK 0x100
 
 extern char **environ;
 
@@ -64,8 +76,9 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] [-l SPEC]... [-w FILE] URL [--]\n"
-"       [COMMAND [ARG...]]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-l SPEC]... [-w FILE]\n"
+"       [-t|-u|-T|-U SPEC]... URL [--] [COMMAND [ARG...]]\n"
+"       %s --check\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
 "connected to the virtual network URL, without privileges.\n"
 "\n"
@@ -80,12 +93,20 @@ static void usage(FILE *f)
 "                 \"delay=100ms,loss=1%%\", \"dir=out,rate=1mbit\"; may be\n"
 "                 given again (each replaces the directions it names)\n"
 "  -w, --pcap FILE      capture the interface's frames into FILE (pcap)\n"
+"  -t, --tcp SPEC     forward the host's [ADDR:]PORT[-LAST] to the stack's\n"
+"                 ADDR:PORT[-LAST], as vde_stackfwd(3)'s tcp:SPEC\n"
+"  -u, --udp SPEC     the same for UDP (udp:SPEC)\n"
+"  -T, --tcp-ns SPEC  forward the stack's [ADDR:]PORT[-LAST] (default\n"
+"                 ADDR 127.0.0.1) to the host's ADDR:PORT[-LAST] (tcp-ns:)\n"
+"  -U, --udp-ns SPEC  the same for UDP (udp-ns:SPEC); each repeatable\n"
 "  -h, --help     this text\n"
 "  -V, --version  the version\n"
+"      --check    try everything a stack needs, one line each (the cause\n"
+"                 and fix of each failure); exit 0 when all works\n"
 "\n"
 "The exit status is COMMAND's (killed by a signal: the same signal);\n"
 "125: vdestack failed, 126: COMMAND cannot be run, 127: not found.\n"
-"See vdestack(1).\n", prog);
+"See vdestack(1).\n", prog, prog);
 }
 
 /* fail - a one-line error on stderr, then exit with status. */
@@ -190,6 +211,57 @@ static char *find_program(const char *name)
 	}
 	errno = err;
 	return NULL;
+}
+
+/* A forward of the command line: the prefix its option stands for, and
+ * the SPEC after it. */
+struct fwd_arg {
+	const char *proto;
+	const char *spec;
+};
+
+/* fwd_proto - Return: the vde_stackfwd() prefix of option opt, or NULL
+ * when it is not a forward's. */
+static const char *fwd_proto(int opt)
+{
+	switch (opt) {
+	case 't':
+		return "tcp:";
+	case 'u':
+		return "udp:";
+	case 'T':
+		return "tcp-ns:";
+	case 'U':
+		return "udp-ns:";
+	default:
+		return NULL;
+	}
+}
+
+/* add_forwards - vde_stackfwd() for each of the n forwards; on a failure
+ * the stack is deleted and we exit with one line naming the forward. */
+static void add_forwards(struct vdestack *stack, const struct fwd_arg *f,
+			 int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *spec = malloc(strlen(f[i].proto) + strlen(f[i].spec) + 1);
+		int err;
+
+		if (!spec) {
+			vde_delstack(stack);
+			die(EXIT_FAIL, "out of memory");
+		}
+		sprintf(spec, "%s%s", f[i].proto, f[i].spec);
+		if (vde_stackfwd(stack, spec) == 0) {
+			free(spec);
+			continue;
+		}
+		err = errno;
+		vde_delstack(stack);
+		die(EXIT_FAIL, "%s forward '%s': %s",
+		    err == EINVAL ? "invalid" : "cannot add the", spec,
+		    strerror(err));
+	}
 }
 
 /* exit_like - leave with the wait status of the program: its exit
@@ -298,8 +370,13 @@ int main(int argc, char **argv)
 		{ "conf", required_argument, NULL, 'c' },
 		{ "link", required_argument, NULL, 'l' },
 		{ "pcap", required_argument, NULL, 'w' },
+		{ "tcp", required_argument, NULL, 't' },
+		{ "udp", required_argument, NULL, 'u' },
+		{ "tcp-ns", required_argument, NULL, 'T' },
+		{ "udp-ns", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ifname = NULL, *conf = "auto", *url, *shell, *pcap = NULL;
@@ -307,10 +384,20 @@ int main(int argc, char **argv)
 	int nlinks = 0;
 	struct vdestack *stack;
 	sigset_t set;
-	int opt, pd, sfd, status, tsig;
+	int opt, pd, sfd, status, tsig, nfwds = 0;
+	bool check = false;
+	/* at most one forward per argument */
+	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
 
-	while ((opt = getopt_long(argc, argv, "+i:c:l:w:hV", longopts,
+	if (!fwds)
+		die(EXIT_FAIL, "out of memory");
+	while ((opt = getopt_long(argc, argv, "+i:c:l:w:t:u:T:U:hV", longopts,
 				  NULL)) != -1) {
+		if (fwd_proto(opt)) {
+			fwds[nfwds++] = (struct fwd_arg){ fwd_proto(opt),
+							  optarg };
+			continue;
+		}
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -329,18 +416,35 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(fwds);
 			return 0;
 		case 'V':
 			printf("%s %s\n", prog, VDESTACK_VERSION);
+			free(fwds);
 			return 0;
+		case OPT_CHECK:
+			check = true;
+			break;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);
+			free(fwds);
 			return EXIT_FAIL;
 		}
+	}
+	if (check && optind < argc) {
+		fprintf(stderr, "%s: --check takes no URL or command\n"
+			"Try '%s --help'.\n", prog, prog);
+		free(fwds);
+		return EXIT_FAIL;
+	}
+	if (check) {
+		free(fwds);
+		return vdestack_check(stdout);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s: missing URL\nTry '%s --help'.\n", prog,
 			prog);
+		free(fwds);
 		return EXIT_FAIL;
 	}
 	url = argv[optind++];
@@ -364,10 +468,15 @@ int main(int argc, char **argv)
 	cmd[0] = path;
 
 	stack = vde_addstack((char *)url, (char *)ifname);
-	if (!stack)
+	if (!stack) {
+		char why[1024]; /* the cause, the setting and its fix */
+
+		if (vde_stackerror(why, sizeof(why)) <= 0)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
 		die(EXIT_FAIL, "cannot make a stack on '%s'%s%s: %s", url,
 		     ifname ? " with interface " : "", ifname ? ifname : "",
-		     strerror(errno));
+		     why);
+	}
 	link_setup(stack, pcap, NULL, 0);
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
@@ -378,6 +487,8 @@ int main(int argc, char **argv)
 		     strerror(err));
 	}
 	link_setup(stack, NULL, links, nlinks);
+	add_forwards(stack, fwds, nfwds);
+	free(fwds);
 
 	/* from here on, our signals are the program's */
 	sigemptyset(&set);
