@@ -34,7 +34,12 @@
  * AF_PACKET socket sits; that socket is all that keeps the namespace, so
  * closing it removes the pair with no netlink request.  Every end in the
  * base namespace has the largest MTU a veth takes: only the stacks' MTUs
- * limit a frame.
+ * limit a frame.  The uplink's bridge end is born up before its far end,
+ * so its carrier comes on later, and the kernel acts on that in its link
+ * watch, a work item of its own: until then the bridge port is disabled
+ * and the end's queue discards, so the uplink is handed over only once
+ * the bridge says the port forwards (a stack moved to the pump while its
+ * first frames are on their way would lose them otherwise).
  *
  * Every pair is one RTM_NEWLINK, built here and sent by the rtnetlink
  * engine (rtnl.c) on a socket of the namespace the helper is in at the
@@ -70,6 +75,7 @@
 #include <unistd.h>
 
 #include "veth.h"
+#include "base/clock.h"
 #include "base/proto.h"
 #include "base/rtnl.h"
 #include "base/sys.h"
@@ -78,6 +84,10 @@
 /* MTU of every end in the base namespace, and of an uplink's: the largest
  * a veth takes, so that only the stacks' own MTUs limit a frame. */
 #define BASE_END_MTU 65535
+/* The wait for an uplink's bridge port to forward: the link watch runs
+ * within milliseconds; the bound is only reached when it never does. */
+#define UPLINK_READY_MS 5000
+#define UPLINK_POLL_US 200
 /* Socket buffers of a packet socket: room for bursts of 64 KiB segments. */
 #define PACKET_BUF_BYTES (4 * 1024 * 1024)
 
@@ -369,6 +379,67 @@ int vds_veth_unpump(unsigned peer, unsigned master)
 	return err < 0 ? err : bridge_flush(master);
 }
 
+/* A bridge port's state, as a dump of the links says it. */
+struct brport_query {
+	unsigned ifindex;
+	int state;         /* BR_STATE_*, or -1: not seen */
+};
+
+/* brport_state_cb - from one link of a dump, the bridge port state of
+ * the link asked for (IFLA_LINKINFO, IFLA_INFO_SLAVE_DATA,
+ * IFLA_BRPORT_STATE).  Return: MNL_CB_OK. */
+static int brport_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct brport_query *q = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *info = NULL, *slave = NULL;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    (unsigned)ifm->ifi_index != q->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifm))
+		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			info = a;
+	if (info)
+		mnl_attr_for_each_nested(a, info)
+			if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_DATA)
+				slave = a;
+	if (slave)
+		mnl_attr_for_each_nested(a, slave)
+			if (mnl_attr_get_type(a) == IFLA_BRPORT_STATE)
+				q->state = mnl_attr_get_u8(a);
+	return MNL_CB_OK;
+}
+
+/* port_forwards - wait until the bridge port ifindex of master (in the
+ * current namespace) forwards, for UPLINK_READY_MS at most.
+ * Return: 0, -ETIMEDOUT, or -errno. */
+static int port_forwards(unsigned ifindex, unsigned master)
+{
+	struct brport_query q = { .ifindex = ifindex };
+	int64_t end = vds_now_us() + UPLINK_READY_MS * 1000LL;
+	struct vds_rtnl nl;
+	int err = vds_rtnl_open(&nl);
+
+	while (err == 0) {
+		union vds_rtnl_req req;
+		struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_GETLINK, 0,
+							 AF_UNSPEC, 0, NULL);
+
+		mnl_attr_put_u32(nlh, IFLA_MASTER, master); /* its ports only */
+		q.state = -1;
+		err = vds_rtnl_dump(&nl, nlh, brport_state_cb, &q);
+		if (err < 0 || q.state == BR_STATE_FORWARDING)
+			break;
+		if (vds_now_us() >= end)
+			err = -ETIMEDOUT;
+		else
+			usleep(UPLINK_POLL_US);
+	}
+	vds_rtnl_close(&nl);
+	return err;
+}
+
 /* vds_veth_uplink - a veth pair from the bridge master (in base_ns, where
  * the helper is) to a namespace of its own, and an AF_PACKET socket on
  * the far end: the port by which a backend's own switch reaches the
@@ -383,7 +454,7 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 		.name = name, .mtu = BASE_END_MTU, .master = master, .up = true,
 		.peer = "uplink0", .peer_mtu = BASE_END_MTU,
 	};
-	unsigned ifindex;
+	unsigned ifindex, near = 0; /* near: the bridge's end */
 	int ns = -1, fd = -1, err, back;
 
 	err = vds_sys_unshare(CLONE_NEWNET);
@@ -407,8 +478,10 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 	snprintf(name, sizeof(name), "vdsu%u", peer_counter++);
 	p.peer_ns = ns;
 	err = make_veth(&p);
-	if (err == 0)
-		err = vds_sys_setns(ns, CLONE_NEWNET);
+	if (err == 0) {
+		near = if_nametoindex(name);
+		err = near ? vds_sys_setns(ns, CLONE_NEWNET) : -errno;
+	}
 	if (err < 0)
 		goto out;
 	ifindex = if_nametoindex(p.peer);
@@ -421,6 +494,8 @@ out:
 	back = vds_sys_setns(base_ns, CLONE_NEWNET);
 	if (err == 0 && back < 0)
 		err = back;
+	if (err == 0)
+		err = port_forwards(near, master);
 	if (ns >= 0)
 		close(ns);
 	if (err < 0) {
