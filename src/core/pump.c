@@ -208,23 +208,32 @@ static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n,
 }
 
 /* port_write - write frames to the interface, counted; frames the
- * interface cannot take now are dropped and counted. */
+ * interface cannot take now are dropped and counted.  They are counted
+ * as written before the write, and those refused taken back after: the
+ * write may wake a reader of the frame (on another CPU) before it
+ * returns, and that reader must find the frame counted already. */
 static void port_write(struct vds_port *port, const struct vds_frame *f,
 		       unsigned n)
 {
-	size_t bytes = 0;
-	unsigned drops = port->is_socket ?
-			 deliver_socket(port->fd, f, n, &bytes) :
-			 deliver_writes(port->fd, f, n, &bytes);
+	size_t total = 0, bytes = 0;
+	unsigned drops;
 
-	atomic_fetch_add_explicit(&port->tx_frames, n - drops,
+	for (unsigned i = 0; i < n; i++)
+		total += f[i].len;
+	atomic_fetch_add_explicit(&port->tx_frames, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&port->tx_bytes, total - n * port->hdr_len,
 				  memory_order_relaxed);
-	atomic_fetch_add_explicit(&port->tx_bytes,
-				  bytes - (n - drops) * port->hdr_len,
+	drops = port->is_socket ? deliver_socket(port->fd, f, n, &bytes) :
+				  deliver_writes(port->fd, f, n, &bytes);
+	if (!drops)
+		return;
+	atomic_fetch_sub_explicit(&port->tx_frames, drops,
 				  memory_order_relaxed);
-	if (drops)
-		atomic_fetch_add_explicit(&port->tx_drops, drops,
-					  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&port->tx_bytes,
+				  total - bytes - drops * port->hdr_len,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&port->tx_drops, drops,
+				  memory_order_relaxed);
 }
 
 /* vds_port_deliver - frames from the backend to the interface, through
