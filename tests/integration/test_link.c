@@ -478,7 +478,8 @@ static void each_kind(void (*fn)(struct pair *p), bool neigh)
 	for (int k = 0; k < KINDS; k++) {
 		struct pair p = pair_make((enum kind)k, neigh);
 
-		fprintf(stderr, "-- on %s\n", kind_name[k]);
+		fprintf(stderr, "-- on %s (VDESTACK_LINK=%s)\n", kind_name[k],
+			getenv("VDESTACK_LINK") ? getenv("VDESTACK_LINK") : "");
 		fn(&p);
 		pair_free(&p);
 	}
