@@ -11,7 +11,8 @@
  * jitter (lower bounds that no load can break, generous upper ones),
  * counted datagrams for loss, duplication, reordering and corruption
  * (the 99.99 % binomial interval), a TCP stream for rate (loose bounds)
- * and MTU, a TCP connection across a 3 s cut.  Stacks have IPv6 off and
+ * and MTU, a burst of datagrams for a rate's queue, a TCP connection
+ * across a 3 s cut.  Stacks have IPv6 off and
  * permanent neighbour entries, so that only the test's own frames cross
  * and the counters can be checked exactly. */
 #include <arpa/inet.h>
@@ -850,6 +851,63 @@ static void test_link_rate_limits_a_tcp_stream(void)
 	each_kind(rate_on, true);
 }
 
+/* queue_burst - a burst of QUEUE_N datagrams of QUEUE_SIZE bytes from a
+ * under spec, sent back to back, then read until each has arrived or
+ * been dropped by a's out conditions (no fences: a rate's queue would
+ * hold them too).  Return: the datagrams dropped. */
+#define QUEUE_N 50
+#define QUEUE_SIZE 1000
+static unsigned long queue_burst(struct pair *p, const char *spec)
+{
+	struct run r = { .n = QUEUE_N, .size = QUEUE_SIZE };
+	int64_t end = it_now_ms() + WAIT_MS;
+	unsigned long drops;
+
+	r.count = calloc(QUEUE_N, 1);
+	r.order = calloc(2 * QUEUE_N, sizeof(*r.order));
+	IT_CHECK(r.count && r.order);
+	link_ok(p->a, spec);
+	r.a0 = stats(p->a);
+	for (uint32_t i = 0; i < QUEUE_N; i++)
+		send_one(p, &r, i);
+	for (;;) {
+		drops = stats(p->a).out_link_drops - r.a0.out_link_drops;
+		if (r.arrivals + drops >= QUEUE_N)
+			break;
+		IT_CHECKF(it_now_ms() < end, "%s: %u arrived, %lu dropped of "
+			  "%u", spec, r.arrivals, drops, QUEUE_N);
+		drain(p, &r, 100);
+	}
+	IT_CHECKF(r.arrivals + drops == QUEUE_N && r.arrivals == unique(&r) &&
+		  r.bad == 0, "%s: %u arrived (%u once), %lu dropped, %u bad",
+		  spec, r.arrivals, unique(&r), drops, r.bad);
+	run_free(&r);
+	link_ok(p->a, "clear");
+	return drops;
+}
+
+/* queue_on - the rate's queue, in bytes, tail drop: a burst of 50 frames
+ * of about 1 KB fits a 64 KiB queue whole (none lost), and a 4 KiB one
+ * keeps about four of them at 100 kbit/s, where each takes 83 ms on the
+ * wire (most lost: fewer only if the burst took seconds to send). */
+static void queue_on(struct pair *p)
+{
+	unsigned long big = queue_burst(p, "rate=1mbit,queue=64k,dir=out");
+	unsigned long small = queue_burst(p, "rate=100kbit,queue=4k,dir=out");
+
+	fprintf(stderr, "   %u datagrams: queue=64k lost %lu, queue=4k lost "
+		"%lu\n", QUEUE_N, big, small);
+	IT_CHECK(big == 0);
+	IT_CHECKF(small >= QUEUE_N / 2, "queue=4k lost %lu of %u", small,
+		  QUEUE_N);
+}
+
+/* test_link_queue_bounds_the_rate_s_backlog */
+static void test_link_queue_bounds_the_rate_s_backlog(void)
+{
+	each_kind(queue_on, true);
+}
+
 /* send_sized - n datagrams of a whose IP packets are ip_len bytes, one
  * at a time, each waited for at b until copies of it arrived (0: none
  * may).  Return: nothing. */
@@ -1496,6 +1554,7 @@ static const struct it_test tests[] = {
 	T(link_reorder_sends_a_share_ahead),
 	T(link_corrupt_damages_its_share_of_frames),
 	T(link_rate_limits_a_tcp_stream),
+	T(link_queue_bounds_the_rate_s_backlog),
 	T(link_mtu_drops_larger_packets),
 	T(link_partition_stalls_a_connection_that_heals_intact),
 	T(link_clear_removes_every_condition),
