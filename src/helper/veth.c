@@ -412,8 +412,9 @@ static int brport_state_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* port_forwards - wait until the bridge port ifindex of master (in the
- * current namespace) forwards, for UPLINK_READY_MS at most.
- * Return: 0, -ETIMEDOUT, or -errno. */
+ * current namespace) forwards, for UPLINK_READY_MS at most; a dump that
+ * the links' changes interrupted is asked again.
+ * Return: 0, -ETIMEDOUT, or -errno (the query failed). */
 static int port_forwards(unsigned ifindex, unsigned master)
 {
 	struct brport_query q = { .ifindex = ifindex };
@@ -429,7 +430,12 @@ static int port_forwards(unsigned ifindex, unsigned master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, master); /* its ports only */
 		q.state = -1;
 		err = vds_rtnl_dump(&nl, nlh, brport_state_cb, &q);
-		if (err < 0 || q.state == BR_STATE_FORWARDING)
+		/* -EINTR: the links changed during the dump (libmnl's
+		 * NLM_F_DUMP_INTR; namespaces going away delete theirs in
+		 * the kernel's own time): ask again */
+		if (err == -EINTR)
+			err = 0;
+		else if (err < 0 || q.state == BR_STATE_FORWARDING)
 			break;
 		if (vds_now_us() >= end)
 			err = -ETIMEDOUT;
@@ -494,8 +500,11 @@ out:
 	back = vds_sys_setns(base_ns, CLONE_NEWNET);
 	if (err == 0 && back < 0)
 		err = back;
-	if (err == 0)
-		err = port_forwards(near, master);
+	/* a port that never forwards is a broken uplink; a query that
+	 * failed (netlink's own trouble) leaves the uplink as good as it
+	 * was without the wait */
+	if (err == 0 && port_forwards(near, master) == -ETIMEDOUT)
+		err = -ETIMEDOUT;
 	if (ns >= 0)
 		close(ns);
 	if (err < 0) {
