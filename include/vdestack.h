@@ -95,6 +95,48 @@ int vde_stackerror(char *buf, size_t size);
  * -1 with errno (EINVAL, ERANGE) when the call itself fails.  See
  * vde_stackcheck(3). */
 int vde_stackcheck(int item, char *buf, size_t size);
+/* Test networks (issue 16): conditions of the link under the stack's
+ * interface, a capture of what crosses it, and its counters. */
+
+/* Set the conditions of the stack's link: spec is a comma-separated list
+ * of delay=DUR, jitter=DUR, loss=PCT[/BURST], dup=PCT, reorder=PCT,
+ * corrupt=PCT, rate=RATE, queue=SIZE, mtu=N, dir=out|in|both, if=NAME,
+ * and the words down, up and clear ("delay=100ms,loss=1%,dir=out").
+ * Returns 0, or -1 with errno (EINVAL: malformed, nothing changed).  See
+ * vde_stacklink(3). */
+int vde_stacklink(struct vdestack *stack, const char *spec);
+
+/* Write every frame crossing the stack's interface, both ways, to the
+ * file path in the classic pcap format; path NULL stops and flushes.
+ * Returns 0, or -1 with errno.  See vde_stackpcap(3). */
+int vde_stackpcap(struct vdestack *stack, const char *path);
+
+#include <stdint.h> /* uint64_t, for struct vde_stackstats */
+
+/* What crossed the stack's interface since it was made.  Out is from the
+ * stack to its network, in the other way.  New fields are only ever
+ * added at the end: pass sizeof(struct vde_stackstats). */
+struct vde_stackstats {
+	uint64_t out_frames;     /* frames the stack sent */
+	uint64_t out_bytes;      /* ... their bytes (Ethernet frames) */
+	uint64_t in_frames;      /* frames the stack received */
+	uint64_t in_bytes;
+	uint64_t out_link_drops; /* sent, dropped by the link's conditions */
+	uint64_t in_link_drops;  /* arriving, dropped by the conditions */
+	uint64_t out_drops;      /* sent, dropped otherwise (too large for
+				  * the network, backend unreachable) */
+	uint64_t in_drops;       /* arriving, dropped otherwise (the
+				  * interface could not take them) */
+	uint64_t out_dups;       /* extra copies made by dup=, out */
+	uint64_t in_dups;        /* ... in */
+	uint64_t reconnects;     /* times the backend connected again */
+};
+
+/* Fill *st with the stack's counters; size is sizeof(*st) (a smaller one
+ * fills that much).  Returns the bytes filled, or -1 with errno.  See
+ * vde_stackstats(3). */
+int vde_stackstats(struct vdestack *stack, struct vde_stackstats *st,
+		   size_t size);
 
 /* Several interfaces per stack (issue 17). */
 

@@ -400,6 +400,7 @@ static void retry_open(void *arg)
 	reopening = false;
 	if (err == 0 && watch(b) == 0) {
 		b->retry_ms = VDEPLUG_RETRY_MIN_MS;
+		vds_port_reconnected(b->hdr.port);
 		return;
 	}
 	if (b->conn)
@@ -432,15 +433,19 @@ static int vdeplug_start(struct vds_backend *be, struct vds_loop *loop)
 }
 
 /* vdeplug_send - frames from the interface to the network (dropped while
- * disconnected).
+ * disconnected, or when the connection cannot take them now: counted).
  * Return: the number of frames consumed (all: unsent ones are dropped). */
 static unsigned vdeplug_send(struct vds_backend *be, const struct vds_frame *f,
 			     unsigned n)
 {
 	struct vdeplug_backend *b = (struct vdeplug_backend *)be;
+	unsigned unsent = 0;
 
-	for (unsigned i = 0; i < n && b->conn; i++)
-		vde_send(b->conn, f[i].data, f[i].len, 0);
+	for (unsigned i = 0; i < n; i++)
+		if (!b->conn || vde_send(b->conn, f[i].data, f[i].len, 0) < 0)
+			unsent++;
+	if (unsent)
+		vds_port_dropped(be->port, unsent);
 	return n;
 }
 

@@ -5,8 +5,8 @@
  * Theory of operation: the helper listens on one SOCK_SEQPACKET socket.
  * Every request is one message that carries, as its first passed
  * descriptor, one end of a fresh socketpair: the helper answers there
- * (struct vds_rep, plus a descriptor for NEWSTACK, ADDIF, SOCKET, UPLINK and
- * SPAWN).  Messages on a seqpacket socket are atomic, so any number of
+ * (struct vds_rep, plus a descriptor for NEWSTACK, ADDIF, SOCKET, UPLINK,
+ * PUMP and SPAWN).  Messages on a seqpacket socket are atomic, so any number of
  * threads, and forked children of the application, can talk to the
  * helper at once without a lock and without replies crossing.  A reply
  * channel that reads end-of-file means the helper is gone.
@@ -94,6 +94,12 @@ struct wire_uplink {
 
 /* DELIF's whole body. */
 struct wire_delif {
+	char ifname[VDS_IFNAME_MAX + 1]; /* NUL-padded */
+};
+
+/* PUMP's whole body. */
+struct wire_pump {
+	uint32_t flags;
 	char ifname[VDS_IFNAME_MAX + 1]; /* NUL-padded */
 };
 
@@ -401,6 +407,37 @@ static int unpack_sysctl(struct vds_req *req, const char *body, size_t len,
 	return vds_sysctl_check(req->sysctl.path, req->sysctl.value);
 }
 
+/* pack_pump - PUMP's flags and interface name into o. */
+static void pack_pump(const struct vds_req *req, struct out *o)
+{
+	struct wire_pump w = { .flags = req->pump.flags, .ifname = { 0 } };
+
+	/* a longer name fills the field without a NUL: refused there */
+	memcpy(w.ifname, req->pump.ifname,
+	       strnlen(req->pump.ifname, sizeof(w.ifname)));
+	out_put(o, &w, sizeof(w));
+}
+
+/* unpack_pump - PUMP: its flags (ON and VNET at most) and an interface
+ * name, checked as the kernel would.  Return: 0, -EINVAL or -EBADMSG. */
+static int unpack_pump(struct vds_req *req, const char *body, size_t len,
+		       unsigned nfds)
+{
+	const char *ifname = body + offsetof(struct wire_pump, ifname);
+	uint32_t flags;
+
+	if (nfds || len != sizeof(struct wire_pump))
+		return -EBADMSG;
+	memcpy(&flags, body + offsetof(struct wire_pump, flags),
+	       sizeof(flags));
+	if (flags & ~(VDS_PUMP_ON | VDS_NEWSTACK_VNET))
+		return -EBADMSG;
+	if (!memchr(ifname, '\0', sizeof(((struct wire_pump *)0)->ifname)))
+		return -EINVAL;
+	req->pump = (struct vds_req_pump){ .flags = flags, .ifname = ifname };
+	return vds_ifname_check(ifname);
+}
+
 /* The table of ops: who answers each, whether it may use a cached
  * channel, how it is packed (NULL: nothing but the header) and checked. */
 static const struct op_entry {
@@ -454,6 +491,11 @@ static const struct op_entry {
 		.info = { .name = "SYSCTL", .by = VDS_BY_HELPER,
 			  .cached = true },
 		.pack = pack_sysctl, .unpack = unpack_sysctl,
+	},
+	[VDS_OP_PUMP] = {
+		.info = { .name = "PUMP", .by = VDS_BY_HELPER,
+			  .cached = false },
+		.pack = pack_pump, .unpack = unpack_pump,
 	},
 };
 

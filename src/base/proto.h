@@ -29,6 +29,7 @@ enum vds_op {
 	VDS_OP_ADDIF,        /* id, as NEWSTACK -> [interface] */
 	VDS_OP_DELIF,        /* id, ifname -> status */
 	VDS_OP_SYSCTL,       /* id, path, value -> status */
+	VDS_OP_PUMP,         /* id, ifname, flags -> [AF_PACKET socket] */
 	VDS_OP_COUNT
 };
 
@@ -148,6 +149,17 @@ struct vds_req_sysctl {
 /* Validate a SYSCTL's path and value.  Return: 0 or -EINVAL. */
 int vds_sysctl_check(const char *path, const char *value);
 
+/* PUMP: an interface of a stack, joined to its segment's bridge, taken
+ * off it to be pumped by the application (its link conditions and
+ * captures live in the pump), or put back.  The reply to VDS_PUMP_ON
+ * brings an AF_PACKET socket on the interface's veth peer
+ * (VDS_NEWSTACK_VNET: with virtio-net headers). */
+#define VDS_PUMP_ON 0x1u
+struct vds_req_pump {
+	uint32_t flags;     /* VDS_PUMP_ON, VDS_NEWSTACK_VNET */
+	const char *ifname; /* the interface; passes vds_ifname_check() */
+};
+
 /* A request: op says which member of the union holds. */
 struct vds_req {
 	enum vds_op op;
@@ -165,6 +177,7 @@ struct vds_req {
 		struct vds_req_newstack addif; /* ADDIF: as NEWSTACK's */
 		struct vds_req_delif delif;
 		struct vds_req_sysctl sysctl;
+		struct vds_req_pump pump;
 	};
 };
 

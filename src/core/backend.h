@@ -149,4 +149,10 @@ struct vds_backend {
 void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
 		      unsigned n);
 
+/* What a backend tells the core for vde_stackstats(3): it connected
+ * again after losing its network (vdeplug's reconnection), or it could
+ * not send n frames it was given (dropped).  Any thread. */
+void vds_port_reconnected(struct vds_port *port);
+void vds_port_dropped(struct vds_port *port, unsigned n);
+
 #endif /* VDS_BACKEND_H */

@@ -252,6 +252,63 @@ out:
 	return err;
 }
 
+/* pump_call - the helper's PUMP request for interface ifname of stack
+ * id (lock held).  Return: 0 with *ret_fd (on), or -errno. */
+static int pump_call(struct vds_helper *h, uint32_t id, const char *ifname,
+		     unsigned flags, int *ret_fd)
+{
+	struct vds_req req = { .op = VDS_OP_PUMP, .id = id,
+			       .pump = { .flags = flags, .ifname = ifname } };
+	int fd = -1, err;
+
+	err = vds_helper_call(h, &(struct vds_call){ .req = &req,
+						     .ret_fd = &fd });
+	if (err >= 0 && (flags & VDS_PUMP_ON)) {
+		err = fd < 0 ? -EBADMSG : 0;
+		if (err == 0) {
+			fd = vds_fd_above_stdio(fd); /* the library's */
+			err = fd < 0 ? fd : 0;
+		}
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	*ret_fd = err < 0 ? -1 : fd;
+	return err < 0 ? err : 0;
+}
+
+/* vds_kseg_pump - see kseg.h: off the bridge, the stack is one more
+ * pumped member, so the uplink appears with the first one; if it cannot
+ * be made the stack goes back on the bridge.  Return: 0 or -errno. */
+int vds_kseg_pump(struct vds_kseg *seg, struct vds_helper *h, uint32_t id,
+		  const char *ifname, bool on, unsigned flags, int *ret_fd)
+{
+	int err, fd = -1, unused;
+
+	pthread_mutex_lock(&kseg_lock);
+	err = pump_call(h, id, ifname, flags | (on ? VDS_PUMP_ON : 0), &fd);
+	if (err == 0 && on) {
+		seg->kernel--;
+		seg->user++;
+		err = uplink_check(seg);
+	} else if (err == 0) {
+		seg->kernel++;
+		seg->user--;
+		uplink_check(seg); /* closing it cannot fail */
+	}
+	if (err < 0 && fd >= 0) {
+		/* without the uplink the stack would be cut off: back */
+		close(fd);
+		fd = -1;
+		pump_call(h, id, ifname, flags, &unused);
+		seg->kernel++;
+		seg->user--;
+		uplink_check(seg);
+	}
+	pthread_mutex_unlock(&kseg_lock);
+	*ret_fd = fd;
+	return err;
+}
+
 /* vds_kseg_delstack - DELSTACK for a stack made by vds_kseg_newstack
  * (kernel: it was joined to the bridge), then the uplink as the counts
  * now say and the entry when it was the segment's last member. */

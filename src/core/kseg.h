@@ -31,6 +31,15 @@ void vds_kseg_delstack(struct vds_kseg *seg, bool kernel,
  * ADDIF: its interface goes with a DELIF; vds_kseg_newstack takes either). */
 void vds_kseg_leave(struct vds_kseg *seg, bool kernel, struct vds_helper *h,
 		    const struct vds_req *made, uint32_t id);
+
+/* Move interface ifname of stack id, joined to seg's bridge, off it to
+ * be pumped (on: the helper's PUMP, *ret_fd the AF_PACKET socket to
+ * pump, flags VDS_NEWSTACK_VNET or 0) or back (on false, its port
+ * stopped already), the counts and so the uplink following: while off
+ * the bridge, the interface counts as a member the backend pumps.
+ * Return: 0 or -errno (nothing changed). */
+int vds_kseg_pump(struct vds_kseg *seg, struct vds_helper *h, uint32_t id,
+		  const char *ifname, bool on, unsigned flags, int *ret_fd);
 /* VDESTACK_BRIDGE: whether stacks may be joined in the kernel at all.
  * Return: true or false, -EINVAL for another value than on/off/auto. */
 int vds_kseg_allowed(const char *env);

@@ -22,6 +22,11 @@
  * A watch deleted while its events are being dispatched is only marked,
  * and freed at the end of the iteration.
  *
+ * Timers keep microseconds: a wait whose timeout is not a whole number of
+ * milliseconds is an epoll_pwait2(), so that a link's delay (linkcond.c)
+ * holds to the microsecond instead of being rounded to the next
+ * millisecond; where the kernel lacks it, waits round up as before.
+ *
  * Latency: while frames flow, a loop that just handled events polls again
  * without sleeping for VDS_LOOP_BUSY_US, so that a request/response
  * exchange does not pay a sleep and a wake-up per frame (on a quiet 2-CPU
@@ -58,6 +63,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +77,8 @@
 #include "stack.h"
 
 #define VDS_LOOP_MAX 8
+#define LOOP_WAIT_MAX_US (1000LL * 1000 * 1000) /* a wait, at most */
+#define LOOP_TIMER_SLACK_NS 1000UL /* how late a timer may fire */
 #define VDS_LOOP_EVENTS 64
 #ifndef VDS_LOOP_BUSY_US
 #define VDS_LOOP_BUSY_US 50 /* busy-poll this long after the last event */
@@ -89,7 +97,7 @@ struct vds_timer {
 	struct vds_loop *loop;
 	vds_timer_cb cb;
 	void *arg;
-	int64_t due; /* ms on the monotonic clock, -1 disarmed */
+	int64_t due; /* us on the monotonic clock, -1 disarmed */
 	bool deleted;
 	struct vds_timer *next;
 };
@@ -191,34 +199,60 @@ static void reap(struct vds_loop *loop)
 }
 
 /* prepare_all - run the sources' prepare hooks and fold in the timers.
- * Return: the epoll timeout in ms (-1 for none). */
-static int prepare_all(struct vds_loop *loop)
+ * Return: the wait's timeout in us (-1 for none). */
+static int64_t prepare_all(struct vds_loop *loop)
 {
-	int timeout = -1;
-	int64_t now = -1;
+	int timeout_ms = -1;
+	int64_t timeout, now = -1;
 
 	for (struct vds_source *s = loop->sources; s; s = s->next)
 		if (!s->deleted && s->ops->prepare)
-			s->ops->prepare(s->arg, &timeout);
+			s->ops->prepare(s->arg, &timeout_ms);
+	timeout = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000;
 	for (struct vds_timer *t = loop->timers; t; t = t->next) {
 		int64_t left;
 
 		if (t->deleted || t->due < 0)
 			continue;
 		if (now < 0)
-			now = vds_now_ms();
+			now = vds_now_us();
 		left = t->due > now ? t->due - now : 0;
 		if (timeout < 0 || left < timeout)
-			timeout = (int)(left > 1000000 ? 1000000 : left);
+			timeout = left > LOOP_WAIT_MAX_US ? LOOP_WAIT_MAX_US : left;
 	}
 	return timeout;
+}
+
+/* Set once epoll_pwait2() is found missing (old kernels, valgrind 3.19):
+ * waits are then rounded up to whole milliseconds. */
+static atomic_bool no_pwait2;
+
+/* loop_wait - epoll_wait() for at most timeout_us (-1: no limit): to the
+ * microsecond with epoll_pwait2() when the timeout is not whole
+ * milliseconds (a timer of vds_loop_timer_arm_us), else in ms.
+ * Return: as epoll_wait(). */
+static int loop_wait(struct vds_loop *loop, struct epoll_event *ev,
+		     int64_t timeout_us)
+{
+	if (timeout_us > 0 && timeout_us % 1000 &&
+	    !atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		struct timespec ts = { .tv_sec = timeout_us / 1000000,
+				       .tv_nsec = timeout_us % 1000000 * 1000 };
+		int n = epoll_pwait2(loop->epfd, ev, VDS_LOOP_EVENTS, &ts, NULL);
+
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		atomic_store(&no_pwait2, true);
+	}
+	return epoll_wait(loop->epfd, ev, VDS_LOOP_EVENTS,
+			  timeout_us < 0 ? -1 : (int)((timeout_us + 999) / 1000));
 }
 
 /* fire_timers - run the callbacks of expired timers (each disarmed first,
  * so that it may re-arm itself). */
 static void fire_timers(struct vds_loop *loop)
 {
-	int64_t now = vds_now_ms();
+	int64_t now = vds_now_us();
 
 	for (struct vds_timer *t = loop->timers; t; t = t->next) {
 		if (t->deleted || t->due < 0 || t->due > now)
@@ -255,6 +289,9 @@ static void *loop_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	vds_bypass_default = 1;
+	/* timers to the microsecond (a link's delay): the kernel's default
+	 * slack would let each expiry come up to 50 us late */
+	prctl(PR_SET_TIMERSLACK, LOOP_TIMER_SLACK_NS, 0, 0, 0);
 	if (!loop->execs && sandbox_wanted())
 		atomic_store(&loop->sandboxed, vds_sandbox_thread() == 0);
 
@@ -262,7 +299,7 @@ static void *loop_thread(void *arg)
 	bool busy_poll = vds_busy_poll();
 
 	while (!atomic_load(&loop->stop)) {
-		int timeout = prepare_all(loop);
+		int64_t timeout = prepare_all(loop);
 		int n;
 
 		/* traffic flowing: poll without sleeping for a short while,
@@ -270,7 +307,7 @@ static void *loop_thread(void *arg)
 		if (busy_poll && timeout != 0 && busy_until &&
 		    vds_now_us() < busy_until)
 			timeout = 0;
-		n = epoll_wait(loop->epfd, ev, VDS_LOOP_EVENTS, timeout);
+		n = loop_wait(loop, ev, timeout);
 		if (n > 0) {
 			busy_until = vds_now_us() + VDS_LOOP_BUSY_US;
 		} else if (n == 0 && timeout == 0) {
@@ -540,7 +577,13 @@ int vds_loop_timer_add(struct vds_loop *loop, vds_timer_cb cb, void *arg,
 /* vds_loop_timer_arm - fire once, ms from now (re-arming moves it). */
 void vds_loop_timer_arm(struct vds_timer *t, int64_t ms)
 {
-	t->due = vds_now_ms() + (ms < 0 ? 0 : ms);
+	t->due = vds_now_us() + (ms < 0 ? 0 : ms) * 1000;
+}
+
+/* vds_loop_timer_arm_us - fire once, us from now (re-arming moves it). */
+void vds_loop_timer_arm_us(struct vds_timer *t, int64_t us)
+{
+	t->due = vds_now_us() + (us < 0 ? 0 : us);
 }
 
 /* vds_loop_timer_disarm - cancel a pending expiry. */

@@ -57,10 +57,13 @@ int vds_loop_watch_add(struct vds_loop *loop, int fd, uint32_t events,
 int vds_loop_watch_mod(struct vds_watch *w, uint32_t events);
 void vds_loop_watch_del(struct vds_watch *w);
 
-/* One-shot timer, due in ms from now. */
+/* One-shot timer, due in ms from now (_us: in microseconds, to that
+ * precision where the kernel has epoll_pwait2(), else rounded up to the
+ * next millisecond). */
 int vds_loop_timer_add(struct vds_loop *loop, vds_timer_cb cb, void *arg,
 		       struct vds_timer **ret);
 void vds_loop_timer_arm(struct vds_timer *t, int64_t due_ms_from_now);
+void vds_loop_timer_arm_us(struct vds_timer *t, int64_t due_us_from_now);
 void vds_loop_timer_disarm(struct vds_timer *t);
 void vds_loop_timer_del(struct vds_timer *t);
 

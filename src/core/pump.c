@@ -18,6 +18,15 @@
  * AF_PACKET socket, the unit tests' socketpair) takes the whole batch in
  * one sendmmsg(2).  There is no poll per frame: the loop wakes once per
  * burst.
+ *
+ * Link conditions and captures (vde_stacklink, vde_stackpcap) live in a
+ * struct vds_portlink (portlink.c), made at the first such call and kept
+ * until the port closes, so that a thread delivering into the port never
+ * finds it freed.  The pump turns to it only while the port's slow flag
+ * is set (conditions, a cut or a capture): a port without them costs one
+ * test of that flag per batch, each way.  The counters of vde_stackstats
+ * are the port's: frames and bytes each way (bytes of the Ethernet
+ * frames, without a virtio-net header), drops, reconnections.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -35,7 +44,9 @@
 #include "pump.h"
 #include "base/alloc.h"
 #include "backend.h"
+#include "linkspec.h"
 #include "loop.h"
+#include "portlink.h"
 #include "registry.h"
 #include "stack.h"
 
@@ -55,7 +66,13 @@ struct vds_port {
 	struct vds_loop *loop;
 	struct vds_watch *watch;
 	bool started;
+	size_t hdr_len;   /* bytes before the Ethernet header (vnet) */
 	atomic_ulong rx_frames, rx_oversize, tx_frames, tx_drops;
+	atomic_ulong rx_bytes, tx_bytes, rx_dropped, reconnects;
+	/* conditions and capture: made at the first call, kept until the
+	 * port closes; used while slow is set */
+	struct vds_portlink *_Atomic link; /* read by vds_port_counts too */
+	atomic_bool slow;
 };
 
 /* The batch buffer of each loop thread (PUMP_BUF bytes), freed when the
@@ -69,12 +86,26 @@ static unsigned char *thread_buf(void)
 	return vds_thread_buf(&batch_buf);
 }
 
+/* port_send - a batch from the interface to the backend, through the
+ * link's conditions while it has any, and counted. */
+static void port_send(struct vds_port *port, struct vds_frame *f,
+		      unsigned n, size_t bytes)
+{
+	atomic_fetch_add_explicit(&port->rx_frames, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&port->rx_bytes, bytes - n * port->hdr_len,
+				  memory_order_relaxed);
+	if (atomic_load_explicit(&port->slow, memory_order_relaxed))
+		vds_portlink_out(port->link, f, n);
+	else
+		port->be->ops->send(port->be, f, n);
+}
+
 /* port_readable - drain the interface into the backend; frames longer
  * than the backend's max_frame are dropped and counted. */
 static void port_readable(void *arg, uint32_t events)
 {
 	struct vds_port *port = arg;
-	size_t max = port->be->ops->max_frame, used = 0;
+	size_t max = port->be->ops->max_frame, used = 0, bytes = 0;
 	struct vds_frame f[PUMP_BATCH];
 	unsigned n = 0;
 	bool more = true;
@@ -94,27 +125,31 @@ static void port_readable(void *arg, uint32_t events)
 		} else if (max && (size_t)len > max) {
 			atomic_fetch_add_explicit(&port->rx_oversize, 1,
 						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&port->rx_bytes,
+						  (size_t)len - port->hdr_len,
+						  memory_order_relaxed);
 		} else {
 			f[n].data = pump_buf + used;
 			f[n].len = (size_t)len;
+			bytes += (size_t)len;
 			n++;
 			used += ((size_t)len + PUMP_ALIGN - 1) &
 				~(size_t)(PUMP_ALIGN - 1);
 		}
 		if (n == PUMP_BATCH || PUMP_BUF - used < PUMP_FRAME_MAX ||
 		    (!more && n)) {
-			atomic_fetch_add_explicit(&port->rx_frames, n,
-						  memory_order_relaxed);
-			port->be->ops->send(port->be, f, n);
+			port_send(port, f, n, bytes);
 			n = 0;
 			used = 0;
+			bytes = 0;
 		}
 	}
 }
 
-/* deliver_writes - one write(2) per frame (a tap).
- * Return: the number of frames dropped. */
-static unsigned deliver_writes(int fd, const struct vds_frame *f, unsigned n)
+/* deliver_writes - one write(2) per frame (a tap); *bytes: the lengths
+ * of those written.  Return: the number of frames dropped. */
+static unsigned deliver_writes(int fd, const struct vds_frame *f, unsigned n,
+			       size_t *bytes)
 {
 	unsigned drops = 0;
 
@@ -126,15 +161,18 @@ static unsigned deliver_writes(int fd, const struct vds_frame *f, unsigned n)
 		while (len < 0 && errno == EINTR);
 		if (len < 0)
 			drops++;
+		else
+			*bytes += f[i].len;
 	}
 	return drops;
 }
 
 /* deliver_socket - the frames in sendmmsg(2) calls of PUMP_BATCH (a
  * socket).  A frame the socket refuses is dropped; once it is full
- * (EAGAIN, ENOBUFS) the rest of the batch is too.
- * Return: the number of frames dropped. */
-static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n)
+ * (EAGAIN, ENOBUFS) the rest of the batch is too; *bytes: the lengths of
+ * those sent.  Return: the number of frames dropped. */
+static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n,
+			       size_t *bytes)
 {
 	struct mmsghdr m[PUMP_BATCH];
 	struct iovec iov[PUMP_BATCH];
@@ -153,6 +191,8 @@ static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n)
 		}
 		sent = sendmmsg(fd, m, k, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (sent > 0) {
+			for (int j = 0; j < sent; j++)
+				*bytes += f[i + (unsigned)j].len;
 			i += (unsigned)sent;
 		} else if (sent < 0 && errno == EINTR) {
 			continue;
@@ -167,24 +207,63 @@ static unsigned deliver_socket(int fd, const struct vds_frame *f, unsigned n)
 	return drops;
 }
 
-/* vds_port_deliver - write frames from the backend to the interface.
- * Frames the interface cannot take now are dropped and counted. */
+/* port_write - write frames to the interface, counted; frames the
+ * interface cannot take now are dropped and counted.  They are counted
+ * as written before the write, and those refused taken back after: the
+ * write may wake a reader of the frame (on another CPU) before it
+ * returns, and that reader must find the frame counted already. */
+static void port_write(struct vds_port *port, const struct vds_frame *f,
+		       unsigned n)
+{
+	size_t total = 0, bytes = 0;
+	unsigned drops;
+
+	for (unsigned i = 0; i < n; i++)
+		total += f[i].len;
+	atomic_fetch_add_explicit(&port->tx_frames, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&port->tx_bytes, total - n * port->hdr_len,
+				  memory_order_relaxed);
+	drops = port->is_socket ? deliver_socket(port->fd, f, n, &bytes) :
+				  deliver_writes(port->fd, f, n, &bytes);
+	if (!drops)
+		return;
+	atomic_fetch_sub_explicit(&port->tx_frames, drops,
+				  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&port->tx_bytes,
+				  total - bytes - drops * port->hdr_len,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&port->tx_drops, drops,
+				  memory_order_relaxed);
+}
+
+/* vds_port_deliver - frames from the backend to the interface, through
+ * the link's conditions while it has any. */
 void vds_port_deliver(struct vds_port *port, const struct vds_frame *f,
 		      unsigned n)
 {
-	unsigned drops = port->is_socket ? deliver_socket(port->fd, f, n) :
-					   deliver_writes(port->fd, f, n);
+	if (atomic_load_explicit(&port->slow, memory_order_acquire))
+		vds_portlink_in(port->link, f, n);
+	else
+		port_write(port, f, n);
+}
 
-	atomic_fetch_add_explicit(&port->tx_frames, n - drops,
-				  memory_order_relaxed);
-	if (drops)
-		atomic_fetch_add_explicit(&port->tx_drops, drops,
-					  memory_order_relaxed);
+/* vds_port_reconnected - see backend.h. */
+void vds_port_reconnected(struct vds_port *port)
+{
+	atomic_fetch_add_explicit(&port->reconnects, 1, memory_order_relaxed);
+}
+
+/* vds_port_dropped - see backend.h. */
+void vds_port_dropped(struct vds_port *port, unsigned n)
+{
+	atomic_fetch_add_explicit(&port->rx_dropped, n, memory_order_relaxed);
 }
 
 /* vds_port_counts - the port's frame counters.  Return: nothing. */
 void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret)
 {
+	struct vds_portlink *pl;
+
 	*ret = (struct vds_port_counts){
 		.rx_frames = atomic_load_explicit(&port->rx_frames,
 						  memory_order_relaxed),
@@ -194,7 +273,25 @@ void vds_port_counts(const struct vds_port *port, struct vds_port_counts *ret)
 						  memory_order_relaxed),
 		.tx_drops = atomic_load_explicit(&port->tx_drops,
 						 memory_order_relaxed),
+		.rx_bytes = atomic_load_explicit(&port->rx_bytes,
+						 memory_order_relaxed),
+		.tx_bytes = atomic_load_explicit(&port->tx_bytes,
+						 memory_order_relaxed),
+		.rx_dropped = atomic_load_explicit(&port->rx_dropped,
+						   memory_order_relaxed),
+		.reconnects = atomic_load_explicit(&port->reconnects,
+						   memory_order_relaxed),
 	};
+	pl = atomic_load(&port->link);
+	if (pl) {
+		struct vds_portlink_counts lc;
+
+		vds_portlink_counts(pl, &lc);
+		ret->link_out_drops = lc.out_drops;
+		ret->link_in_drops = lc.in_drops;
+		ret->link_out_dups = lc.out_dups;
+		ret->link_in_dups = lc.in_dups;
+	}
 }
 
 /* vds_port_open - a port with the backend of url, not yet pumping.
@@ -223,6 +320,7 @@ int vds_port_open(const char *url, struct vds_port **ret)
 	}
 	port->be->ops = ops;
 	port->be->port = port;
+	port->hdr_len = ops->flags & VDS_BACKEND_VNET_HDR ? VDS_VNET_HDR_LEN : 0;
 	if (port->be->mtu > PUMP_MTU_MAX) {
 		vds_port_close(port);
 		return -EINVAL;
@@ -241,12 +339,26 @@ static int start_on_loop(void *arg)
 				 port_readable, port, &port->watch);
 	if (err < 0)
 		return err;
-	err = port->be->ops->start(port->be, port->loop);
+	if (port->link)
+		err = vds_portlink_attach(port->link, port->loop);
+	if (err == 0)
+		err = port->be->ops->start(port->be, port->loop);
 	if (err < 0) {
+		if (port->link)
+			vds_portlink_detach(port->link);
 		vds_loop_watch_del(port->watch);
 		port->watch = NULL;
 	}
 	return err;
+}
+
+/* attach_on_loop - bind the port's new link to its loop (loop thread).
+ * Return: 0 or -errno. */
+static int attach_on_loop(void *arg)
+{
+	struct vds_port *port = arg;
+
+	return vds_portlink_attach(port->link, port->loop);
 }
 
 /* stop_on_loop - unregister the port and its backend (loop thread). */
@@ -255,6 +367,8 @@ static int stop_on_loop(void *arg)
 	struct vds_port *port = arg;
 
 	port->be->ops->stop(port->be);
+	if (port->link)
+		vds_portlink_detach(port->link);
 	vds_loop_watch_del(port->watch);
 	port->watch = NULL;
 	return 0;
@@ -298,6 +412,7 @@ void vds_port_close(struct vds_port *port)
 		port->be->ops->close(port->be);
 	if (port->fd >= 0)
 		close(port->fd);
+	vds_portlink_free(port->link);
 	vds_free(port);
 }
 
@@ -339,5 +454,118 @@ void vds_port_forget(struct vds_port *port)
 		return;
 	if (port->fd >= 0)
 		close(port->fd);
+	vds_portlink_forget(port->link);
 	vds_free(port);
+}
+
+/* vds_port_stop - see pump.h.  Accepts a port not started. */
+void vds_port_stop(struct vds_port *port)
+{
+	if (!port->started)
+		return;
+	vds_loop_call(port->loop, stop_on_loop, port);
+	vds_loop_release(port->loop);
+	port->loop = NULL;
+	port->started = false;
+	close(port->fd);
+	port->fd = -1;
+}
+
+/* The ports' link operations: a link's frames go on as the pump's own. */
+static void link_send(void *arg, const struct vds_frame *f, unsigned n)
+{
+	struct vds_port *port = arg;
+
+	port->be->ops->send(port->be, f, n);
+}
+
+/* link_write - in frames through the link, to the interface. */
+static void link_write(void *arg, const struct vds_frame *f, unsigned n)
+{
+	port_write(arg, f, n);
+}
+
+static const struct vds_portlink_ops link_ops = {
+	.send = link_send,
+	.write = link_write,
+};
+
+/* A change of a port's link, carried to its loop thread. */
+struct link_call {
+	struct vds_port *port;
+	const struct vds_linkspec *spec; /* or: */
+	int pcap_fd;                     /* a capture's file, -1: stop */
+};
+
+/* link_on_loop - apply a link call, then take the slow path exactly
+ * while the link has anything to do (loop thread).
+ * Return: 0 or -errno. */
+static int link_on_loop(void *arg)
+{
+	struct link_call *c = arg;
+	struct vds_portlink *pl = c->port->link;
+	int err;
+
+	if (c->spec)
+		err = vds_portlink_set(pl, c->spec);
+	else
+		err = vds_portlink_pcap(pl, c->pcap_fd);
+	atomic_store_explicit(&c->port->slow, vds_portlink_busy(pl),
+			      memory_order_release);
+	return err;
+}
+
+/* link_call - c on the port's loop, its link made (and attached) first.
+ * Return: 0 or -errno (-ENOTCONN: the port does not run). */
+static int link_call(struct link_call *c)
+{
+	struct vds_port *port = c->port;
+	int err;
+
+	if (!port->started)
+		return -ENOTCONN;
+	if (!port->link) {
+		struct vds_portlink *pl;
+
+		err = vds_portlink_new(&link_ops, port, port->hdr_len, &pl);
+		if (err < 0)
+			return err;
+		port->link = pl;
+		err = vds_loop_call(port->loop, attach_on_loop, port);
+		if (err < 0) {
+			port->link = NULL;
+			vds_portlink_free(pl);
+			return err;
+		}
+	}
+	return vds_loop_call(port->loop, link_on_loop, c);
+}
+
+/* vds_port_link - see pump.h.  Return: 0 or -errno. */
+int vds_port_link(struct vds_port *port, const struct vds_linkspec *spec)
+{
+	struct link_call c = { .port = port, .spec = spec, .pcap_fd = -1 };
+
+	return link_call(&c);
+}
+
+/* vds_port_pcap - see pump.h: fd is the port's from now on.
+ * Return: 0 or -errno. */
+int vds_port_pcap(struct vds_port *port, int fd)
+{
+	struct link_call c = { .port = port, .pcap_fd = fd };
+	int err;
+
+	if (fd < 0 && !port->link)
+		return 0; /* no capture ever ran */
+	err = link_call(&c);
+	if (err == -ENOTCONN && fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* vds_port_link_busy - see pump.h.  Return: true if so. */
+bool vds_port_link_busy(const struct vds_port *port)
+{
+	return atomic_load(&port->slow);
 }

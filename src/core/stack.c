@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -52,7 +53,9 @@
 #include "backend.h"
 #include "diag.h"
 #include "helper.h"
+#include "ifstats.h"
 #include "kseg.h"
+#include "linkspec.h"
 #include "pump.h"
 
 /* One interface of a stack: its name in the stack, and its network. */
@@ -61,6 +64,8 @@ struct vds_iface {
 	struct vds_port *port;    /* the backend, pumped unless joined */
 	struct vds_kseg *kseg;    /* its kernel-joinable segment (kseg.c) */
 	bool joined;              /* ... joined there: the port never runs */
+	bool moved;               /* ... but off the bridge, pumped, while
+				   * its link has conditions or a capture */
 	struct vds_iface *next;
 };
 
@@ -203,7 +208,7 @@ static int iface_drop(struct vdestack *s, struct vds_iface *i, bool alone)
 	struct vds_req made = { .op = VDS_OP_ADDIF, .id = s->id,
 				.addif = { .ifname = i->name } };
 	struct vds_kseg *kseg = i->kseg;
-	bool joined = i->joined;
+	bool joined = i->joined && !i->moved; /* pumped: not the kernel's */
 	char name[sizeof(i->name)];
 	int err = 0;
 
@@ -256,7 +261,8 @@ static void stack_destroy(struct vdestack *s)
 		iface_drop(s, s->ifs, false);
 	if (s->ifs && s->ifs->kseg && s->id) {
 		vds_port_close(s->ifs->port);
-		vds_kseg_delstack(s->ifs->kseg, s->ifs->joined, s->helper,
+		vds_kseg_delstack(s->ifs->kseg,
+				  s->ifs->joined && !s->ifs->moved, s->helper,
 				  s->id);
 	} else if (s->ifs) {
 		vds_port_close(s->ifs->port);
@@ -975,4 +981,256 @@ int vds_stack_sysctl(struct vdestack *s, const char *path, const char *value)
 	req.id = s->id;
 	err = vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
 	return err < 0 ? err : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Test networks: link conditions, captures, counters (issue 16)        */
+/* ------------------------------------------------------------------ */
+
+/* link_pump - interface i of s, joined to its segment's bridge, taken
+ * off it and pumped, as it must be while its link has conditions or a
+ * capture (they live in the pump); ifs_lock held.  Return: 0 or -errno. */
+static int link_pump(struct vdestack *s, struct vds_iface *i)
+{
+	unsigned flags = vds_port_flags(i->port) & VDS_BACKEND_VNET_HDR ?
+			 VDS_NEWSTACK_VNET : 0;
+	int fd, err;
+
+	if (!i->joined || i->moved)
+		return 0;
+	err = vds_kseg_pump(i->kseg, s->helper, s->id, i->name, true, flags,
+			    &fd);
+	if (err < 0)
+		return err;
+	err = vds_port_start(i->port, fd); /* the port owns fd now */
+	if (err < 0) {
+		vds_kseg_pump(i->kseg, s->helper, s->id, i->name, false, flags,
+			      &fd);
+		return err;
+	}
+	i->moved = true;
+	return 0;
+}
+
+/* link_unpump - interface i back on its bridge once its link has
+ * nothing left to do (ifs_lock held): no pump, the fast path again. */
+static void link_unpump(struct vdestack *s, struct vds_iface *i)
+{
+	int fd;
+
+	if (!i->moved || vds_port_link_busy(i->port))
+		return;
+	vds_port_stop(i->port);
+	if (vds_kseg_pump(i->kseg, s->helper, s->id, i->name, false, 0,
+			  &fd) == 0)
+		i->moved = false;
+}
+
+/* link_stack_check - a stack whose link may be set: one with a network,
+ * made by this process.  Return: 0, -EINVAL, -ENODEV (no network),
+ * -ESRCH (a forked child's copy: its pump is the parent's). */
+static int link_stack_check(const struct vdestack *s)
+{
+	if (!s)
+		return -EINVAL;
+	if (!vds_stack_has_net(s))
+		return -ENODEV;
+	if (s->owner != getpid())
+		return -ESRCH;
+	return 0;
+}
+
+/* link_iface - the interface a link call is for: name (if=NAME), or
+ * the stack's first one when name is empty (ifs_lock held).
+ * Return: it, or NULL (no network, or no such interface). */
+static struct vds_iface *link_iface(struct vdestack *s, const char *name)
+{
+	return name[0] ? iface_find(s, name) : s->ifs;
+}
+
+/* spec_busies - whether a spec leaves its directions something to do
+ * (conditions or a cut).  Return: true if so. */
+static bool spec_busies(const struct vds_linkspec *ls)
+{
+	return ls->cut == 1 || (ls->set && vds_linkdir_active(&ls->cond));
+}
+
+/* stack_link - the work of vde_stacklink().  Return: 0 or -errno. */
+static int stack_link(struct vdestack *s, const char *spec)
+{
+	struct vds_linkspec ls;
+	struct vds_iface *i;
+	int err = link_stack_check(s);
+
+	if (err < 0)
+		return err;
+	err = vds_linkspec_parse(spec, &ls);
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&s->ifs_lock);
+	i = link_iface(s, ls.ifname);
+	if (!i) {
+		err = -ENODEV;
+	} else if (i->joined && !i->moved && !spec_busies(&ls)) {
+		err = 0; /* a joined interface without conditions: as asked */
+	} else {
+		err = link_pump(s, i);
+		if (err == 0)
+			err = vds_port_link(i->port, &ls);
+		link_unpump(s, i);
+	}
+	pthread_mutex_unlock(&s->ifs_lock);
+	return err;
+}
+
+/* vde_stacklink - set the conditions of the stack's link.
+ * Return: 0, or -1 with errno (see vde_stacklink(3)). */
+VDS_EXPORT int vde_stacklink(struct vdestack *stack, const char *spec)
+{
+	int err = stack_link(stack, spec);
+
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* pcap_open - the capture file path, new or emptied, the library's own
+ * descriptor.  Return: it, or -errno. */
+static int pcap_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		      O_NOCTTY, 0666);
+
+	if (fd < 0)
+		return -errno;
+	return vds_fd_above_stdio(fd);
+}
+
+/* stack_pcap - the work of vde_stackpcap().  Return: 0 or -errno. */
+static int stack_pcap(struct vdestack *s, const char *path)
+{
+	struct vds_iface *i;
+	int err = link_stack_check(s), fd = -1;
+
+	if (err < 0)
+		return err;
+	if (path && !*path)
+		return -EINVAL;
+	if (path) {
+		fd = pcap_open(path);
+		if (fd < 0)
+			return fd;
+	}
+	pthread_mutex_lock(&s->ifs_lock);
+	i = s->ifs;
+	if (!i) {
+		err = -ENODEV;
+		if (fd >= 0)
+			close(fd);
+	} else if (!path && i->joined && !i->moved) {
+		err = 0; /* no capture runs */
+	} else {
+		err = fd >= 0 ? link_pump(s, i) : 0;
+		if (err == 0)
+			err = vds_port_pcap(i->port, fd); /* owns fd */
+		else
+			close(fd);
+		link_unpump(s, i);
+	}
+	pthread_mutex_unlock(&s->ifs_lock);
+	return err;
+}
+
+/* vde_stackpcap - capture the stack's frames into path; NULL stops.
+ * Return: 0, or -1 with errno (see vde_stackpcap(3)). */
+VDS_EXPORT int vde_stackpcap(struct vdestack *stack, const char *path)
+{
+	int err = stack_pcap(stack, path);
+
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
+/* stats_of - the public counters from the port's.  Return: nothing. */
+static void stats_of(const struct vds_port *port, struct vde_stackstats *st)
+{
+	struct vds_port_counts c;
+
+	vds_port_counts(port, &c);
+	*st = (struct vde_stackstats){
+		.out_frames = c.rx_frames + c.rx_oversize,
+		.out_bytes = c.rx_bytes,
+		.in_frames = c.tx_frames,
+		.in_bytes = c.tx_bytes,
+		.out_link_drops = c.link_out_drops,
+		.in_link_drops = c.link_in_drops,
+		.out_drops = c.rx_oversize + c.rx_dropped,
+		.in_drops = c.tx_drops,
+		.out_dups = c.link_out_dups,
+		.in_dups = c.link_in_dups,
+		.reconnects = c.reconnects,
+	};
+}
+
+/* joined_stats - a stack joined to its segment's bridge: its frames
+ * cross the kernel, so the counters of frames, bytes and other drops are
+ * its interface's own (they cover the times it was pumped too); those of
+ * the link's conditions are the port's.  An interface renamed since
+ * keeps the port's counters.  Return: 0 or -errno. */
+static int joined_stats(struct vdestack *s, const struct vds_iface *i,
+			struct vde_stackstats *st)
+{
+	struct rtnl_link_stats64 k;
+	int fd = vds_stack_socket(s, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				  NETLINK_ROUTE);
+	int err = fd < 0 ? fd : vds_ifstats_get(fd, i->name, &k);
+
+	if (err == -ENODEV)
+		return 0;
+	if (err < 0)
+		return err;
+	st->out_frames = k.tx_packets;
+	st->out_bytes = k.tx_bytes;
+	st->in_frames = k.rx_packets;
+	st->in_bytes = k.rx_bytes;
+	st->out_drops = k.tx_dropped;
+	st->in_drops = k.rx_dropped;
+	return 0;
+}
+
+/* vde_stackstats - the stack's counters, the first size bytes of them
+ * (bytes beyond what this library knows are zeroed).
+ * Return: the bytes filled, or -1 with errno (EINVAL; ESRCH, the helper
+ * gone, for a stack joined in the kernel). */
+VDS_EXPORT int vde_stackstats(struct vdestack *stack,
+			      struct vde_stackstats *st, size_t size)
+{
+	struct vde_stackstats all = { 0 };
+	size_t n = size < sizeof(all) ? size : sizeof(all);
+	struct vds_iface *i;
+	int err;
+
+	if (!stack || !st || size == 0 || size > INT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&stack->ifs_lock);
+	i = stack->ifs; /* the first interface's */
+	if (i)
+		stats_of(i->port, &all);
+	err = i && i->joined ? joined_stats(stack, i, &all) : 0;
+	pthread_mutex_unlock(&stack->ifs_lock);
+	if (err < 0) {
+		errno = -err;
+		return -1;
+	}
+	memcpy(st, &all, n);
+	if (size > n)
+		memset((char *)st + n, 0, size - n);
+	return (int)n;
 }

@@ -5,6 +5,8 @@
 #ifndef VDS_IFLIST_H
 #define VDS_IFLIST_H
 
+#include <stdbool.h>
+
 #include "base/proto.h"
 
 struct vds_hif {
@@ -12,6 +14,7 @@ struct vds_hif {
 	int link;      /* the helper's copy of its descriptor, or -1 */
 	int bridge;    /* the bridge its veth's peer joined, or -1 */
 	unsigned peer; /* that peer's ifindex (vds_veth_cut), with bridge */
+	bool pumped;   /* ... off the bridge, pumped by the application (PUMP) */
 };
 
 /* A stack's interfaces, in the order they were added.  Zeroed: empty. */

@@ -515,6 +515,42 @@ static int do_uplink(struct request *r)
 	return 0;
 }
 
+/* do_pump - PUMP: a joined interface's peer off its bridge, with a
+ * packet socket on it for the application's pump (VDS_PUMP_ON), or back
+ * on the bridge.  Return: 0 (with r->out_fd when on), or -errno
+ * (-ENODEV: no such interface; -EINVAL: not joined, or already where
+ * asked). */
+static int do_pump(struct request *r)
+{
+	struct slot *s = slot_of(r->req.id);
+	bool on = r->req.pump.flags & VDS_PUMP_ON;
+	struct vds_hif *h;
+	unsigned master;
+	int fd;
+
+	if (!s)
+		return -EBADF;
+	h = vds_iflist_find(&s->ifs, r->req.pump.ifname);
+	if (!h)
+		return -ENODEV;
+	if (h->bridge < 0 || h->pumped == on)
+		return -EINVAL;
+	master = vds_bridge_ifindex(h->bridge);
+	if (on) {
+		fd = vds_veth_pump(h->peer, master,
+				   r->req.pump.flags & VDS_NEWSTACK_VNET);
+		if (fd < 0)
+			return fd;
+		r->out_fd = fd;
+	} else {
+		fd = vds_veth_unpump(h->peer, master);
+		if (fd < 0)
+			return fd;
+	}
+	h->pumped = on;
+	return 0;
+}
+
 /* do_socket - SOCKET: a socket made inside the stack's namespace; the
  * helper stays there until a request for another namespace.
  * Return: 0 with r->out_fd, or -errno. */
@@ -929,6 +965,7 @@ static int (*const handlers[VDS_OP_COUNT])(struct request *r) = {
 	[VDS_OP_ADDIF] = do_addif,
 	[VDS_OP_DELIF] = do_delif,
 	[VDS_OP_SYSCTL] = do_sysctl,
+	[VDS_OP_PUMP] = do_pump,
 };
 
 /* request_channel - where a request just received (n: its length or

@@ -34,7 +34,12 @@
  * AF_PACKET socket sits; that socket is all that keeps the namespace, so
  * closing it removes the pair with no netlink request.  Every end in the
  * base namespace has the largest MTU a veth takes: only the stacks' MTUs
- * limit a frame.
+ * limit a frame.  The uplink's bridge end is born up before its far end,
+ * so its carrier comes on later, and the kernel acts on that in its link
+ * watch, a work item of its own: until then the bridge port is disabled
+ * and the end's queue discards, so the uplink is handed over only once
+ * the bridge says the port forwards (a stack moved to the pump while its
+ * first frames are on their way would lose them otherwise).
  *
  * Every pair is one RTM_NEWLINK, built here and sent by the rtnetlink
  * engine (rtnl.c) on a socket of the namespace the helper is in at the
@@ -70,6 +75,7 @@
 #include <unistd.h>
 
 #include "veth.h"
+#include "base/clock.h"
 #include "base/proto.h"
 #include "base/rtnl.h"
 #include "base/sys.h"
@@ -78,6 +84,10 @@
 /* MTU of every end in the base namespace, and of an uplink's: the largest
  * a veth takes, so that only the stacks' own MTUs limit a frame. */
 #define BASE_END_MTU 65535
+/* The wait for an uplink's bridge port to forward: the link watch runs
+ * within milliseconds; the bound is only reached when it never does. */
+#define UPLINK_READY_MS 5000
+#define UPLINK_POLL_US 200
 /* Socket buffers of a packet socket: room for bursts of 64 KiB segments. */
 #define PACKET_BUF_BYTES (4 * 1024 * 1024)
 
@@ -300,11 +310,9 @@ int vds_veth_enslave(unsigned peer, unsigned master)
 	return vds_rtnl_call(nlh);
 }
 
-/* vds_veth_cut - see veth.h: the peer's bridge port is disabled
- * (RTM_SETLINK, AF_BRIDGE, IFLA_BRPORT_STATE), which the bridge honours at
- * once in both directions; cheaper than taking the link down, which waits
- * for the network stack to quiesce.  Called in the base namespace. */
-int vds_veth_cut(unsigned peer)
+/* port_state - set the bridge port state of peer (RTM_SETLINK,
+ * AF_BRIDGE, IFLA_BRPORT_STATE).  Return: 0 or -errno. */
+static int port_state(unsigned peer, uint8_t state)
 {
 	union vds_rtnl_req req;
 	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_SETLINK, 0,
@@ -312,9 +320,130 @@ int vds_veth_cut(unsigned peer)
 	struct nlattr *info;
 
 	info = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
-	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, BR_STATE_DISABLED);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_STATE, state);
 	mnl_attr_nest_end(nlh, info);
 	return vds_rtnl_call(nlh);
+}
+
+/* vds_veth_cut - see veth.h: the peer's bridge port is disabled, which
+ * the bridge honours at once in both directions; cheaper than taking the
+ * link down, which waits for the network stack to quiesce.  Called in
+ * the base namespace. */
+int vds_veth_cut(unsigned peer)
+{
+	return port_state(peer, BR_STATE_DISABLED);
+}
+
+/* bridge_flush - forget every address the bridge master learned
+ * (IFLA_BR_FDB_FLUSH): after a member moved between the bridge and the
+ * uplink, its address must not stay learned where it no longer is
+ * (frames to it would go there until it spoke again); until relearned,
+ * frames are flooded.  Return: 0 or -errno. */
+static int bridge_flush(unsigned master)
+{
+	union vds_rtnl_req req;
+	struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_NEWLINK, 0,
+						 AF_UNSPEC, master, NULL);
+	struct nlattr *linkinfo, *data;
+
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put(nlh, IFLA_BR_FDB_FLUSH, 0, NULL);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return vds_rtnl_call(nlh);
+}
+
+/* vds_veth_pump - see veth.h: a packet socket on a disabled bridge port
+ * still reads every frame the stack sends (packet taps run before the
+ * bridge's receive handler), and what it writes goes into the stack.
+ * Called in the base namespace.  Return: the socket or -errno. */
+int vds_veth_pump(unsigned peer, unsigned master, bool vnet)
+{
+	int fd, err = port_state(peer, BR_STATE_DISABLED);
+
+	if (err == 0)
+		err = bridge_flush(master);
+	fd = err < 0 ? err : packet_socket(peer, vnet);
+	if (fd < 0)
+		port_state(peer, BR_STATE_FORWARDING);
+	return fd;
+}
+
+/* vds_veth_unpump - see veth.h.  Return: 0 or -errno. */
+int vds_veth_unpump(unsigned peer, unsigned master)
+{
+	int err = port_state(peer, BR_STATE_FORWARDING);
+
+	return err < 0 ? err : bridge_flush(master);
+}
+
+/* A bridge port's state, as a dump of the links says it. */
+struct brport_query {
+	unsigned ifindex;
+	int state;         /* BR_STATE_*, or -1: not seen */
+};
+
+/* brport_state_cb - from one link of a dump, the bridge port state of
+ * the link asked for (IFLA_LINKINFO, IFLA_INFO_SLAVE_DATA,
+ * IFLA_BRPORT_STATE).  Return: MNL_CB_OK. */
+static int brport_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct brport_query *q = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *info = NULL, *slave = NULL;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    (unsigned)ifm->ifi_index != q->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifm))
+		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			info = a;
+	if (info)
+		mnl_attr_for_each_nested(a, info)
+			if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_DATA)
+				slave = a;
+	if (slave)
+		mnl_attr_for_each_nested(a, slave)
+			if (mnl_attr_get_type(a) == IFLA_BRPORT_STATE)
+				q->state = mnl_attr_get_u8(a);
+	return MNL_CB_OK;
+}
+
+/* port_forwards - wait until the bridge port ifindex of master (in the
+ * current namespace) forwards, for UPLINK_READY_MS at most; a dump that
+ * the links' changes interrupted is asked again.
+ * Return: 0, -ETIMEDOUT, or -errno (the query failed). */
+static int port_forwards(unsigned ifindex, unsigned master)
+{
+	struct brport_query q = { .ifindex = ifindex };
+	int64_t end = vds_now_us() + UPLINK_READY_MS * 1000LL;
+	struct vds_rtnl nl;
+	int err = vds_rtnl_open(&nl);
+
+	while (err == 0) {
+		union vds_rtnl_req req;
+		struct nlmsghdr *nlh = vds_rtnl_link_msg(&req, RTM_GETLINK, 0,
+							 AF_UNSPEC, 0, NULL);
+
+		mnl_attr_put_u32(nlh, IFLA_MASTER, master); /* its ports only */
+		q.state = -1;
+		err = vds_rtnl_dump(&nl, nlh, brport_state_cb, &q);
+		/* -EINTR: the links changed during the dump (libmnl's
+		 * NLM_F_DUMP_INTR; namespaces going away delete theirs in
+		 * the kernel's own time): ask again */
+		if (err == -EINTR)
+			err = 0;
+		else if (err < 0 || q.state == BR_STATE_FORWARDING)
+			break;
+		if (vds_now_us() >= end)
+			err = -ETIMEDOUT;
+		else
+			usleep(UPLINK_POLL_US);
+	}
+	vds_rtnl_close(&nl);
+	return err;
 }
 
 /* vds_veth_uplink - a veth pair from the bridge master (in base_ns, where
@@ -331,7 +460,7 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 		.name = name, .mtu = BASE_END_MTU, .master = master, .up = true,
 		.peer = "uplink0", .peer_mtu = BASE_END_MTU,
 	};
-	unsigned ifindex;
+	unsigned ifindex, near = 0; /* near: the bridge's end */
 	int ns = -1, fd = -1, err, back;
 
 	err = vds_sys_unshare(CLONE_NEWNET);
@@ -355,8 +484,10 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 	snprintf(name, sizeof(name), "vdsu%u", peer_counter++);
 	p.peer_ns = ns;
 	err = make_veth(&p);
-	if (err == 0)
-		err = vds_sys_setns(ns, CLONE_NEWNET);
+	if (err == 0) {
+		near = if_nametoindex(name);
+		err = near ? vds_sys_setns(ns, CLONE_NEWNET) : -errno;
+	}
 	if (err < 0)
 		goto out;
 	ifindex = if_nametoindex(p.peer);
@@ -369,6 +500,11 @@ out:
 	back = vds_sys_setns(base_ns, CLONE_NEWNET);
 	if (err == 0 && back < 0)
 		err = back;
+	/* a port that never forwards is a broken uplink; a query that
+	 * failed (netlink's own trouble) leaves the uplink as good as it
+	 * was without the wait */
+	if (err == 0 && port_forwards(near, master) == -ETIMEDOUT)
+		err = -ETIMEDOUT;
 	if (ns >= 0)
 		close(ns);
 	if (err < 0) {

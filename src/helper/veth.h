@@ -29,6 +29,14 @@ int vds_veth_enslave(unsigned peer, unsigned master);
  * bridge both ways.
  * Return: 0 or -errno. */
 int vds_veth_cut(unsigned peer);
+/* A joined stack's peer (ifindex) taken off the bridge master: its port
+ * disabled, the bridge's learned addresses flushed, and an AF_PACKET
+ * socket on it (vnet: PACKET_VNET_HDR), so that the application pumps
+ * the stack.  Return: the socket or -errno (nothing changed). */
+int vds_veth_pump(unsigned peer, unsigned master, bool vnet);
+/* The peer back on the bridge (forwarding, addresses flushed), once the
+ * application has closed its socket.  Return: 0 or -errno. */
+int vds_veth_unpump(unsigned peer, unsigned master);
 /* An uplink from bridge master (in base_ns) to an AF_PACKET
  * socket in a namespace of its own, which the socket keeps alive.
  * Return: the socket or -errno. */

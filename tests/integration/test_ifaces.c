@@ -241,6 +241,56 @@ static void test_interface_on_a_vde_switch_carries_tcp(void)
 	it_switch_stop(&sw);
 }
 
+/* listener - a TCP socket of stack s listening on ip:port.
+ * Return: its descriptor. */
+static int listener(struct vdestack *s, const char *ip, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	int fd = vde_msocket(s, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	IT_CHECK(fd >= 0);
+	IT_CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+	IT_CHECKF(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		  listen(fd, 64) == 0, "%s:%u: %s", ip, port, strerror(errno));
+	return fd;
+}
+
+/* vde_stacklink()'s if=NAME picks one interface of a stack: a cut of the
+ * added vde1 (bridged mem://, so it is moved to the pump for as long as
+ * it lasts) stops connections over vde1 and heals with up, a cut of
+ * vde0 leaves vde1 alone, and a name the stack does not have is ENODEV
+ * with nothing changed. */
+static void test_link_conditions_apply_to_the_interface_if_names(void)
+{
+	struct vdestack *a, *b;
+	int lfd;
+
+	a = it_addstack(url("K0"), NULL);
+	b = it_addstack(url("K1"), NULL);
+	addif_ok(a, url("K1"), "vde1");
+	it_stackconf_ok(a, "eth=vde1,ip=10.0.6.1/24");
+	it_stackconf_ok(b, "eth,ip=10.0.6.2/24");
+	lfd = listener(b, "10.0.6.2", 7600);
+	IT_CHECK(connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS));
+	IT_CHECK_ERRNO(vde_stacklink(a, "if=vde9,down") == -1, ENODEV);
+	IT_CHECK(connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS));
+	IT_CHECKF(vde_stacklink(a, "if=vde0,down") == 0, "%s",
+		  strerror(errno));
+	IT_CHECK(connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS));
+	IT_CHECKF(vde_stacklink(a, "if=vde1,down") == 0, "%s",
+		  strerror(errno));
+	IT_CHECK(!connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS / 2));
+	IT_CHECKF(vde_stacklink(a, "if=vde1,up") == 0, "%s", strerror(errno));
+	IT_CHECK(connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS));
+	IT_CHECK(vde_stacklink(a, "if=vde1,clear") == 0);
+	IT_CHECK(vde_stacklink(a, "if=vde0,clear") == 0);
+	IT_CHECK(connects_within(a, "10.0.6.2", 7600, CUT_CONNECT_MS));
+	close(lfd);
+	vde_delstack(a);
+	vde_delstack(b);
+}
+
 /* An interface on slirp:// (libslirp inside the library) added to a
  * mem:// stack gets libslirp's DHCP lease on that interface (the lease
  * stays inside the process: nothing leaves the host). */
@@ -549,6 +599,7 @@ static const struct it_test tests[] = {
 	T(stack_without_network_gains_an_interface),
 	T(interface_on_a_vde_switch_carries_tcp),
 	T(interface_on_slirp_gets_its_dhcp_lease),
+	T(link_conditions_apply_to_the_interface_if_names),
 	T(forwards_of_an_added_interface_go_with_it),
 	T(threads_add_interfaces_to_one_stack_at_once),
 	T(bad_addif_and_delif_calls_fail_with_their_errors),

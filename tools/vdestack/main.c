@@ -26,6 +26,11 @@
  * env(1).
  * Where the stack cannot be made, the line says why and how to fix it
  * (vde_stackerror(3)); --check (check.c) tries everything a stack needs.
+ *
+ * --pcap starts its capture as soon as the stack exists (the
+ * configuration's DHCP is in it) and stops it, flushed, before the stack
+ * goes; --link conditions are set once the stack is configured, so that
+ * they test the program, not our DHCP.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,6 +58,7 @@
 #define EXIT_FAIL 125     /* our own failure */
 #define EXIT_CANNOT 126   /* found, cannot be run */
 #define EXIT_NOTFOUND 127
+#define LINKS_MAX 16      /* --link options */
 
 /* --check, --dns, --resolv and --hosts have no short form. */
 #define OPT_CHECK 0x100
@@ -73,9 +79,9 @@ static const int forwarded[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-i IFNAME] [-c CONF] [-n URL]... [-t|-u|-T|-U SPEC]...\n"
-"       [--dns ADDR]... [--resolv FILE] [--hosts FILE] URL [--]\n"
-"       [COMMAND [ARG...]]\n"
+"Usage: %s [-i IFNAME] [-c CONF] [-n URL]... [-l SPEC]... [-w FILE]\n"
+"       [-t|-u|-T|-U SPEC]... [--dns ADDR]... [--resolv FILE]\n"
+"       [--hosts FILE] URL [--] [COMMAND [ARG...]]\n"
 "       %s --check\n"
 "Run COMMAND (default: $SHELL, or /bin/sh) in a new private network stack\n"
 "connected to the virtual network URL, without privileges.\n"
@@ -89,6 +95,10 @@ static void usage(FILE *f)
 "                 default \"auto\" (DHCP on slirp://)\n"
 "  -n, --net URL  one more interface (vde1, vde2...) on network URL,\n"
 "                 repeatable, as vde_stackaddif(3); not configured\n"
+"  -l, --link SPEC      link conditions, as vde_stacklink(3): for example\n"
+"                 \"delay=100ms,loss=1%%\", \"dir=out,rate=1mbit\"; may be\n"
+"                 given again (each replaces the directions it names)\n"
+"  -w, --pcap FILE      capture the interface's frames into FILE (pcap)\n"
 "  -t, --tcp SPEC     forward the host's [ADDR:]PORT[-LAST] to the stack's\n"
 "                 ADDR:PORT[-LAST], as vde_stackfwd(3)'s tcp:SPEC\n"
 "  -u, --udp SPEC     the same for UDP (udp:SPEC)\n"
@@ -353,6 +363,42 @@ static void __attribute__((noreturn)) exit_like(int status)
 	exit(128 + sig);
 }
 
+/* link_setup - the capture (before the configuration) or the conditions
+ * (after it) the options ask for; exits, the stack deleted, on failure.
+ * Return: nothing. */
+static void link_setup(struct vdestack *stack, const char *pcap,
+		       char *const *links, int nlinks)
+{
+	for (int i = 0; i < nlinks; i++) {
+		if (vde_stacklink(stack, links[i]) < 0) {
+			int err = errno;
+
+			vde_delstack(stack);
+			die(EXIT_FAIL, "%s link conditions '%s': %s",
+			    err == EINVAL ? "invalid" : "cannot set the",
+			    links[i], strerror(err));
+		}
+	}
+	if (pcap && vde_stackpcap(stack, pcap) < 0) {
+		int err = errno;
+
+		vde_delstack(stack);
+		die(EXIT_FAIL, "cannot capture into '%s': %s", pcap,
+		    strerror(err));
+	}
+}
+
+/* end_stack - stop the capture (written out) and delete the stack; a
+ * capture that could not be written is reported, the program's status
+ * kept.  Return: nothing. */
+static void end_stack(struct vdestack *stack, const char *pcap)
+{
+	if (pcap && vde_stackpcap(stack, NULL) < 0)
+		fprintf(stderr, "%s: the capture '%s' is incomplete: %s\n",
+			prog, pcap, strerror(errno));
+	vde_delstack(stack);
+}
+
 /* wait_program - wait for the program of pd, passing signals on.
  * Return: its wait status, or -1 with errno when it cannot be known
  * (*ret_sig: the last terminal signal seen, 0 if none). */
@@ -398,6 +444,8 @@ int main(int argc, char **argv)
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "conf", required_argument, NULL, 'c' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "pcap", required_argument, NULL, 'w' },
 		{ "tcp", required_argument, NULL, 't' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "tcp-ns", required_argument, NULL, 'T' },
@@ -410,8 +458,9 @@ int main(int argc, char **argv)
 		{ "hosts", required_argument, NULL, OPT_HOSTS },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *ifname = NULL, *conf = "auto", *url, *shell;
-	char **cmd, *shell_argv[2], *path;
+	const char *ifname = NULL, *conf = "auto", *url, *shell, *pcap = NULL;
+	char **cmd, *shell_argv[2], *path, *links[LINKS_MAX];
+	int nlinks = 0;
 	struct vdestack *stack;
 	sigset_t set;
 	int opt, pd, sfd, status, tsig, nfwds = 0, nnets = 0;
@@ -423,7 +472,7 @@ int main(int argc, char **argv)
 
 	if (!fwds || !nets)
 		die(EXIT_FAIL, "out of memory");
-	while ((opt = getopt_long(argc, argv, "+i:c:n:t:u:T:U:hV", longopts,
+	while ((opt = getopt_long(argc, argv, "+i:c:n:l:w:t:u:T:U:hV", longopts,
 				  NULL)) != -1) {
 		if (fwd_proto(opt)) {
 			fwds[nfwds++] = (struct fwd_arg){ fwd_proto(opt),
@@ -439,6 +488,15 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			nets[nnets++] = optarg;
+			break;
+		case 'l':
+			if (nlinks == LINKS_MAX)
+				die(EXIT_FAIL, "more than %d --link options",
+				    LINKS_MAX);
+			links[nlinks++] = optarg;
+			break;
+		case 'w':
+			pcap = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -528,14 +586,16 @@ int main(int argc, char **argv)
 		     why);
 	}
 	add_nets(stack, nets, nnets);
+	link_setup(stack, pcap, NULL, 0);
 	if (vde_stackconf(stack, conf) < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		die(EXIT_FAIL, "%s configuration '%s': %s",
 		     err == EINVAL ? "invalid" : "cannot apply the", conf,
 		     strerror(err));
 	}
+	link_setup(stack, NULL, links, nlinks);
 	add_forwards(stack, fwds, nfwds);
 	free(fwds);
 	apply_dns(stack, &dns);
@@ -550,7 +610,7 @@ int main(int argc, char **argv)
 	if (sfd < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		die(EXIT_FAIL, "signalfd: %s", strerror(err));
 	}
 
@@ -558,7 +618,7 @@ int main(int argc, char **argv)
 	if (pd < 0) {
 		int err = errno;
 
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		/* the program is there (find_program): then these errors
 		 * are those of binding its resolv.conf or hosts */
 		if ((err == ENOENT || err == ENOTDIR || err == EACCES ||
@@ -578,12 +638,12 @@ int main(int argc, char **argv)
 		int err = errno;
 
 		close(pd);
-		vde_delstack(stack);
+		end_stack(stack, pcap);
 		if (tsig) /* the terminal's signal ended everything */
 			exit_like(tsig); /* a bare signal number is a status */
 		die(EXIT_FAIL, "lost the program: %s", strerror(err));
 	}
 	close(pd);
-	vde_delstack(stack);
+	end_stack(stack, pcap);
 	exit_like(status);
 }
