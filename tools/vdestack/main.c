@@ -465,11 +465,15 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int opt, pd, sfd, status, tsig, nfwds = 0, nnets = 0;
 	bool check = false;
-	struct dns_args dns = { 0 };
-	/* at most one forward, or one -n URL, per argument */
-	struct fwd_arg *fwds = calloc((size_t)argc, sizeof(*fwds));
-	char **nets = calloc((size_t)argc, sizeof(*nets));
+	/* static: die() may exit anywhere before these are freed, and
+	 * what static storage points to is still reachable at exit (a
+	 * pointer left only in main's frame may not be: LeakSanitizer) */
+	static struct dns_args dns;
+	static struct fwd_arg *fwds; /* at most one forward, */
+	static char **nets;          /* or one -n URL, per argument */
 
+	fwds = calloc((size_t)argc, sizeof(*fwds));
+	nets = calloc((size_t)argc, sizeof(*nets));
 	if (!fwds || !nets)
 		die(EXIT_FAIL, "out of memory");
 	while ((opt = getopt_long(argc, argv, "+i:c:n:l:w:t:u:T:U:hV", longopts,
