@@ -15,6 +15,9 @@ int vds_sys_ioctl(int fd, unsigned long req, void *arg);
 int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int vds_sys_socket(int domain, int type, int protocol);
 int vds_sys_write_file(const char *path, const char *text);
+/* The user namespace that owns the namespace ns (NS_GET_USERNS): a new
+ * descriptor, close-on-exec, or -errno. */
+int vds_sys_userns_of(int ns);
 /* A process descriptor of pid (close-on-exec), or -errno: -ENOSYS where
  * the kernel (or a seccomp filter, or valgrind) has no pidfd_open(2). */
 int vds_sys_pidfd_open(pid_t pid);

@@ -212,6 +212,16 @@ static int newstack_flags(struct vdestack *s, bool net, const char **ret_key)
 	return (int)flags;
 }
 
+/* newstack_undo - delete stack id, which the helper made but whose
+ * interface this process could not receive (it is out of descriptors):
+ * vde_addstack() fails with EMFILE and leaves nothing in the helper. */
+static void newstack_undo(struct vds_helper *h, uint32_t id)
+{
+	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
+
+	vds_helper_call(h, &(struct vds_call){ .req = &req });
+}
+
 /* newstack - the stack's namespaces and interface in the helper.
  * Return: 0 with s->id, s->kseg, s->joined and *ret_tap (the interface,
  * or -1: none, or joined in the kernel), or -errno. */
@@ -237,6 +247,8 @@ static int newstack(struct vdestack *s, const char *url, const char *ifname,
 		err = vds_kseg_newstack(s->helper, &call, url, key, &s->kseg);
 	else
 		err = vds_helper_call(s->helper, &call);
+	if (err == -EMFILE && !key && rep.status >= 0 && rep.id)
+		newstack_undo(s->helper, rep.id);
 	if (err < 0)
 		return err;
 	s->id = rep.id;
