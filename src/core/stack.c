@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -81,6 +82,12 @@ static struct vdestack *stack_ref(struct vdestack *s)
 /* Hooks of the modules above this file (vds_stack_hooks_add); a fixed
  * table filled once per module, read without a lock once published. */
 #define VDS_STACK_HOOKS_MAX 4
+
+/* A stack's interface may not take one of the application's last this
+ * many descriptors: the stacks made until then must still be able to make
+ * a socket and run a command (a private reply channel is two), so the
+ * stack that would take them fails with EMFILE instead. */
+#define VDS_APP_FD_RESERVE 8
 static const struct vds_stack_hooks *_Atomic hooks[VDS_STACK_HOOKS_MAX];
 static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -222,6 +229,18 @@ static void newstack_undo(struct vds_helper *h, uint32_t id)
 	vds_helper_call(h, &(struct vds_call){ .req = &req });
 }
 
+/* fd_in_reserve - whether the descriptor fd, just received, is one of the
+ * application's last VDS_APP_FD_RESERVE (the kernel gives the lowest free
+ * number, so every one below it is in use).  Return: true when it is. */
+static bool fd_in_reserve(int fd)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	return (rlim_t)fd + VDS_APP_FD_RESERVE >= rl.rlim_cur;
+}
+
 /* newstack - the stack's namespaces and interface in the helper.
  * Return: 0 with s->id, s->kseg, s->joined and *ret_tap (the interface,
  * or -1: none, or joined in the kernel), or -errno. */
@@ -258,6 +277,13 @@ static int newstack(struct vdestack *s, const char *url, const char *ifname,
 		*ret_tap = vds_fd_above_stdio(*ret_tap);
 		if (*ret_tap < 0)
 			return *ret_tap;
+		if (!key && fd_in_reserve(*ret_tap)) {
+			close(*ret_tap);
+			*ret_tap = -1;
+			newstack_undo(s->helper, s->id);
+			s->id = 0;
+			return -EMFILE;
+		}
 	}
 	return 0;
 }
