@@ -49,8 +49,8 @@
  *    as the helper holds fewer than VDS_NSPOOL_WAIT_FROM stacks; from
  *    there on it waits for the worker's next (wait_for): the child that
  *    makes a stack's namespaces copies its parent's descriptor table, and
- *    the helper's has three descriptors a stack where the worker's has a
- *    handful.  The worker runs at the helper's priority: a lower one (measured
+ *    the helper's has one descriptor a stack (two while it keeps their
+ *    interfaces) where the worker's has a handful.  The worker runs at the helper's priority: a lower one (measured
  *    at nice 10) starves it on a busy machine while it holds rtnl_lock (a
  *    tap's close, a namespace's lo), and every rtnl user of the machine
  *    waits for it.
