@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -61,6 +62,17 @@ int vds_sys_open(const char *path, int flags)
 int vds_sys_ioctl(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+/* vds_sys_userns_of - ioctl(ns, NS_GET_USERNS): the owner of a namespace,
+ * so that the helper keeps one descriptor a stack (its network namespace)
+ * and gets the user namespace back only when a command enters the stack.
+ * The kernel opens it close-on-exec.  Return: fd or -errno. */
+int vds_sys_userns_of(int ns)
+{
+	int fd = ioctl(ns, NS_GET_USERNS);
+
+	return fd < 0 ? -errno : fd;
 }
 
 /* vds_sys_socketpair - socketpair(2), always close-on-exec.

@@ -19,6 +19,10 @@ int vds_sys_write_file(const char *path, const char *text);
 int vds_sys_mount(const char *source, const char *target,
 		  const char *fstype, unsigned long flags);
 int vds_sys_umount2(const char *target, int flags);
+
+/* The user namespace that owns the namespace ns (NS_GET_USERNS): a new
+ * descriptor, close-on-exec, or -errno. */
+int vds_sys_userns_of(int ns);
 /* A process descriptor of pid (close-on-exec), or -errno: -ENOSYS where
  * the kernel (or a seccomp filter, or valgrind) has no pidfd_open(2). */
 int vds_sys_pidfd_open(pid_t pid);

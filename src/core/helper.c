@@ -486,7 +486,7 @@ static ssize_t recv_try(int chan, struct vds_rep *rep, int *got, bool want_fd,
 static int recv_reply(struct vds_helper *h, int chan, const struct vds_call *c,
 		      int flags, int spin_us, bool *ret_replied)
 {
-	struct vds_rep rep;
+	struct vds_rep rep = { .status = 0 };
 	unsigned ngot = 0;
 	int got[1], err;
 	ssize_t n = -EAGAIN;
@@ -511,6 +511,11 @@ static int recv_reply(struct vds_helper *h, int chan, const struct vds_call *c,
 			     &ngot);
 	if (n == 0 || n == -ECONNRESET)
 		return reply_error(h);
+	/* EMFILE: the reply came whole (zeroed if it was short), only its
+	 * descriptor could not: the caller may have to undo what the helper
+	 * did (a NEWSTACK's stack) */
+	if (n == -EMFILE && c->rep)
+		*c->rep = rep;
 	if (n < 0)
 		return (int)n;
 	if (n != sizeof(rep)) {

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlink.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -98,6 +99,12 @@ static struct vdestack *stack_ref(struct vdestack *s)
 /* Hooks of the modules above this file (vds_stack_hooks_add); a fixed
  * table filled once per module, read without a lock once published. */
 #define VDS_STACK_HOOKS_MAX 4
+
+/* A stack's interface may not take one of the application's last this
+ * many descriptors: the stacks made until then must still be able to make
+ * a socket and run a command (a private reply channel is two), so the
+ * stack that would take them fails with EMFILE instead. */
+#define VDS_APP_FD_RESERVE 8
 static const struct vds_stack_hooks *_Atomic hooks[VDS_STACK_HOOKS_MAX];
 static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -317,6 +324,28 @@ static int newstack_flags(const struct vds_port *port, const char **ret_key)
 	return (int)flags;
 }
 
+/* newstack_undo - delete stack id, which the helper made but whose
+ * interface this process could not receive (it is out of descriptors):
+ * vde_addstack() fails with EMFILE and leaves nothing in the helper. */
+static void newstack_undo(struct vds_helper *h, uint32_t id)
+{
+	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
+
+	vds_helper_call(h, &(struct vds_call){ .req = &req });
+}
+
+/* fd_in_reserve - whether the descriptor fd, just received, is one of the
+ * application's last VDS_APP_FD_RESERVE (the kernel gives the lowest free
+ * number, so every one below it is in use).  Return: true when it is. */
+static bool fd_in_reserve(int fd)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	return (rlim_t)fd + VDS_APP_FD_RESERVE >= rl.rlim_cur;
+}
+
 /* made_fd - the interface descriptor *fd a NEWSTACK or ADDIF reply
  * brought (-1: none), moved above the standard descriptors (the
  * library's own: never taken for the caller's stdio).
@@ -357,12 +386,24 @@ static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
 		err = vds_kseg_newstack(s->helper, &call, url, key, &i->kseg);
 	else
 		err = vds_helper_call(s->helper, &call);
+	if (err == -EMFILE && !key && rep.status >= 0 && rep.id)
+		newstack_undo(s->helper, rep.id);
 	if (err < 0)
 		return err;
 	s->id = rep.id;
 	if (i)
 		i->joined = i->kseg && *ret_tap < 0;
-	return made_fd(ret_tap);
+	err = made_fd(ret_tap);
+	if (err < 0)
+		return err;
+	if (*ret_tap >= 0 && !key && fd_in_reserve(*ret_tap)) {
+		close(*ret_tap);
+		*ret_tap = -1;
+		newstack_undo(s->helper, s->id);
+		s->id = 0;
+		return -EMFILE;
+	}
+	return 0;
 }
 
 /* iface_open - a new interface named name on url, its backend open (no

@@ -11,7 +11,11 @@
  * operation.  Every stack is a pair of namespaces more: a user namespace
  * of its own, a child of the helper's, mapped "0 0 1" (root to root),
  * and the network namespace it owns, both made by a short-lived child
- * (make_pair) and kept alive by descriptor, lo up.  The helper, root of
+ * (make_pair), lo up, and kept alive by one descriptor, the network
+ * namespace's (a network namespace holds a reference to the user namespace
+ * that owns it; a runner gets that one back with NS_GET_USERNS): one
+ * descriptor a stack, so that ten thousand stacks fit in the helper under
+ * a limit of 20,000.  The helper, root of
  * the parent user namespace, has every capability over each pair; a
  * command, root of its stack's user namespace only, has none over the
  * other stacks or the base.  The stack's interface is made with a setns()
@@ -128,7 +132,7 @@ static bool tun_unavailable(int err)
  * caller's memory until it exits (CLONE_VM, with the caller suspended:
  * CLONE_VFORK, as posix_spawn does), unshares a user namespace and a
  * network namespace together, maps root to root, brings lo up and sends
- * both back as descriptors.  The helper cannot do it itself: a process
+ * the network namespace back as a descriptor.  The helper cannot do it itself: a process
  * that unshares a user namespace stays in it, and could not make the next
  * stack's beside it.  A child of its own keeps each stack's namespaces
  * apart from the others': a command, root in its stack's user namespace,
@@ -152,22 +156,18 @@ static int pair_child(void *arg)
 {
 	const struct pair_child *c = arg;
 	struct pair_made m = { 0 };
-	int fds[2] = { -1, -1 };
+	int fd = -1;
 
 	m.status = vds_sys_unshare(CLONE_NEWUSER | CLONE_NEWNET);
 	if (m.status == 0)
 		m.status = vds_ns_map_root(0, 0);
 	if (m.status == 0) {
-		fds[0] = vds_sys_open("/proc/self/ns/user", O_RDONLY);
-		m.status = fds[0] < 0 ? fds[0] : 0;
-	}
-	if (m.status == 0) {
-		fds[1] = vds_sys_open("/proc/self/ns/net", O_RDONLY);
-		m.status = fds[1] < 0 ? fds[1] : 0;
+		fd = vds_sys_open("/proc/self/ns/net", O_RDONLY);
+		m.status = fd < 0 ? fd : 0;
 	}
 	if (m.status == 0)
 		m.status = vds_link_set(LOOPBACK_NAME, 0, true);
-	vds_proto_send(c->sock, &m, sizeof(m), fds, m.status == 0 ? 2 : 0);
+	vds_proto_send(c->sock, &m, sizeof(m), &fd, m.status == 0 ? 1 : 0);
 	/* a return, not _exit(): clone's own code then ends the child with
 	 * no call to a noreturn function (ASan would take the switch to this
 	 * stack for a stack overflow) */
@@ -182,7 +182,7 @@ static int make_pair(struct vds_stackns *ret)
 	struct pair_child c;
 	struct pair_made m;
 	sigset_t all, old;
-	int sv[2], fds[2], status, err;
+	int sv[2], fd = -1, status, err;
 	unsigned nfds = 0;
 	ssize_t n;
 	pid_t pid;
@@ -212,29 +212,26 @@ static int make_pair(struct vds_stackns *ret)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	if (err == 0) {
-		n = vds_proto_recv(sv[0], &m, sizeof(m), fds, 2, &nfds);
+		n = vds_proto_recv(sv[0], &m, sizeof(m), &fd, 1, &nfds);
 		if (n != (ssize_t)sizeof(m))
 			err = n < 0 ? (int)n : -ECHILD; /* it died early */
 		else if (m.status < 0)
 			err = m.status;
-		else if (nfds != 2)
+		else if (nfds != 1)
 			err = -EBADMSG;
-		if (err < 0)
-			for (unsigned k = 0; k < nfds; k++)
-				close(fds[k]);
+		if (err < 0 && nfds)
+			close(fd);
 	}
 	close(sv[0]);
 	if (err < 0)
 		return err;
-	*ret = (struct vds_stackns){ .user = fds[0], .net = fds[1] };
+	*ret = (struct vds_stackns){ .net = fd };
 	return 0;
 }
 
-/* vds_stackns_close - close both descriptors of ns (-1 ones ignored). */
+/* vds_stackns_close - close the descriptor of ns (-1: none). */
 void vds_stackns_close(struct vds_stackns *ns)
 {
-	if (ns->user >= 0)
-		close(ns->user);
 	if (ns->net >= 0)
 		close(ns->net);
 	*ns = VDS_STACKNS_NONE;

@@ -11,11 +11,13 @@ int vds_ns_setup_user(uid_t uid, gid_t gid);
 /* In a new user namespace: setgroups denied, root mapped to uid/gid. */
 int vds_ns_map_root(uid_t uid, gid_t gid);
 /* A stack's namespaces: a user namespace of its own (a child of the
- * helper's), and the network namespace it owns.  -1: none. */
+ * helper's), and the network namespace it owns, held by the descriptor of
+ * the network namespace alone (which keeps its owner alive; the user
+ * namespace comes back with vds_sys_userns_of()).  -1: none. */
 struct vds_stackns {
-	int user, net;
+	int net;
 };
-#define VDS_STACKNS_NONE ((struct vds_stackns){ .user = -1, .net = -1 })
+#define VDS_STACKNS_NONE ((struct vds_stackns){ .net = -1 })
 void vds_stackns_close(struct vds_stackns *ns);
 /* Make a stack's namespaces (or take *ns, made by vds_ns_make; NONE:
  * none), and a tap named ifname in it, as flags VDS_NEWSTACK_* say, with

@@ -20,8 +20,8 @@
  *
  *  - the helper orders namespaces (struct order, one per namespace, of a
  *    kind) on the first pair; the worker makes each and sends it back
- *    (struct made, plus the descriptors of the stack's user and network
- *    namespaces), or the error, on the pair of its kind.  PLAIN:
+ *    (struct made, plus the descriptor of the stack's network namespace,
+ *    which keeps its user namespace alive), or the error, on the pair of its kind.  PLAIN:
  *    vds_ns_make() (a child unshares both, lo up).  SPARE, for mem://
  *    stacks joined to a bridge: the same with vde0 already in it, one end
  *    of a veth pair whose peer waits down in the base namespace
@@ -49,8 +49,8 @@
  *    as the helper holds fewer than VDS_NSPOOL_WAIT_FROM stacks; from
  *    there on it waits for the worker's next (wait_for): the child that
  *    makes a stack's namespaces copies its parent's descriptor table, and
- *    the helper's has three descriptors a stack where the worker's has a
- *    handful.  The worker runs at the helper's priority: a lower one (measured
+ *    the helper's has one descriptor a stack (two while it keeps their
+ *    interfaces) where the worker's has a handful.  The worker runs at the helper's priority: a lower one (measured
  *    at nice 10) starves it on a busy machine while it holds rtnl_lock (a
  *    tap's close, a namespace's lo), and every rtnl user of the machine
  *    waits for it.
@@ -115,8 +115,9 @@ struct order {
 	uint32_t kind;
 };
 
-/* worker -> helper: status 0 and the stack's user and network namespace
- * descriptors (with the peer's ifindex for SPARE), or -errno. */
+/* worker -> helper: status 0 and the stack's network namespace
+ * descriptor, which holds its user namespace too (with the peer's ifindex
+ * for SPARE), or -errno. */
 struct made {
 	int32_t status;
 	uint32_t kind;
@@ -190,18 +191,15 @@ static void *worker_serve(void *arg)
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
 			struct made m = { .kind = o.kind };
 			struct vds_stackns ns = VDS_STACKNS_NONE;
-			int two[2];
 
 			if (o.kind == SPARE)
 				m.status = vds_ns_make_spare(VDS_DEFAULT_IFNAME,
 							     &ns, &m.peer);
 			else
 				m.status = vds_ns_make(&ns);
-			two[0] = ns.user;
-			two[1] = ns.net;
 			if (vds_proto_send(o.kind == SPARE ? w->spare_sock : sock,
-					   &m, sizeof(m), two,
-					   m.status == 0 ? 2 : 0) < 0)
+					   &m, sizeof(m), &ns.net,
+					   m.status == 0 ? 1 : 0) < 0)
 				_exit(0); /* the helper is gone */
 			vds_stackns_close(&ns);
 		}
@@ -284,11 +282,11 @@ static struct vds_stackns take(unsigned k, unsigned *ret_peer)
 	struct made m;
 	unsigned nfds = 0;
 	ssize_t n;
-	int two[2];
+	int fd = -1;
 
 	if (worker[k] < 0 || ordered[k] == 0)
 		return VDS_STACKNS_NONE;
-	n = vds_proto_recv(worker[k], &m, sizeof(m), two, 2, &nfds);
+	n = vds_proto_recv(worker[k], &m, sizeof(m), &fd, 1, &nfds);
 	if (n == -EAGAIN)
 		return VDS_STACKNS_NONE; /* still being made: a later request's */
 	if (n <= 0) {
@@ -296,15 +294,15 @@ static struct vds_stackns take(unsigned k, unsigned *ret_peer)
 		return VDS_STACKNS_NONE;
 	}
 	ordered[k]--;
-	if (n != sizeof(m) || m.status < 0 || m.kind != k || nfds != 2) {
-		for (unsigned i = 0; i < nfds; i++)
-			close(two[i]);
+	if (n != sizeof(m) || m.status < 0 || m.kind != k || nfds != 1) {
+		if (nfds)
+			close(fd);
 		return VDS_STACKNS_NONE; /* the caller makes them, and sees
 					   * the error itself */
 	}
 	if (ret_peer)
 		*ret_peer = m.peer;
-	return (struct vds_stackns){ .user = two[0], .net = two[1] };
+	return (struct vds_stackns){ .net = fd };
 }
 
 /* wait_for - wait (bounded by VDS_NSPOOL_WAIT_MS) for the next stack's

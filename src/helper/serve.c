@@ -41,6 +41,7 @@
  * programs die with the helper (PR_SET_PDEATHSIG, safe there because the
  * helper is single-threaded).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,21 +105,35 @@
 /* ------------------------------------------------------------------ */
 
 /* The helper's table of stacks: slot i holds the namespace of id i + 1.
+ * One descriptor a stack: its network namespace, which keeps the stack's
+ * user namespace alive (a runner gets it with vds_sys_userns_of()).
  * Each interface of a stack (iflist.h) has the helper's copy of its
- * descriptor (or -1): the application's close is then not the last one,
- * whose wait for the kernel the worker takes at DELSTACK; and the bridge
- * its veth's peer joined (bridge.c), or -1. */
+ * descriptor, kept only while the helper has descriptors to spare
+ * (keep_below), else -1: the application's close is then not the last
+ * one, whose wait for the kernel the worker takes at DELSTACK; and the
+ * bridge its veth's peer joined (bridge.c), or -1. */
 struct slot {
 	int ns;   /* its network namespace; -1 when free */
-	int user; /* its user namespace, which owns ns */
 	struct vds_iflist ifs; /* its interfaces, the first one's first */
 };
 
-#define SLOT_FREE ((struct slot){ .ns = -1, .user = -1 })
+#define SLOT_FREE ((struct slot){ .ns = -1 })
 
 static struct slot *slots;
 static unsigned nslots;
 static unsigned nlive; /* slots in use */
+static unsigned nlinks; /* interfaces whose copy the helper keeps */
+static unsigned first_free; /* no free slot below this one */
+
+/* The descriptors a NEWSTACK refuses to take (EMFILE): what the requests
+ * of the stacks already made need for a while (a request's descriptors
+ * and reply channel, a new socket, a spawner's pair, a tap and a netlink
+ * socket while an interface is made), so that the helper answers EMFILE
+ * for the next stack well before any system call of its own would. */
+#define FD_RESERVE 16
+static unsigned nfd_fixed; /* the helper's own: stdio, control socket,
+			    * pidfd, epoll set, base namespace, worker */
+static rlim_t nofile_cur = 1024; /* the helper's descriptor limit */
 static int base_ns = -1;
 static int helper_ctl = -1, app_pidfd = -1, helper_ep = -1;
 static struct rlimit app_nofile = { RLIM_INFINITY, RLIM_INFINITY };
@@ -145,7 +160,7 @@ struct request {
 	unsigned nin;
 	uint32_t id;        /* the reply's id (NEWSTACK: the new stack) */
 	int out_fd;         /* the reply's descriptor, or -1 */
-	int discard[3];     /* closed after the reply (DELSTACK) */
+	int discard[2];     /* closed after the reply (DELSTACK) */
 };
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
@@ -261,15 +276,25 @@ static struct slot *slot_of(uint32_t id)
 	return &slots[id - 1];
 }
 
-/* slot_free - a free slot, the table grown when it has none.
- * Return: its index, or -ENOMEM. */
+/* fds_held - the descriptors the helper holds now, besides what requests
+ * hold for a while: its own, one per stack, the interfaces it keeps and
+ * the threads' channels.  Return: the count. */
+static rlim_t fds_held(void)
+{
+	return (rlim_t)nfd_fixed + nlive + nlinks + nchans;
+}
+
+/* slot_free - a free slot, the table grown when it has none (the search
+ * starts at first_free: a stack made costs the same with ten thousand
+ * alive as with ten).  Return: its index, or -ENOMEM. */
 static int slot_free(void)
 {
 	unsigned i, n;
 	struct slot *s;
 
-	for (i = 0; i < nslots && slots[i].ns >= 0; i++)
+	for (i = first_free; i < nslots && slots[i].ns >= 0; i++)
 		;
+	first_free = i;
 	if (i < nslots)
 		return (int)i;
 	n = nslots ? nslots * 2 : 64;
@@ -319,8 +344,11 @@ static int do_newstack(struct request *r)
 {
 	const struct vds_req_newstack *q = &r->req.newstack;
 	struct vds_stackns ns, made;
-	int i = slot_free(), err;
+	int i, err;
 
+	if (fds_held() + FD_RESERVE > nofile_cur)
+		return -EMFILE;
+	i = slot_free();
 	if (i < 0)
 		return i;
 	err = vds_iflist_reserve(&slots[i].ifs);
@@ -333,7 +361,6 @@ static int do_newstack(struct request *r)
 
 		if (br >= 0) {
 			slots[i].ns = ns.net;
-			slots[i].user = ns.user;
 			vds_iflist_add(&slots[i].ifs, q->ifname, br, peer);
 			nlive++;
 			r->id = (uint32_t)i + 1;
@@ -349,7 +376,6 @@ static int do_newstack(struct request *r)
 	if (err < 0)
 		return err;
 	slots[i].ns = ns.net;
-	slots[i].user = ns.user;
 	if (q->flags & VDS_NEWSTACK_TAP)
 		vds_iflist_add(&slots[i].ifs, q->ifname, -1, 0);
 	nlive++;
@@ -375,16 +401,19 @@ static int do_delstack(struct request *r)
 			vds_veth_cut(h->peer);
 			vds_bridge_put(h->bridge);
 		}
+		if (h->link >= 0)
+			nlinks--;
 		if (k == 0)
 			r->discard[0] = h->link;
 		else
 			vds_nspool_discard(h->link);
 	}
 	r->discard[1] = s->ns;
-	r->discard[2] = s->user;
 	vds_iflist_free(&s->ifs);
 	*s = SLOT_FREE;
 	nlive--;
+	if (r->req.id - 1 < first_free)
+		first_free = r->req.id - 1;
 	return 0;
 }
 
@@ -421,6 +450,8 @@ static int do_addif(struct request *r)
 
 	if (!s)
 		return -EBADF;
+	if (fds_held() + FD_RESERVE > nofile_cur)
+		return -EMFILE; /* as NEWSTACK: before the helper runs out */
 	if (vds_iflist_find(&s->ifs, q->ifname))
 		return -EEXIST;
 	err = vds_iflist_reserve(&s->ifs);
@@ -472,6 +503,8 @@ static int do_delif(struct request *r)
 		err = 0; /* deleted from inside the stack (ip link del) */
 	if (h->bridge >= 0)
 		vds_bridge_put(h->bridge);
+	if (h->link >= 0)
+		nlinks--;
 	r->discard[0] = h->link;
 	vds_iflist_remove(&s->ifs, h);
 	return err;
@@ -706,7 +739,7 @@ static int run_one(char **argv, const int stdio[3], struct command *cmd)
 static void enter_stack(int chan, const struct slot *s, const int *stdio_in,
 			unsigned mask, int stdio[3], uint64_t *ret_caps)
 {
-	int null = -1, err;
+	int null = -1, user = -1, err;
 	unsigned k = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -716,10 +749,16 @@ static void enter_stack(int chan, const struct slot *s, const int *stdio_in,
 	/* the network namespace first, while the helper's capabilities
 	 * hold; then the stack's user namespace, which owns it and nothing
 	 * else: its commands are root of their stack only */
+	if (err == 0) {
+		user = vds_sys_userns_of(s->ns);
+		err = user < 0 ? user : 0;
+	}
 	if (err == 0)
 		err = vds_sys_setns(s->ns, CLONE_NEWNET);
 	if (err == 0)
-		err = vds_sys_setns(s->user, CLONE_NEWUSER);
+		err = vds_sys_setns(user, CLONE_NEWUSER);
+	if (user >= 0)
+		close(user);
 	for (int i = 0; i < 3 && err == 0; i++) {
 		if (mask & (1u << i)) {
 			stdio[i] = stdio_in[k++];
@@ -1043,6 +1082,7 @@ static void after_reply(struct request *r, int status)
 		if (h) {
 			h->link = r->out_fd;
 			r->out_fd = -1;
+			nlinks++;
 		}
 	}
 	for (unsigned k = 0; k < VDS_ARRAY_SIZE(r->discard); k++)
@@ -1074,7 +1114,7 @@ static void request_done(struct request *r, bool from_ctl, bool keep)
  * Return: false when the control socket is closed. */
 static bool serve(int sock, bool from_ctl, bool *got)
 {
-	struct request r = { .out_fd = -1, .discard = { -1, -1, -1 } };
+	struct request r = { .out_fd = -1, .discard = { -1, -1 } };
 	const struct vds_op_info *op;
 	unsigned nfds = 0;
 	bool keep;
@@ -1142,6 +1182,7 @@ static void raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	nofile_cur = rl.rlim_cur;
 	keep_below = rl.rlim_cur / 2 > INT_MAX ? INT_MAX
 					       : (int)(rl.rlim_cur / 2);
 }
@@ -1274,6 +1315,22 @@ static void __attribute__((noreturn)) serve_forever(int ctl, pid_t parent)
 	}
 }
 
+/* count_fds - the descriptors open in the helper now (once, at its start:
+ * what it holds of its own).  Return: the count, or a generous guess when
+ * /proc cannot say. */
+static unsigned count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	if (!d)
+		return FD_RESERVE;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory's own */
+}
+
 /* vds_helper_main - the helper process: set up, report, serve until the
  * application ends.  Never returns. */
 void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
@@ -1289,5 +1346,6 @@ void vds_helper_main(int ctl, uid_t uid, gid_t gid, pid_t parent)
 	if (helper_ep < 0 || watch(ctl) < 0 ||
 	    (app_pidfd >= 0 && watch(app_pidfd) < 0))
 		_exit(1);
+	nfd_fixed = count_fds();
 	serve_forever(ctl, parent);
 }

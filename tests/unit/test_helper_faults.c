@@ -44,6 +44,7 @@ enum seam {
 	SEAM_IOCTL,
 	SEAM_WRITE_FILE,
 	SEAM_SOCKET,
+	SEAM_USERNS,
 };
 
 /* Shared between the test process, its helper and the helper's runners. */
@@ -107,6 +108,8 @@ int __real_vds_sys_ioctl(int fd, unsigned long req, void *arg);
 int __real_vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int __real_vds_sys_socket(int domain, int type, int protocol);
 int __real_vds_sys_write_file(const char *path, const char *text);
+int __real_vds_sys_userns_of(int ns);
+int __wrap_vds_sys_userns_of(int ns);
 pid_t __wrap_vds_sys_fork(void);
 int __wrap_vds_sys_unshare(int flags);
 int __wrap_vds_sys_setns(int fd, int nstype);
@@ -209,6 +212,17 @@ int __wrap_vds_sys_write_file(const char *path, const char *text)
 	return __real_vds_sys_write_file(path, text);
 }
 
+/* __wrap_vds_sys_userns_of - NS_GET_USERNS, or the planned fault.
+ * Return: fd or -errno. */
+int __wrap_vds_sys_userns_of(int ns)
+{
+	int e = inject(SEAM_USERNS, 0, NULL);
+
+	if (e)
+		FAIL(e);
+	return __real_vds_sys_userns_of(ns);
+}
+
 /* ------------------------------------------------------------------ */
 /* The cases                                                            */
 /* ------------------------------------------------------------------ */
@@ -252,7 +266,6 @@ struct hcase {
  * them (nsops.c make_pair) */
 #define STACK_NS (CLONE_NEWUSER | CLONE_NEWNET)
 #define STACK_NET_PATH "/proc/self/ns/net"
-#define STACK_USER_PATH "/proc/self/ns/user"
 #define TUN_PATH "/dev/net/tun"
 
 static const struct hcase cases[] = {
@@ -300,9 +313,6 @@ static const struct hcase cases[] = {
 	{ .name = "the stack's uid_map write fails", .warm = true,
 	  .seam = SEAM_WRITE_FILE, .path = "/proc/self/uid_map", .err = EPERM,
 	  .want = EPERM },
-	{ .name = "open of the stack's user namespace fails", .warm = true,
-	  .seam = SEAM_OPEN, .path = STACK_USER_PATH, .err = EMFILE,
-	  .want = EMFILE },
 	{ .name = "open of the stack's network namespace fails", .warm = true,
 	  .seam = SEAM_OPEN, .path = STACK_NET_PATH, .err = EMFILE,
 	  .want = EMFILE },
@@ -402,6 +412,11 @@ static const struct hcase cases[] = {
 	{ .name = "runner cannot enter the stack", .op = OP_STACKCMD,
 	  .seam = SEAM_SETNS, .match = CLONE_NEWNET, .err = EINVAL,
 	  .want = EINVAL },
+	{ .name = "runner cannot get the stack's user namespace back",
+	  .op = OP_STACKCMD, .seam = SEAM_USERNS, .err = EMFILE,
+	  .want = EMFILE },
+	{ .name = "spawner cannot get the stack's user namespace back",
+	  .op = OP_SPAWN, .seam = SEAM_USERNS, .err = EMFILE, .want = EMFILE },
 	{ .name = "runner cannot enter the stack's user namespace",
 	  .op = OP_STACKCMD, .seam = SEAM_SETNS, .match = CLONE_NEWUSER,
 	  .err = EINVAL, .want = EINVAL },

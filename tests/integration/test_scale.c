@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test_scale.c - ten thousand stacks alive in one process, each used,
+ * under a descriptor limit of 20,000; EMFILE, cleanly, when the limit is
+ * lowered, before the helper runs out.
+ *
+ * Counts are scaled by VDESTACK_TEST_SCALE, a percentage (default 100; CI
+ * sets 10 under valgrind and the sanitizers).  Every loop is bounded by
+ * its count; no test measures speed (the times printed are for reading:
+ * bench/run's scale section measures them).
+ */
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* The descriptor limit the issue names: 10,000 stacks must fit under it. */
+#define SCALE_NOFILE 20000
+/* The limit of the EMFILE cases: low enough to reach in a few hundred
+ * stacks. */
+#define LOW_NOFILE 300
+/* At that limit, at least this many stacks without a network must fit
+ * (the helper keeps one descriptor a stack and a reserve of 16). */
+#define LOW_MIN_EMPTY 250
+/* ... and this many on null:// (the application keeps two a stack: the
+ * interface, and libvdeplug's own eventfd of the null:// plug). */
+#define LOW_MIN_NULL 120
+/* Ceiling on the stacks the EMFILE cases make: a limit that is not
+ * enforced fails the test instead of running on. */
+#define LOW_MAX 1000
+
+/* scaled - n scaled by VDESTACK_TEST_SCALE (percent, default 100).
+ * Return: the count, at least 1. */
+static long scaled(long n)
+{
+	const char *e = getenv("VDESTACK_TEST_SCALE");
+	long pct = 100;
+
+	if (e && *e) {
+		char *end;
+
+		pct = strtol(e, &end, 10);
+		IT_CHECKF(*end == '\0' && pct > 0 && pct <= 10000,
+			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
+	}
+	n = n * pct / 100;
+	return n > 0 ? n : 1;
+}
+
+/* set_nofile - RLIMIT_NOFILE to limit, soft and hard (the helper, forked
+ * at the first vde_addstack, inherits both and may not raise them).
+ * Lowering the hard limit cannot be undone: each case is its own
+ * process. */
+static void set_nofile(rlim_t limit)
+{
+	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
+
+	IT_CHECKF(setrlimit(RLIMIT_NOFILE, &rl) == 0, "RLIMIT_NOFILE %lu: %s",
+		  (unsigned long)limit, strerror(errno));
+}
+
+/* use_stack - a socket made in s and closed; i: its index, for the
+ * message. */
+static void use_stack(struct vdestack *s, long i)
+{
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM, 0);
+
+	IT_CHECKF(fd >= 0, "vde_msocket in stack %ld: %s", i, strerror(errno));
+	close(fd);
+}
+
+/* test_ten_thousand_stacks_without_network_alive_at_once_each_used -
+ * under RLIMIT_NOFILE 20,000 (or the machine's hard limit if lower and
+ * still enough), 10,000 stacks without a network made, a socket made in
+ * each, a command run in the first and the last; the helper holds about
+ * one descriptor a stack and the application none; every stack deleted,
+ * the descriptor, child and thread counts back to those after the
+ * warm-up, and the helper down to what it held then. */
+static void test_ten_thousand_stacks_without_network_alive_at_once_each_used(void)
+{
+	long n = scaled(10000);
+	struct vdestack **s = calloc((size_t)n, sizeof(*s));
+	struct it_counts before;
+	struct rlimit rl;
+	int64_t t0, t_make, t_use, t_del;
+	int helper_fds0, helper_fds;
+	pid_t helper;
+
+	IT_CHECK(s);
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max > SCALE_NOFILE)
+		set_nofile(SCALE_NOFILE); /* before the helper is forked */
+	IT_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	it_require_stacks();
+	IT_CHECKF(rl.rlim_max >= (rlim_t)n + 100,
+		  "hard RLIMIT_NOFILE %lu: too low for %ld stacks",
+		  (unsigned long)rl.rlim_max, n);
+	vde_delstack(it_addstack(NULL, NULL)); /* warm-up: the helper */
+	before = it_take_counts();
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	helper_fds0 = it_count_fds_of(helper);
+	t0 = it_now_ms();
+	for (long i = 0; i < n; i++) {
+		s[i] = vde_addstack(NULL, NULL);
+		IT_CHECKF(s[i], "stack %ld of %ld: %s", i, n, strerror(errno));
+	}
+	t_make = it_now_ms() - t0;
+	IT_CHECKF(it_count_fds() == before.fds,
+		  "the application holds %d descriptors with %ld stacks, "
+		  "%d without", it_count_fds(), n, before.fds);
+	helper_fds = it_count_fds_of(helper);
+	IT_CHECKF(helper_fds <= helper_fds0 + n + 16,
+		  "the helper holds %d descriptors for %ld stacks (%d before)",
+		  helper_fds, n, helper_fds0);
+	t0 = it_now_ms();
+	for (long i = 0; i < n; i++)
+		use_stack(s[i], i);
+	it_stackcmd_ok(s[0], "/bin/true");
+	it_stackcmd_ok(s[n - 1], "/bin/true");
+	t_use = it_now_ms() - t0;
+	t0 = it_now_ms();
+	for (long i = 0; i < n; i++)
+		vde_delstack(s[i]);
+	t_del = it_now_ms() - t0;
+	free(s);
+	it_check_counts(&before, "after deleting every stack");
+	IT_CHECKF(it_count_fds_of(helper) <= helper_fds0,
+		  "the helper holds %d descriptors after, %d before",
+		  it_count_fds_of(helper), helper_fds0);
+	printf("%ld stacks under RLIMIT_NOFILE %lu: made in %lld ms, used in "
+	       "%lld ms, deleted in %lld ms; helper descriptors %d -> %d -> "
+	       "%d\n", n, (unsigned long)rl.rlim_cur, (long long)t_make,
+	       (long long)t_use, (long long)t_del, helper_fds0, helper_fds,
+	       it_count_fds_of(helper));
+}
+
+/* emfile_then_all_work - (RLIMIT_NOFILE at LOW_NOFILE already) stacks on url
+ * made until one fails: it must fail with EMFILE, after at least min
+ * stacks; then a socket in each of them, a command in the first and the
+ * last, each deleted, and a new stack made again; the helper alive
+ * throughout, the counts back to those after the warm-up. */
+static void emfile_then_all_work(const char *url, long min)
+{
+	struct vdestack *s[LOW_MAX];
+	struct it_counts before;
+	pid_t helper;
+	long n = 0;
+
+	vde_delstack(it_addstack(url, NULL)); /* warm-up */
+	before = it_take_counts();
+	helper = it_helper_pid(0);
+	IT_CHECK(helper > 0);
+	for (;;) {
+		IT_CHECKF(n < LOW_MAX, "%ld stacks under RLIMIT_NOFILE %d",
+			  n, LOW_NOFILE);
+		errno = 0;
+		s[n] = vde_addstack((char *)url, NULL);
+		if (!s[n])
+			break;
+		n++;
+	}
+	IT_CHECKF(errno == EMFILE, "stack %ld on \"%s\": %s, not EMFILE", n,
+		  url ? url : "", strerror(errno));
+	IT_CHECKF(n >= min, "only %ld stacks on \"%s\" under RLIMIT_NOFILE "
+		  "%d (want %ld)", n, url ? url : "", LOW_NOFILE, min);
+	IT_CHECK(it_pid_alive(helper));
+	IT_CHECK(it_helper_pid(0) == helper);
+	for (long i = 0; i < n; i++)
+		use_stack(s[i], i);
+	it_stackcmd_ok(s[0], "/bin/true");
+	it_stackcmd_ok(s[n - 1], "/bin/true");
+	IT_CHECK(it_helper_pid(0) == helper);
+	for (long i = 0; i < n; i++)
+		vde_delstack(s[i]);
+	it_check_counts(&before, "after deleting every stack");
+	vde_delstack(it_addstack(url, NULL));
+	IT_CHECK(it_helper_pid(0) == helper);
+	printf("\"%s\": %ld stacks under RLIMIT_NOFILE %d, then EMFILE; "
+	       "every one used and deleted\n", url ? url : "", n, LOW_NOFILE);
+}
+
+/* test_emfile_without_network_before_the_helper_runs_out - the helper
+ * (one descriptor a stack) answers EMFILE while it still has descriptors
+ * to serve the stacks it holds. */
+static void test_emfile_without_network_before_the_helper_runs_out(void)
+{
+	set_nofile(LOW_NOFILE); /* before the helper is forked */
+	it_require_stacks();
+	emfile_then_all_work(NULL, LOW_MIN_EMPTY);
+}
+
+/* test_emfile_on_null_before_the_application_runs_out - the application
+ * (the interface and the plug's descriptor a stack) refuses the stack
+ * that would take its last few descriptors, and the helper deletes the
+ * stack it made for it. */
+static void test_emfile_on_null_before_the_application_runs_out(void)
+{
+	set_nofile(LOW_NOFILE);
+	it_require_network();
+	emfile_then_all_work("null://", LOW_MIN_NULL);
+}
+
+static const struct it_test tests[] = {
+#define T(name) { #name, test_##name }
+	T(ten_thousand_stacks_without_network_alive_at_once_each_used),
+	T(emfile_without_network_before_the_helper_runs_out),
+	T(emfile_on_null_before_the_application_runs_out),
+#undef T
+};
+
+int main(int argc, char **argv)
+{
+	return it_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}
