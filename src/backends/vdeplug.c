@@ -46,6 +46,13 @@
  * releases the plugin's epoll set, and after vde_close() closed only if
  * it still holds that pipe (same inode): whatever else now has the
  * number is someone else's file and stays.
+ *
+ * null://: the plugin keeps no state (its send takes every frame, its
+ * data descriptor is an eventfd that never becomes readable, it has no
+ * control descriptor), so every null:// port of the process shares one
+ * connection, counted, and nothing is watched: a null:// stack costs the
+ * application its interface's descriptor alone, which lets ten thousand
+ * of them fit under a limit of 20,000.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +92,13 @@ struct vdeplug_backend {
 	struct vds_timer *retry;   /* reconnection attempts */
 	int retry_ms;              /* delay before the next attempt */
 	bool keeps_datafd;         /* vde_close() leaves the data fd open */
+	bool shared;               /* conn is the process's null:// one */
 };
+
+/* The one null:// connection of the process, and its users. */
+static pthread_mutex_t null_lock = PTHREAD_MUTEX_INITIALIZER;
+static VDECONN *null_conn;
+static unsigned null_users;
 
 /* Set while this thread reopens a URL (see reopen_child). */
 static __thread bool reopening;
@@ -170,6 +183,46 @@ static void conn_close(VDECONN *conn, bool keeps_datafd)
 		close(p[0]);
 }
 
+/* null_get - the process's null:// connection, opened with url by its
+ * first user.  Return: 0 with *ret, or -errno (see conn_open). */
+static int null_get(const char *url, VDECONN **ret)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&null_lock);
+	if (!null_conn)
+		err = conn_open(url, &null_conn);
+	if (err == 0) {
+		null_users++;
+		*ret = null_conn;
+	}
+	pthread_mutex_unlock(&null_lock);
+	return err;
+}
+
+/* null_put - one user less of the null:// connection; the last closes
+ * it.  Return: nothing. */
+static void null_put(void)
+{
+	pthread_mutex_lock(&null_lock);
+	if (--null_users == 0) {
+		conn_close(null_conn, false);
+		null_conn = NULL;
+	}
+	pthread_mutex_unlock(&null_lock);
+}
+
+/* backend_conn_close - b's connection released: its own closed, or its
+ * share of the null:// one given back.  Return: nothing. */
+static void backend_conn_close(struct vdeplug_backend *b)
+{
+	if (b->shared)
+		null_put();
+	else
+		conn_close(b->conn, b->keeps_datafd);
+	b->conn = NULL;
+}
+
 /* plugin_may_exec - whether the plugin serving url may start a program
  * when it is opened, which a reconnection does on the loop thread: true
  * for cmd:// and for any plugin not known to use sockets only.  Such a
@@ -204,7 +257,9 @@ static int vdeplug_open(const struct vds_url *url, struct vds_port *port,
 		vds_free(b);
 		return -ENOMEM;
 	}
-	err = conn_open(url->full, &b->conn);
+	b->shared = vds_url_scheme_is(url, "null");
+	err = b->shared ? null_get(url->full, &b->conn)
+			: conn_open(url->full, &b->conn);
 	if (err < 0) {
 		vds_free(b->url);
 		vds_free(b);
@@ -283,8 +338,7 @@ static void connection_lost(struct vdeplug_backend *b)
 {
 	unwatch(b);
 	if (b->conn)
-		conn_close(b->conn, b->keeps_datafd);
-	b->conn = NULL;
+		backend_conn_close(b);
 	if (b->retry)
 		vds_loop_timer_arm(b->retry, b->retry_ms);
 }
@@ -373,6 +427,8 @@ static int watch(struct vdeplug_backend *b)
 {
 	int err, data = vde_datafd(b->conn), ctl = vde_ctlfd(b->conn);
 
+	if (b->shared)
+		return 0; /* null:// never has a frame, nor goes away */
 	err = vds_loop_watch_add(b->loop, data, EPOLLIN | EPOLLRDHUP,
 				 data_readable, b, &b->data_w);
 	if (err < 0)
@@ -404,8 +460,7 @@ static void retry_open(void *arg)
 		return;
 	}
 	if (b->conn)
-		conn_close(b->conn, b->keeps_datafd);
-	b->conn = NULL;
+		backend_conn_close(b);
 	b->retry_ms *= 2;
 	if (b->retry_ms > VDEPLUG_RETRY_MAX_MS)
 		b->retry_ms = VDEPLUG_RETRY_MAX_MS;
@@ -467,7 +522,7 @@ static void vdeplug_close(struct vds_backend *be)
 	if (!b)
 		return;
 	if (b->conn)
-		conn_close(b->conn, b->keeps_datafd);
+		backend_conn_close(b);
 	vds_free(b->url);
 	vds_free(b);
 }
