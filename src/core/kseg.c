@@ -221,6 +221,11 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
 	req.newstack.key = k->key;
 	err = vds_helper_call(h, &call);
 	if (err < 0) {
+		/* EMFILE with a reply: the helper made it, but its interface
+		 * found no free descriptor here; it goes again */
+		if (err == -EMFILE && rep.status >= 0 &&
+		    (req.op == VDS_OP_ADDIF || rep.id))
+			unmake(h, &req, rep.id);
 		kseg_drop_if_unused(k);
 		goto out;
 	}

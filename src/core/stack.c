@@ -396,10 +396,15 @@ static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
 	err = made_fd(ret_tap);
 	if (err < 0)
 		return err;
-	if (*ret_tap >= 0 && !key && fd_in_reserve(*ret_tap)) {
+	if (*ret_tap >= 0 && fd_in_reserve(*ret_tap)) {
 		close(*ret_tap);
 		*ret_tap = -1;
-		newstack_undo(s->helper, s->id);
+		if (key) { /* a member of a kernel segment's, pumped */
+			vds_kseg_delstack(i->kseg, false, s->helper, s->id);
+			i->kseg = NULL;
+		} else {
+			newstack_undo(s->helper, s->id);
+		}
 		s->id = 0;
 		return -EMFILE;
 	}
@@ -527,7 +532,8 @@ static int addif_call(struct vdestack *s, struct vds_iface *i,
 		.op = VDS_OP_ADDIF, .id = s->id,
 		.addif = { .ifname = i->name, .mtu = vds_port_mtu(i->port) },
 	};
-	struct vds_call call = { .req = &req, .ret_fd = ret_tap };
+	struct vds_rep rep = { .status = 0 };
+	struct vds_call call = { .req = &req, .rep = &rep, .ret_fd = ret_tap };
 	const char *key;
 	int err = newstack_flags(i->port, &key);
 
@@ -545,6 +551,13 @@ static int addif_call(struct vdestack *s, struct vds_iface *i,
 			break;
 		auto_n = (int)iface_auto_name(s, (unsigned)auto_n + 1, i->name,
 					      sizeof(i->name));
+	}
+	if (err == -EMFILE && !key && rep.status >= 0) {
+		/* made, but its interface found no free descriptor here */
+		struct vds_req del = { .op = VDS_OP_DELIF, .id = s->id,
+				       .delif = { .ifname = i->name } };
+
+		vds_helper_call(s->helper, &(struct vds_call){ .req = &del });
 	}
 	if (err < 0)
 		return err;
@@ -575,6 +588,13 @@ static int stack_addif(struct vdestack *s, const char *url, const char *name)
 		if (i)
 			iface_unlink(s, i, true); /* the helper made nothing */
 		return err;
+	}
+	if (tap >= 0 && fd_in_reserve(tap)) {
+		/* one of the application's last descriptors: refused, as
+		 * vde_addstack() refuses it */
+		close(tap);
+		iface_drop(s, i, true);
+		return -EMFILE;
 	}
 	err = iface_start(s, i, tap);
 	if (err < 0)

@@ -9,7 +9,12 @@
  * its count; no test measures speed (the times printed are for reading:
  * bench/run's scale section measures them).
  */
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +32,12 @@
 /* ... and this many on null:// (the application keeps one a stack, the
  * interface; the helper one and, below half its limit, a copy of it). */
 #define LOW_MIN_NULL 180
+/* ... on mem:// off the kernel's bridge, as null:// (its port's
+ * descriptor in the application) ... */
+#define LOW_MIN_MEM_SWITCH 150
+/* ... and joined to it (the helper keeps the namespace and the peer's
+ * descriptor a stack). */
+#define LOW_MIN_MEM_BRIDGE 100
 /* Ceiling on the stacks the EMFILE cases make: a limit that is not
  * enforced fails the test instead of running on. */
 #define LOW_MAX 1000
@@ -199,10 +210,14 @@ static void emfile_then_all_work(const char *url, long min)
 	pid_t helper;
 	long n = 0;
 
+	int helper_fds;
+
 	vde_delstack(it_addstack(url, NULL)); /* warm-up */
 	before = it_take_counts();
 	helper = it_helper_pid(0);
 	IT_CHECK(helper > 0);
+	IT_CHECK(helper_settles(helper, INT_MAX));
+	helper_fds = it_count_fds_of(helper);
 	for (;;) {
 		IT_CHECKF(n < LOW_MAX, "%ld stacks under RLIMIT_NOFILE %d",
 			  n, LOW_NOFILE);
@@ -226,6 +241,10 @@ static void emfile_then_all_work(const char *url, long min)
 	for (long i = 0; i < n; i++)
 		vde_delstack(s[i]);
 	it_check_counts(&before, "after deleting every stack");
+	/* the refused stack left nothing in the helper either */
+	IT_CHECKF(helper_settles(helper, helper_fds),
+		  "the helper holds %d descriptors, %d before the stacks",
+		  it_count_fds_of(helper), helper_fds);
 	vde_delstack(it_addstack(url, NULL));
 	IT_CHECK(it_helper_pid(0) == helper);
 	printf("\"%s\": %ld stacks under RLIMIT_NOFILE %d, then EMFILE; "
@@ -253,12 +272,106 @@ static void test_emfile_on_null_before_the_application_runs_out(void)
 	emfile_then_all_work("null://", LOW_MIN_NULL);
 }
 
+/* test_emfile_on_mem_switch_before_the_application_runs_out - mem://
+ * stacks kept off the kernel's bridge (VDESTACK_BRIDGE=off: the segment's
+ * in-process switch, which kseg.c still counts) hold their interface in
+ * the application, as null:// ones: refused with EMFILE before its last
+ * descriptors, the helper's stack deleted again. */
+static void test_emfile_on_mem_switch_before_the_application_runs_out(void)
+{
+	set_nofile(LOW_NOFILE);
+	IT_CHECK(setenv("VDESTACK_BRIDGE", "off", 1) == 0);
+	it_require_network();
+	emfile_then_all_work("mem://scale-switch", LOW_MIN_MEM_SWITCH);
+}
+
+/* test_emfile_on_the_kernel_bridge_before_the_helper_runs_out - mem://
+ * stacks joined to the kernel's bridge hold nothing in the application:
+ * the helper refuses them while it can still serve those it holds. */
+static void test_emfile_on_the_kernel_bridge_before_the_helper_runs_out(void)
+{
+	set_nofile(LOW_NOFILE);
+	it_require_network();
+	emfile_then_all_work("mem://scale-bridge", LOW_MIN_MEM_BRIDGE);
+}
+
+/* vdes_present - whether s has vde0 .. vde(n - 1) and no vde(n)
+ * (SIOCGIFINDEX on a socket of s).  Return: true when it does. */
+static bool vdes_present(struct vdestack *s, long n)
+{
+	int fd = vde_msocket(s, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0;
+
+	for (long k = 0; ok && k <= n; k++) {
+		struct ifreq ifr = { .ifr_ifindex = 0 };
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vde%ld", k);
+		ok = (ioctl(fd, SIOCGIFINDEX, &ifr) == 0) == (k < n);
+		if (!ok)
+			fprintf(stderr, "%s: %s\n", ifr.ifr_name,
+				k < n ? "missing" : "there");
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* test_emfile_on_added_interfaces_before_the_application_runs_out -
+ * vde_stackaddif() on null:// until it fails: EMFILE, with every
+ * interface added until then in the stack, none of the refused one in
+ * the helper; one removed makes room for another. */
+static void test_emfile_on_added_interfaces_before_the_application_runs_out(void)
+{
+	struct it_counts before;
+	struct vdestack *s;
+	int helper_fds;
+	pid_t helper;
+	long n = 0;
+
+	set_nofile(LOW_NOFILE);
+	it_require_network();
+	vde_delstack(it_addstack("null://", NULL)); /* warm-up */
+	before = it_take_counts();
+	helper = it_helper_pid(0);
+	IT_CHECK(helper_settles(helper, INT_MAX));
+	helper_fds = it_count_fds_of(helper);
+	s = it_addstack(NULL, NULL);
+	for (;; n++) {
+		IT_CHECKF(n < LOW_MAX, "%ld interfaces under RLIMIT_NOFILE %d",
+			  n, LOW_NOFILE);
+		errno = 0;
+		if (vde_stackaddif(s, (char *)"null://", NULL) < 0)
+			break;
+	}
+	IT_CHECKF(errno == EMFILE, "interface %ld: %s, not EMFILE", n,
+		  strerror(errno));
+	IT_CHECKF(n >= LOW_MIN_NULL, "only %ld interfaces under "
+		  "RLIMIT_NOFILE %d (want %d)", n, LOW_NOFILE, LOW_MIN_NULL);
+	IT_CHECK(vdes_present(s, n));
+	it_stackcmd_ok(s, "/bin/ip link set vde%ld up", n - 1);
+	/* one removed makes room for one more, which takes its name */
+	IT_CHECK(vde_stackdelif(s, (char *)"vde0") == 0);
+	IT_CHECK(vde_stackaddif(s, (char *)"null://", NULL) == 0);
+	IT_CHECK(vdes_present(s, n));
+	use_stack(s, 0);
+	vde_delstack(s);
+	it_check_counts(&before, "after deleting the stack");
+	IT_CHECKF(helper_settles(helper, helper_fds),
+		  "the helper holds %d descriptors, %d before the stack",
+		  it_count_fds_of(helper), helper_fds);
+	printf("%ld interfaces on null:// under RLIMIT_NOFILE %d, then "
+	       "EMFILE\n", n, LOW_NOFILE);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(ten_thousand_stacks_without_network_alive_at_once_each_used),
 	T(null_stacks_cost_the_application_one_descriptor_each),
 	T(emfile_without_network_before_the_helper_runs_out),
 	T(emfile_on_null_before_the_application_runs_out),
+	T(emfile_on_mem_switch_before_the_application_runs_out),
+	T(emfile_on_the_kernel_bridge_before_the_helper_runs_out),
+	T(emfile_on_added_interfaces_before_the_application_runs_out),
 #undef T
 };
 
