@@ -167,6 +167,68 @@ struct worker_ctx {
 	int sock, spare_sock;
 };
 
+/* The worker's closers: the descriptors it is given to close wait in a
+ * list that VDS_NSPOOL_CLOSERS threads empty, so that their closes wait
+ * for the kernel side by side.  A packet socket's close waits for an RCU
+ * grace period (synchronize_net, a few ms), and waits started together
+ * end together: one closer at a time took a veth stack's delete to the
+ * length of a grace period (the helper's queue to the worker filled, and
+ * the helper closed the rest itself), where these take the deletes of a
+ * batch through one.  The threads that take orders only queue, and so
+ * drain the helper's socket at once. */
+#define VDS_NSPOOL_CLOSERS 16
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	int *fds;
+	size_t n, cap;
+} closing = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	       .more = PTHREAD_COND_INITIALIZER };
+
+/* closer_main - a closer thread: close what is queued, forever. */
+static void *closer_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int fd;
+
+		pthread_mutex_lock(&closing.lock);
+		while (!closing.n)
+			pthread_cond_wait(&closing.more, &closing.lock);
+		fd = closing.fds[--closing.n];
+		pthread_mutex_unlock(&closing.lock);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* close_later - fd queued for a closer (closed here when the queue cannot
+ * grow, or when no closer could be started: closers is false). */
+static void close_later(int fd, bool closers)
+{
+	pthread_mutex_lock(&closing.lock);
+	if (closers && closing.n == closing.cap) {
+		size_t cap = closing.cap ? 2 * closing.cap : 64;
+		int *p = realloc(closing.fds, cap * sizeof(*p));
+
+		if (p) {
+			closing.fds = p;
+			closing.cap = cap;
+		}
+	}
+	if (closers && closing.n < closing.cap) {
+		closing.fds[closing.n++] = fd;
+		fd = -1;
+		pthread_cond_signal(&closing.more);
+	}
+	pthread_mutex_unlock(&closing.lock);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Whether closer threads run (worker_main started at least one). */
+static bool have_closers;
+
 /* worker_serve - one thread of the worker: take orders from the shared
  * socket (each message goes to one thread) until the helper goes.
  * Never returns. */
@@ -185,7 +247,7 @@ static void *worker_serve(void *arg)
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */
 		for (unsigned i = 0; i < nfds; i++)
-			close(fds[i]); /* the slow part of a delete */
+			close_later(fds[i], have_closers); /* a delete's slow part */
 		if (n != sizeof(o))
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
@@ -231,6 +293,13 @@ static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
 	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
+	for (int i = 0; i < VDS_NSPOOL_CLOSERS; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, closer_main, NULL) != 0)
+			break; /* fewer closers, same work */
+		have_closers = true;
+	}
 	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
 		pthread_t t;
 
