@@ -247,8 +247,9 @@ int vds_ns_make(struct vds_stackns *ret)
 
 /* make_link - the interface ifname in the current (the stack's)
  * namespace, as flags VDS_NEWSTACK_* allow: a tap first, where allowed
- * (with the noqueue qdisc where the kernel takes it), else (or where /dev/net/tun cannot be opened) a veth (veth.c, which
- * returns in base_ns).  Return: its descriptor or -errno. */
+ * (with the noqueue qdisc where the kernel takes it), else (or where
+ * /dev/net/tun cannot be opened) a veth (veth.c, which returns in
+ * base_ns).  Return: its descriptor or -errno. */
 static int make_link(int base_ns, const char *ifname, unsigned flags,
 		     unsigned mtu)
 {
