@@ -246,9 +246,10 @@ int vds_ns_make(struct vds_stackns *ret)
 }
 
 /* make_link - the interface ifname in the current (the stack's)
- * namespace, as flags VDS_NEWSTACK_* allow: a tap first, where allowed,
- * else (or where /dev/net/tun cannot be opened) a veth (veth.c, which
- * returns in base_ns).  Return: its descriptor or -errno. */
+ * namespace, as flags VDS_NEWSTACK_* allow: a tap first, where allowed
+ * (with the noqueue qdisc where the kernel takes it), else (or where
+ * /dev/net/tun cannot be opened) a veth (veth.c, which returns in
+ * base_ns).  Return: its descriptor or -errno. */
 static int make_link(int base_ns, const char *ifname, unsigned flags,
 		     unsigned mtu)
 {
@@ -263,6 +264,13 @@ static int make_link(int base_ns, const char *ifname, unsigned flags,
 				return err;
 			}
 		}
+		/* noqueue while the tap is down, kept when it comes up: 24 KiB
+		 * of pfifo_fast a stack saved (link.c).  Best effort: a
+		 * kernel that refuses it leaves the default, and the tap
+		 * works the same either way, so no error of it fails the
+		 * stack */
+		if (fd >= 0)
+			(void)vds_link_noqueue(ifname);
 	}
 	if (fd < 0 && (flags & VDS_NEWSTACK_LINK_VETH) &&
 	    (!(flags & VDS_NEWSTACK_LINK_TAP) || tun_unavailable(fd)))

@@ -2,7 +2,8 @@
 /*
  * test_scale.c - ten thousand stacks alive in one process, each used,
  * under a descriptor limit of 20,000; EMFILE, cleanly, when the limit is
- * lowered, before the helper runs out.
+ * lowered, before the helper runs out; and what each costs the kernel
+ * cut where it gives the user nothing (a tap's qdisc).
  *
  * Counts are scaled by VDESTACK_TEST_SCALE, a percentage (default 100; CI
  * sets 10 under valgrind and the sanitizers).  Every loop is bounded by
@@ -363,6 +364,53 @@ static void test_emfile_on_added_interfaces_before_the_application_runs_out(void
 	       "EMFILE\n", n, LOW_NOFILE);
 }
 
+/* The traffic control program of iproute2 (tools/install-deps). */
+#define TC_PATH "/sbin/tc"
+
+/* check_noqueue - ifname of s, up, has the noqueue root qdisc, not the
+ * default pfifo_fast that a tap would get at up; and, where the tap
+ * link is what a stack gets here, it is a tap (so that the check is of
+ * the tap's qdisc, which the helper sets: a veth has noqueue itself). */
+static void check_noqueue(struct vdestack *s, const char *ifname)
+{
+	char cmd[128], out[1024];
+	bool tap = it_tun_opens() && strcmp(it_link_mode(), "veth") != 0;
+
+	snprintf(cmd, sizeof(cmd), "/bin/ip -d link show %s", ifname);
+	IT_CHECK(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0);
+	IT_CHECKF(strstr(out, "state UP") || strstr(out, ",UP"),
+		  "%s is not up:\n%s", ifname, out);
+	if (tap)
+		IT_CHECKF(strstr(out, "tun type tap"),
+			  "%s is not a tap:\n%s", ifname, out);
+	snprintf(cmd, sizeof(cmd), TC_PATH " qdisc show dev %s", ifname);
+	IT_CHECK(it_stackcmd_capture(s, cmd, true, out, sizeof(out)) == 0);
+	IT_CHECKF(strstr(out, "qdisc noqueue") && !strstr(out, "pfifo_fast"),
+		  "%s (%s): %s", ifname, tap ? "tap" : "veth", out);
+	printf("%s (%s): %s", ifname, tap ? "tap" : "veth", out);
+}
+
+/* test_interfaces_come_up_with_noqueue_and_no_pfifo_fast - a stack's
+ * interface on null://, configured up, and one added with
+ * vde_stackaddif() and brought up: both have the noqueue root qdisc, on
+ * the tap link (the helper sets it, issue 18: pfifo_fast cost 24 KiB a
+ * stack and never held a packet) and on the veth link alike. */
+static void test_interfaces_come_up_with_noqueue_and_no_pfifo_fast(void)
+{
+	struct vdestack *s;
+
+	it_require_network();
+	if (!it_exists(TC_PATH))
+		it_skip("%s missing (iproute2)", TC_PATH);
+	s = it_addstack("null://", NULL);
+	it_stackconf_ok(s, "ip=10.0.0.2/24");
+	check_noqueue(s, "vde0");
+	IT_CHECK(vde_stackaddif(s, (char *)"null://", NULL) == 0);
+	it_stackcmd_ok(s, "/bin/ip link set vde1 up");
+	check_noqueue(s, "vde1");
+	vde_delstack(s);
+}
+
 static const struct it_test tests[] = {
 #define T(name) { #name, test_##name }
 	T(ten_thousand_stacks_without_network_alive_at_once_each_used),
@@ -372,6 +420,7 @@ static const struct it_test tests[] = {
 	T(emfile_on_mem_switch_before_the_application_runs_out),
 	T(emfile_on_the_kernel_bridge_before_the_helper_runs_out),
 	T(emfile_on_added_interfaces_before_the_application_runs_out),
+	T(interfaces_come_up_with_noqueue_and_no_pfifo_fast),
 #undef T
 };
 
