@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -710,8 +711,26 @@ void it_tcp_exchange(struct vdestack *srv, struct vdestack *cli,
 		  port, strerror(-err), off);
 }
 
+/* accepts - Return: true when a stream socket at path takes a connection. */
+static bool accepts(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+	bool ok;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
 /* it_switch_start - run vde_switch on dir/name in the foreground as our
- * child, and wait (bounded) until its control socket exists. */
+ * child, and wait (bounded) until its control socket takes connections. */
 void it_switch_start(struct it_switch *sw, const char *dir, const char *name)
 {
 	char ctl[600];
@@ -737,8 +756,10 @@ void it_switch_start(struct it_switch *sw, const char *dir, const char *name)
 	}
 	close(in[0]);
 	sw->stdin_w = in[1];
+	/* the switch binds ctl before it listens: wait until it accepts a
+	 * connection, or a client in between gets ECONNREFUSED */
 	end = it_now_ms() + 10000;
-	while (!it_exists(ctl)) {
+	while (!accepts(ctl)) {
 		int status;
 
 		IT_CHECKF(waitpid(sw->pid, &status, WNOHANG) == 0,

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "vdestack.h"
@@ -186,6 +187,25 @@ static void test_alloc_failure_on_a_vdeplug_hub_is_clean(void **state)
 	assert_int_equal(unit_run_in_child(hub_case, NULL), 0);
 }
 
+/* accepts - Return: true when the stream socket at path takes a
+ * connection. */
+static bool accepts(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+	bool ok;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
 /* switch_case - vde:// on a vde_switch started here, in the foreground
  * (its -d would fork a daemon that outlives the test): its console is a
  * pipe held by this process, so it also ends when this process does. */
@@ -212,9 +232,10 @@ static void switch_case(void *arg)
 		_exit(127);
 	}
 	close(in[0]);
-	for (int i = 0; i < UNIT_WAIT_MS / 10 && access(ctl, F_OK); i++)
+	/* it binds ctl before it listens: wait for it to take a connection */
+	for (int i = 0; i < UNIT_WAIT_MS / 10 && !accepts(ctl); i++)
 		usleep(10000);
-	CHILD_CHECK_MSG(access(ctl, F_OK) == 0, "no %s", ctl);
+	CHILD_CHECK_MSG(accepts(ctl), "%s takes no connection", ctl);
 	snprintf(url, sizeof(url), "vde://%s", path);
 	fault_every_allocation(url);
 	close(in[1]);
