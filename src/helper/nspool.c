@@ -168,20 +168,23 @@ struct worker_ctx {
 };
 
 /* The worker's closers: the descriptors it is given to close wait in a
- * list that VDS_NSPOOL_CLOSERS threads empty, so that their closes wait
- * for the kernel side by side.  A packet socket's close waits for an RCU
- * grace period (synchronize_net, a few ms), and waits started together
+ * list that up to VDS_NSPOOL_CLOSERS threads empty, so that their closes
+ * wait for the kernel side by side.  A packet socket's close waits for an
+ * RCU grace period (synchronize_net, a few ms), and waits started together
  * end together: one closer at a time took a veth stack's delete to the
  * length of a grace period (the helper's queue to the worker filled, and
  * the helper closed the rest itself), where these take the deletes of a
  * batch through one.  The threads that take orders only queue, and so
- * drain the helper's socket at once. */
+ * drain the helper's socket at once.  A closer starts when a descriptor
+ * is queued and none is idle to take it: a helper whose stacks are never
+ * deleted in bursts runs one or two. */
 #define VDS_NSPOOL_CLOSERS 16
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	int *fds;
 	size_t n, cap;
+	unsigned threads, idle;
 } closing = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	       .more = PTHREAD_COND_INITIALIZER };
 
@@ -189,25 +192,28 @@ static struct {
 static void *closer_main(void *arg)
 {
 	(void)arg;
+	pthread_mutex_lock(&closing.lock);
 	for (;;) {
 		int fd;
 
-		pthread_mutex_lock(&closing.lock);
+		closing.idle++;
 		while (!closing.n)
 			pthread_cond_wait(&closing.more, &closing.lock);
+		closing.idle--;
 		fd = closing.fds[--closing.n];
 		pthread_mutex_unlock(&closing.lock);
 		close(fd);
+		pthread_mutex_lock(&closing.lock);
 	}
 	return NULL;
 }
 
-/* close_later - fd queued for a closer (closed here when the queue cannot
- * grow, or when no closer could be started: closers is false). */
-static void close_later(int fd, bool closers)
+/* close_later - fd queued for a closer, one started when none is idle to
+ * take it; closed here when the queue cannot grow or no closer runs. */
+static void close_later(int fd)
 {
 	pthread_mutex_lock(&closing.lock);
-	if (closers && closing.n == closing.cap) {
+	if (closing.n == closing.cap) {
 		size_t cap = closing.cap ? 2 * closing.cap : 64;
 		int *p = realloc(closing.fds, cap * sizeof(*p));
 
@@ -216,18 +222,24 @@ static void close_later(int fd, bool closers)
 			closing.cap = cap;
 		}
 	}
-	if (closers && closing.n < closing.cap) {
+	if (closing.n < closing.cap) {
 		closing.fds[closing.n++] = fd;
 		fd = -1;
+		if (closing.idle < closing.n &&
+		    closing.threads < VDS_NSPOOL_CLOSERS) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, closer_main, NULL) == 0)
+				closing.threads++;
+		}
+		if (!closing.threads) /* none could start: close it here */
+			fd = closing.fds[--closing.n];
 		pthread_cond_signal(&closing.more);
 	}
 	pthread_mutex_unlock(&closing.lock);
 	if (fd >= 0)
 		close(fd);
 }
-
-/* Whether closer threads run (worker_main started at least one). */
-static bool have_closers;
 
 /* worker_serve - one thread of the worker: take orders from the shared
  * socket (each message goes to one thread) until the helper goes.
@@ -247,7 +259,7 @@ static void *worker_serve(void *arg)
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */
 		for (unsigned i = 0; i < nfds; i++)
-			close_later(fds[i], have_closers); /* a delete's slow part */
+			close_later(fds[i]); /* a delete's slow part */
 		if (n != sizeof(o))
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
@@ -293,13 +305,6 @@ static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
 	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
-	for (int i = 0; i < VDS_NSPOOL_CLOSERS; i++) {
-		pthread_t t;
-
-		if (pthread_create(&t, NULL, closer_main, NULL) != 0)
-			break; /* fewer closers, same work */
-		have_closers = true;
-	}
 	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
 		pthread_t t;
 
