@@ -37,6 +37,13 @@ struct vds_call {
  * runner or spawner that was to answer died first. */
 int vds_helper_call(struct vds_helper *h, const struct vds_call *call);
 
+/* Undo what the request made made and the helper carried out: DELSTACK
+ * of id (the stack its reply named) for a NEWSTACK, DELIF of its
+ * interface for an ADDIF.  What the helper says is not looked at: the
+ * stack or interface it named goes, or was already gone. */
+void vds_helper_unmake(struct vds_helper *h, const struct vds_req *made,
+		       uint32_t id);
+
 /* The calling thread's cached reply channel, or -1 (for tests). */
 int vds_helper_thread_chan(void);
 

@@ -163,20 +163,6 @@ static int uplink_check(struct vds_kseg *k)
 	return 0;
 }
 
-/* unmake - undo what the request made made (id: the stack its reply
- * named): DELSTACK for a NEWSTACK, DELIF of its interface for an ADDIF
- * (lock held). */
-static void unmake(struct vds_helper *h, const struct vds_req *made,
-		   uint32_t id)
-{
-	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
-
-	if (made->op == VDS_OP_ADDIF)
-		req = (struct vds_req){ .op = VDS_OP_DELIF, .id = made->id,
-					.delif = { made->addif.ifname } };
-	vds_helper_call(h, &(struct vds_call){ .req = &req });
-}
-
 /* newstack_undo - the stack (or interface) just made by made (rep's id)
  * goes again, and with it its count in k (kernel: it was joined), the
  * uplink if that was its reason, and the entry if it was the first
@@ -184,7 +170,7 @@ static void unmake(struct vds_helper *h, const struct vds_req *made,
 static void newstack_undo(struct vds_kseg *k, struct vds_helper *h,
 			  const struct vds_req *made, uint32_t id, bool kernel)
 {
-	unmake(h, made, id);
+	vds_helper_unmake(h, made, id);
 	if (kernel)
 		k->kernel--;
 	else
@@ -225,7 +211,7 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
 		 * found no free descriptor here; it goes again */
 		if (err == -EMFILE && rep.status >= 0 &&
 		    (req.op == VDS_OP_ADDIF || rep.id))
-			unmake(h, &req, rep.id);
+			vds_helper_unmake(h, &req, rep.id);
 		kseg_drop_if_unused(k);
 		goto out;
 	}
@@ -234,7 +220,7 @@ int vds_kseg_newstack(struct vds_helper *h, const struct vds_call *c,
 	kernel = fd < 0;
 	if (kernel && !(req.newstack.flags & VDS_NEWSTACK_BRIDGE)) {
 		err = -EBADMSG;
-		unmake(h, &req, rep.id);
+		vds_helper_unmake(h, &req, rep.id);
 		kseg_drop_if_unused(k);
 		goto out;
 	}
@@ -332,7 +318,7 @@ void vds_kseg_leave(struct vds_kseg *seg, bool kernel, struct vds_helper *h,
 		    const struct vds_req *made, uint32_t id)
 {
 	pthread_mutex_lock(&kseg_lock);
-	unmake(h, made, id);
+	vds_helper_unmake(h, made, id);
 	if (kernel)
 		seg->kernel--;
 	else

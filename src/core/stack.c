@@ -324,16 +324,6 @@ static int newstack_flags(const struct vds_port *port, const char **ret_key)
 	return (int)flags;
 }
 
-/* newstack_undo - delete stack id, which the helper made but whose
- * interface this process could not receive (it is out of descriptors):
- * vde_addstack() fails with EMFILE and leaves nothing in the helper. */
-static void newstack_undo(struct vds_helper *h, uint32_t id)
-{
-	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
-
-	vds_helper_call(h, &(struct vds_call){ .req = &req });
-}
-
 /* fd_in_reserve - whether the descriptor fd, just received, is one of the
  * application's last VDS_APP_FD_RESERVE (the kernel gives the lowest free
  * number, so every one below it is in use).  Return: true when it is. */
@@ -386,8 +376,9 @@ static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
 		err = vds_kseg_newstack(s->helper, &call, url, key, &i->kseg);
 	else
 		err = vds_helper_call(s->helper, &call);
+	/* made, but its interface found no free descriptor here */
 	if (err == -EMFILE && !key && rep.status >= 0 && rep.id)
-		newstack_undo(s->helper, rep.id);
+		vds_helper_unmake(s->helper, &req, rep.id);
 	if (err < 0)
 		return err;
 	s->id = rep.id;
@@ -403,7 +394,7 @@ static int newstack(struct vdestack *s, const char *url, struct vds_iface *i,
 			vds_kseg_delstack(i->kseg, false, s->helper, s->id);
 			i->kseg = NULL;
 		} else {
-			newstack_undo(s->helper, s->id);
+			vds_helper_unmake(s->helper, &req, s->id);
 		}
 		s->id = 0;
 		return -EMFILE;
@@ -552,13 +543,9 @@ static int addif_call(struct vdestack *s, struct vds_iface *i,
 		auto_n = (int)iface_auto_name(s, (unsigned)auto_n + 1, i->name,
 					      sizeof(i->name));
 	}
-	if (err == -EMFILE && !key && rep.status >= 0) {
-		/* made, but its interface found no free descriptor here */
-		struct vds_req del = { .op = VDS_OP_DELIF, .id = s->id,
-				       .delif = { .ifname = i->name } };
-
-		vds_helper_call(s->helper, &(struct vds_call){ .req = &del });
-	}
+	/* made, but its interface found no free descriptor here */
+	if (err == -EMFILE && !key && rep.status >= 0)
+		vds_helper_unmake(s->helper, &req, s->id);
 	if (err < 0)
 		return err;
 	i->joined = i->kseg && *ret_tap < 0;
