@@ -663,20 +663,6 @@ out:
 	return err;
 }
 
-/* vds_helper_unmake - undo what the request made made, which the helper
- * carried out: DELSTACK of id (the stack its reply named) for a NEWSTACK,
- * DELIF of its interface from stack made->id for an ADDIF. */
-void vds_helper_unmake(struct vds_helper *h, const struct vds_req *made,
-		       uint32_t id)
-{
-	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
-
-	if (made->op == VDS_OP_ADDIF)
-		req = (struct vds_req){ .op = VDS_OP_DELIF, .id = made->id,
-					.delif = { made->addif.ifname } };
-	vds_helper_call(h, &(struct vds_call){ .req = &req });
-}
-
 /* vds_helper_thread_chan - the calling thread's cached reply channel.
  * Return: its descriptor, or -1 when the thread has none. */
 int vds_helper_thread_chan(void)

@@ -40,9 +40,18 @@ int vds_helper_call(struct vds_helper *h, const struct vds_call *call);
 /* Undo what the request made made and the helper carried out: DELSTACK
  * of id (the stack its reply named) for a NEWSTACK, DELIF of its
  * interface for an ADDIF.  What the helper says is not looked at: the
- * stack or interface it named goes, or was already gone. */
-void vds_helper_unmake(struct vds_helper *h, const struct vds_req *made,
-		       uint32_t id);
+ * stack or interface it named goes, or was already gone.  Inline, so
+ * that the unit tests' mock of vds_helper_call sees the request. */
+static inline void vds_helper_unmake(struct vds_helper *h,
+				     const struct vds_req *made, uint32_t id)
+{
+	struct vds_req req = { .op = VDS_OP_DELSTACK, .id = id };
+
+	if (made->op == VDS_OP_ADDIF)
+		req = (struct vds_req){ .op = VDS_OP_DELIF, .id = made->id,
+					.delif = { made->addif.ifname } };
+	vds_helper_call(h, &(struct vds_call){ .req = &req });
+}
 
 /* The calling thread's cached reply channel, or -1 (for tests). */
 int vds_helper_thread_chan(void);
