@@ -72,15 +72,20 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nspool.h"
@@ -106,6 +111,13 @@
  * The second kind is made only once a stack has asked for one. */
 enum { PLAIN, SPARE, KINDS };
 
+/* The worker's sockets: the pool's two, and a third on which the helper
+ * hands over what deleted stacks leave, read by a thread of its own that
+ * only queues it for the closers: the order socket's threads can both be
+ * making namespaces, and a socket pair's queue holds 10 messages
+ * (net.unix.max_dgram_qlen), which deletes back to back filled. */
+enum { DISCARD = KINDS, SOCKS };
+
 /* helper -> worker: make this many namespaces of this kind; the message's
  * descriptors (at most ORDER_MAX_FDS, the most one message carries) are
  * to be closed. */
@@ -113,6 +125,7 @@ enum { PLAIN, SPARE, KINDS };
 struct order {
 	uint32_t make;
 	uint32_t kind;
+	uint32_t seq; /* with descriptors: the helper's discard number */
 };
 
 /* worker -> helper: status 0 and the stack's network namespace
@@ -127,7 +140,7 @@ struct made {
 /* The helper's ends: orders go out on the first, and each kind comes back
  * on its own socket, whose queue is the pool of that kind (nothing waits
  * in the helper's own descriptor table).  -1: no worker. */
-static int worker[KINDS] = { -1, -1 };
+static int worker[SOCKS] = { -1, -1, -1 };
 static unsigned pool_size;       /* per kind: ready + ordered, kept at this */
 static unsigned ordered[KINDS];  /* asked of the worker, not yet received */
 static bool wanted[KINDS] = { [PLAIN] = true };
@@ -164,8 +177,50 @@ static void close_all_but(const int *keep, unsigned n)
 }
 
 struct worker_ctx {
-	int sock, spare_sock;
+	int sock, spare_sock, discard_sock;
 };
+
+/* What the helper has let go of, shared with the worker (a page mapped
+ * before the fork): the helper numbers each descriptor it hands over
+ * (struct order's seq) and, once it has closed its own copy, stores that
+ * number in released.  A closer closes a descriptor only once the helper
+ * has let go of it: the close that comes last is the one that waits for
+ * the kernel, and the helper's, right after its send, was often the last
+ * (the worker's closer is quicker on the other CPU), which held a
+ * vde_delstack() up for the grace period, 10 to 30 ms, one stack in
+ * eight of 1,000 veth stacks.  A helper that never says so (it died, or
+ * is starved) costs a closer at most VDS_NSPOOL_RELEASE_MS. */
+struct released {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t waiters;
+};
+static struct released *released;
+#define VDS_NSPOOL_RELEASE_MS 100
+
+/* seq_reached - whether the helper has let go of discard seq (0: nothing
+ * to wait for).  Serial numbers: they wrap. */
+static bool seq_reached(uint32_t seq)
+{
+	return seq == 0 || !released ||
+	       (int32_t)(atomic_load(&released->seq) - seq) >= 0;
+}
+
+/* wait_released - (a closer) until the helper has let go of seq, at most
+ * VDS_NSPOOL_RELEASE_MS. */
+static void wait_released(uint32_t seq)
+{
+	for (int i = 0; i < VDS_NSPOOL_RELEASE_MS / 10 && !seq_reached(seq);
+	     i++) {
+		struct timespec ts = { .tv_nsec = 10 * 1000000L };
+		uint32_t now = atomic_load(&released->seq);
+
+		atomic_fetch_add(&released->waiters, 1);
+		if (!seq_reached(seq))
+			syscall(SYS_futex, &released->seq, FUTEX_WAIT, now,
+				&ts, NULL, 0);
+		atomic_fetch_sub(&released->waiters, 1);
+	}
+}
 
 /* The worker's closers: the descriptors it is given to close wait in a
  * list that up to VDS_NSPOOL_CLOSERS threads empty, so that their closes
@@ -179,51 +234,58 @@ struct worker_ctx {
  * is queued and none is idle to take it: a helper whose stacks are never
  * deleted in bursts runs one or two. */
 #define VDS_NSPOOL_CLOSERS 16
+struct closing_fd {
+	int fd;
+	uint32_t seq; /* the helper's discard number, 0: none */
+};
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
-	int *fds;
+	struct closing_fd *q;
 	size_t n, cap;
 	unsigned threads, idle;
 } closing = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	       .more = PTHREAD_COND_INITIALIZER };
 
-/* closer_main - a closer thread: close what is queued, forever. */
+/* closer_main - a closer thread: close what is queued, forever, each once
+ * the helper has let go of it. */
 static void *closer_main(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&closing.lock);
 	for (;;) {
-		int fd;
+		struct closing_fd c;
 
 		closing.idle++;
 		while (!closing.n)
 			pthread_cond_wait(&closing.more, &closing.lock);
 		closing.idle--;
-		fd = closing.fds[--closing.n];
+		c = closing.q[--closing.n];
 		pthread_mutex_unlock(&closing.lock);
-		close(fd);
+		wait_released(c.seq);
+		close(c.fd);
 		pthread_mutex_lock(&closing.lock);
 	}
 	return NULL;
 }
 
-/* close_later - fd queued for a closer, one started when none is idle to
- * take it; closed here when the queue cannot grow or no closer runs. */
-static void close_later(int fd)
+/* close_later - fd (the helper's discard seq) queued for a closer, one
+ * started when none is idle to take it; closed here when the queue cannot
+ * grow or no closer runs. */
+static void close_later(int fd, uint32_t seq)
 {
 	pthread_mutex_lock(&closing.lock);
 	if (closing.n == closing.cap) {
 		size_t cap = closing.cap ? 2 * closing.cap : 64;
-		int *p = realloc(closing.fds, cap * sizeof(*p));
+		struct closing_fd *p = realloc(closing.q, cap * sizeof(*p));
 
 		if (p) {
-			closing.fds = p;
+			closing.q = p;
 			closing.cap = cap;
 		}
 	}
 	if (closing.n < closing.cap) {
-		closing.fds[closing.n++] = fd;
+		closing.q[closing.n++] = (struct closing_fd){ fd, seq };
 		fd = -1;
 		if (closing.idle < closing.n &&
 		    closing.threads < VDS_NSPOOL_CLOSERS) {
@@ -233,12 +295,14 @@ static void close_later(int fd)
 				closing.threads++;
 		}
 		if (!closing.threads) /* none could start: close it here */
-			fd = closing.fds[--closing.n];
+			fd = closing.q[--closing.n].fd;
 		pthread_cond_signal(&closing.more);
 	}
 	pthread_mutex_unlock(&closing.lock);
-	if (fd >= 0)
+	if (fd >= 0) {
+		wait_released(seq);
 		close(fd);
+	}
 }
 
 /* worker_serve - one thread of the worker: take orders from the shared
@@ -258,8 +322,8 @@ static void *worker_serve(void *arg)
 
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */
-		for (unsigned i = 0; i < nfds; i++)
-			close_later(fds[i]); /* a delete's slow part */
+		for (unsigned i = 0; i < nfds; i++) /* a delete's slow part */
+			close_later(fds[i], n == sizeof(o) ? o.seq : 0);
 		if (n != sizeof(o))
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
@@ -280,34 +344,70 @@ static void *worker_serve(void *arg)
 	}
 }
 
+/* discard_serve - the worker's thread that takes what the helper lets go
+ * of (struct order with make 0 and descriptors) and queues it for the
+ * closers, until the helper goes.  Never returns. */
+static void *discard_serve(void *arg)
+{
+	const struct worker_ctx *w = arg;
+
+	for (;;) {
+		struct order o;
+		int fds[ORDER_MAX_FDS];
+		unsigned nfds;
+		ssize_t n = vds_proto_recv(w->discard_sock, &o, sizeof(o), fds,
+					   ORDER_MAX_FDS, &nfds);
+
+		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
+			_exit(0); /* the helper is gone */
+		for (unsigned i = 0; i < nfds; i++)
+			close_later(fds[i], n == sizeof(o) ? o.seq : 0);
+	}
+}
+
+/* sort3 - a, b, c in ascending order into out. */
+static void sort3(int a, int b, int c, int out[3])
+{
+	int t;
+
+	if (a > b) { t = a; a = b; b = t; }
+	if (b > c) { t = b; b = c; c = t; }
+	if (a > b) { t = a; a = b; b = t; }
+	out[0] = a;
+	out[1] = b;
+	out[2] = c;
+}
+
 /* worker_main - the worker: VDS_NSPOOL_THREADS threads serving orders, so
  * that one waits out a close while another makes a namespace (the kernel
  * makes namespaces in parallel).  Never returns. */
-static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
+static void __attribute__((noreturn)) worker_main(const int *socks,
 						  pid_t helper)
 {
 	static struct worker_ctx w;
 	struct made hello = { .status = 0 };
-	int keep[2] = { sock < spare_sock ? sock : spare_sock,
-			sock < spare_sock ? spare_sock : sock };
+	int sock = socks[PLAIN], keep[3];
 	sigset_t all;
+	pthread_t t;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper)
 		_exit(0);
 	prctl(PR_SET_NAME, VDS_NSPOOL_NAME); /* in ps, and for the tests */
-	close_all_but(keep, 2);
+	sort3(socks[PLAIN], socks[SPARE], socks[DISCARD], keep);
+	close_all_but(keep, 3);
 	/* the helper waits for this: until now the worker held the helper's
 	 * control socket, and the application must see that socket hang up
 	 * as soon as the helper dies */
 	if (vds_proto_send(sock, &hello, sizeof(hello), NULL, 0) < 0)
 		_exit(0);
-	w = (struct worker_ctx){ .sock = sock, .spare_sock = spare_sock };
+	w = (struct worker_ctx){ .sock = sock, .spare_sock = socks[SPARE],
+				 .discard_sock = socks[DISCARD] };
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGKILL stays */
+	if (pthread_create(&t, NULL, discard_serve, &w) != 0)
+		_exit(0); /* the helper sees its sockets hang up: no worker */
 	for (int i = 1; i < VDS_NSPOOL_THREADS; i++) {
-		pthread_t t;
-
 		if (pthread_create(&t, NULL, worker_serve, &w) != 0)
 			break; /* fewer threads, same work */
 	}
@@ -318,12 +418,13 @@ static void __attribute__((noreturn)) worker_main(int sock, int spare_sock,
 /* worker_gone - forget the worker (it died, or its socket failed). */
 static void worker_gone(void)
 {
-	for (unsigned k = 0; k < KINDS; k++) {
+	for (unsigned k = 0; k < SOCKS; k++) {
 		if (worker[k] >= 0)
 			close(worker[k]);
 		worker[k] = -1;
-		ordered[k] = 0;
 	}
+	for (unsigned k = 0; k < KINDS; k++)
+		ordered[k] = 0;
 }
 
 /* order_more - order what brings ready + ordered back to the pool size,
@@ -431,43 +532,54 @@ static bool worker_ready(int sock)
  * Return: 0, or -errno (the helper works without a worker then). */
 int vds_nspool_start(void)
 {
-	int sv[KINDS][2], err;
+	int sv[SOCKS][2], ends[SOCKS], err = 0;
 	pid_t helper = getpid(), pid;
+	unsigned made = 0;
 
 	pool_size = pool_size_of(getenv("VDESTACK_NSPOOL"));
 	if (pool_size == 0)
 		return 0;
-	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[PLAIN]);
-	if (err < 0)
-		return err;
-	err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[SPARE]);
+	for (; made < SOCKS && err == 0; made++)
+		err = vds_sys_socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[made]);
 	if (err < 0) {
-		close(sv[PLAIN][0]);
-		close(sv[PLAIN][1]);
+		for (unsigned k = 0; k + 1 < made; k++) {
+			close(sv[k][0]);
+			close(sv[k][1]);
+		}
 		return err;
 	}
+	if (!released) { /* kept for the helper's life, as the worker is */
+		void *p = mmap(NULL, sizeof(*released), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		released = p == MAP_FAILED ? NULL : p; /* NULL: closes wait not */
+	}
+	for (unsigned k = 0; k < SOCKS; k++)
+		ends[k] = sv[k][1];
 	pid = vds_sys_fork();
 	if (pid == 0)
-		worker_main(sv[PLAIN][1], sv[SPARE][1], helper);
-	for (unsigned k = 0; k < KINDS; k++)
+		worker_main(ends, helper);
+	for (unsigned k = 0; k < SOCKS; k++)
 		close(sv[k][1]);
 	if (pid < 0) {
-		for (unsigned k = 0; k < KINDS; k++)
+		for (unsigned k = 0; k < SOCKS; k++)
 			close(sv[k][0]);
 		return pid;
 	}
 	if (!worker_ready(sv[PLAIN][0])) {
-		for (unsigned k = 0; k < KINDS; k++)
+		for (unsigned k = 0; k < SOCKS; k++)
 			close(sv[k][0]); /* it reads end-of-file and exits */
 		return -ECHILD;
 	}
 	/* non-blocking: a worker that falls behind never stalls the helper
 	 * (a discard it cannot take now is closed by the helper) */
-	for (unsigned k = 0; k < KINDS; k++) {
+	for (unsigned k = 0; k < SOCKS; k++) {
 		if (fcntl(sv[k][0], F_SETFL, O_NONBLOCK) < 0) {
 			err = -errno;
-			for (unsigned j = 0; j < KINDS; j++)
+			for (unsigned j = 0; j < SOCKS; j++)
 				close(sv[j][0]); /* the worker exits */
+			for (unsigned j = 0; j < SOCKS; j++)
+				worker[j] = -1;
 			return err;
 		}
 		worker[k] = sv[k][0];
@@ -544,21 +656,35 @@ void vds_nspool_idle(void)
  * tap's or packet socket's close waits for the kernel there, not here. */
 void vds_nspool_discard(int fd)
 {
+	static uint32_t seq;
 	struct order o = { .make = 0 };
 
 	if (fd < 0)
 		return;
-	if (worker[PLAIN] >= 0 &&
-	    vds_proto_send(worker[PLAIN], &o, sizeof(o), &fd, 1) < 0)
-		worker_gone();
+	if (++seq == 0)
+		seq = 1; /* 0: nothing to wait for */
+	o.seq = seq;
+	if (worker[DISCARD] >= 0) {
+		ssize_t n = vds_proto_send(worker[DISCARD], &o, sizeof(o), &fd,
+					   1);
+
+		if (n < 0 && n != -EAGAIN && n != -ENOBUFS)
+			worker_gone(); /* a full queue: this one closed here */
+	}
 	close(fd); /* the last reference, when the worker did not get it */
+	if (released) { /* the worker's closer may close it now */
+		atomic_store(&released->seq, seq);
+		if (atomic_load(&released->waiters))
+			syscall(SYS_futex, &released->seq, FUTEX_WAKE, INT32_MAX,
+				NULL, NULL, 0);
+	}
 }
 
 /* vds_nspool_drop_fds - in a runner or spawner: the worker's socket is
  * the helper's alone. */
 void vds_nspool_drop_fds(void)
 {
-	for (unsigned k = 0; k < KINDS; k++) {
+	for (unsigned k = 0; k < SOCKS; k++) {
 		if (worker[k] >= 0)
 			close(worker[k]);
 		worker[k] = -1;
