@@ -446,6 +446,32 @@ static void test_addstack_goes_on_when_the_pool_worker_is_killed(void)
 	vde_delstack(first);
 }
 
+/* test_the_pool_worker_stays_through_deletes_back_to_back - stacks with an
+ * interface deleted back to back hand the worker two descriptors each,
+ * faster than it may be scheduled to take them: the helper keeps its
+ * worker (once, a full queue lost it, and the helper then waited out
+ * every interface's close itself), and the worker is there to make the
+ * next stacks' namespaces. */
+static void test_the_pool_worker_stays_through_deletes_back_to_back(void)
+{
+	enum { N = 400 };
+	static struct vdestack *s[N];
+	pid_t helper, worker, now;
+
+	it_require_network();
+	vde_delstack(it_addstack("null://", NULL));
+	IT_CHECK(helper_kids(&helper, &worker) == 1);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i++)
+			s[i] = it_addstack("null://", NULL);
+		for (int i = 0; i < N; i++)
+			vde_delstack(s[i]);
+		IT_CHECKF(helper_kids(&helper, &now) == 1 && now == worker,
+			  "round %d: the helper's worker %d is gone", round,
+			  (int)worker);
+	}
+}
+
 /* link_kind - the kind of ifname in s.  Return: "tap", "veth" or "?". */
 static const char *link_kind(struct vdestack *s, const char *ifname)
 {
@@ -595,6 +621,7 @@ static const struct it_test tests[] = {
 	T(delstack_releases_the_interface_in_the_helper_and_its_worker),
 	T(the_namespace_pool_worker_goes_with_the_application),
 	T(addstack_goes_on_when_the_pool_worker_is_killed),
+	T(the_pool_worker_stays_through_deletes_back_to_back),
 	T(addstack_makes_the_link_vdestack_link_and_dev_net_tun_allow),
 	T(addstack_rejects_an_unknown_vdestack_link),
 	T(addstack_falls_back_to_veth_when_dev_net_tun_is_missing),
