@@ -12,10 +12,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
 #include <linux/nsfs.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -62,6 +64,17 @@ int vds_sys_open(const char *path, int flags)
 int vds_sys_ioctl(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+/* vds_sys_ifindex - if_nametoindex(3) in the current network namespace.
+ * Return: the index (> 0), or -errno (-ENODEV: no such interface). */
+int vds_sys_ifindex(const char *name)
+{
+	unsigned ifindex = if_nametoindex(name);
+
+	if (ifindex == 0)
+		return errno ? -errno : -ENODEV;
+	return ifindex > (unsigned)INT_MAX ? -EOVERFLOW : (int)ifindex;
 }
 
 /* vds_sys_userns_of - ioctl(ns, NS_GET_USERNS): the owner of a namespace,

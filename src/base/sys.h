@@ -14,6 +14,8 @@ int vds_sys_open(const char *path, int flags);
 int vds_sys_ioctl(int fd, unsigned long req, void *arg);
 int vds_sys_socketpair(int domain, int type, int protocol, int sv[2]);
 int vds_sys_socket(int domain, int type, int protocol);
+/* if_nametoindex(3) in the current network namespace: > 0 or -errno. */
+int vds_sys_ifindex(const char *name);
 int vds_sys_write_file(const char *path, const char *text);
 /* mount(2): the spawner's binds in a program's own mount namespace. */
 int vds_sys_mount(const char *source, const char *target,

@@ -51,6 +51,7 @@
 #include "bridge.h"
 #include "base/alloc.h"
 #include "base/rtnl.h"
+#include "base/sys.h"
 
 /* How long a bridge remembers where a MAC address was seen (the
  * kernel counts IFLA_BR_AGEING_TIME in hundredths of a second). */
@@ -82,7 +83,6 @@ static int make_bridge(const char *name)
 						 NLM_F_CREATE | NLM_F_EXCL,
 						 AF_UNSPEC, 0, &ifm);
 	struct nlattr *linkinfo, *data;
-	unsigned ifindex;
 	int err;
 
 	ifm->ifi_flags = IFF_UP;
@@ -101,8 +101,7 @@ static int make_bridge(const char *name)
 	err = vds_rtnl_call(nlh);
 	if (err < 0)
 		return err;
-	ifindex = if_nametoindex(name);
-	return ifindex ? (int)ifindex : -errno;
+	return vds_sys_ifindex(name);
 }
 
 /* delete_link - delete interface ifindex of the current namespace.

@@ -80,10 +80,10 @@ int vds_link_noqueue(const char *ifname)
 	union vds_rtnl_req req;
 	struct nlmsghdr *nlh;
 	struct tcmsg *tcm;
-	unsigned ifindex = if_nametoindex(ifname);
+	int ifindex = vds_sys_ifindex(ifname);
 
-	if (ifindex == 0)
-		return -ENODEV;
+	if (ifindex < 0)
+		return ifindex;
 	nlh = vds_rtnl_msg(&req, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
 	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
 	tcm->tcm_family = AF_UNSPEC;

@@ -290,7 +290,7 @@ static int link_in(int base_ns, int net, const char *ifname, unsigned flags,
 	fd = vds_sys_setns(net, CLONE_NEWNET);
 	if (fd < 0)
 		return fd;
-	if (excl && if_nametoindex(ifname) != 0)
+	if (excl && vds_sys_ifindex(ifname) > 0)
 		fd = -EEXIST;
 	else
 		fd = make_link(base_ns, ifname, flags, mtu);

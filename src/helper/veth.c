@@ -242,9 +242,10 @@ int vds_veth_new(int base_ns, const char *ifname, unsigned flags,
 	err = vds_sys_setns(base_ns, CLONE_NEWNET);
 	if (err < 0)
 		return err;
-	ifindex = if_nametoindex(peer);
-	if (ifindex == 0)
-		return -errno;
+	err = vds_sys_ifindex(peer);
+	if (err < 0)
+		return err;
+	ifindex = (unsigned)err;
 	err = vds_link_set(peer, 0, true);
 	if (err < 0)
 		return err;
@@ -261,9 +262,10 @@ static int make_indexed(const struct pair_spec *p, unsigned *ret_ifindex)
 
 	if (err < 0)
 		return err;
-	ifindex = if_nametoindex(p->name);
-	if (ifindex == 0)
-		return -errno;
+	err = vds_sys_ifindex(p->name);
+	if (err < 0)
+		return err;
+	ifindex = (unsigned)err;
 	*ret_ifindex = ifindex;
 	return 0;
 }
@@ -493,13 +495,17 @@ int vds_veth_uplink(int base_ns, unsigned master, bool vnet)
 	p.peer_ns = ns;
 	err = make_veth(&p);
 	if (err == 0) {
-		near = if_nametoindex(name);
-		err = near ? vds_sys_setns(ns, CLONE_NEWNET) : -errno;
+		err = vds_sys_ifindex(name);
+		near = err > 0 ? (unsigned)err : 0;
+		if (err > 0)
+			err = vds_sys_setns(ns, CLONE_NEWNET);
 	}
 	if (err < 0)
 		goto out;
-	ifindex = if_nametoindex(p.peer);
-	err = ifindex ? vds_link_set(p.peer, 0, true) : -errno;
+	err = vds_sys_ifindex(p.peer);
+	ifindex = err > 0 ? (unsigned)err : 0;
+	if (err > 0)
+		err = vds_link_set(p.peer, 0, true);
 	if (err == 0) {
 		fd = packet_socket(ifindex, vnet);
 		err = fd < 0 ? fd : 0;
