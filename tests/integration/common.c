@@ -177,6 +177,23 @@ int it_count_fds_of(pid_t pid)
 	return n;
 }
 
+/* it_scaled - see common.h. */
+long it_scaled(long n)
+{
+	const char *e = getenv("VDESTACK_TEST_SCALE");
+	long pct = 100;
+
+	if (e && *e) {
+		char *end;
+
+		pct = strtol(e, &end, 10);
+		IT_CHECKF(*end == '\0' && pct > 0 && pct <= 10000,
+			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
+	}
+	n = n * pct / 100;
+	return n > 0 ? n : 1;
+}
+
 /* it_count_threads - Return: threads of this process, the fewest seen in
  * 50 ms: a thread just joined can still be listed in /proc/self/task (its
  * joiner wakes before the kernel releases the task), and would count in a

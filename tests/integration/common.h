@@ -113,6 +113,10 @@ void it_check_counts(const struct it_counts *before, const char *what);
 /* Return: the number of open descriptors of this process. */
 int it_count_fds(void);
 
+/* Return: n scaled by VDESTACK_TEST_SCALE (a percentage, default 100,
+ * lowered under the sanitizers and valgrind), at least 1. */
+long it_scaled(long n);
+
 /* Return: the number of threads of this process (the fewest seen in
  * 50 ms: one just joined can still be listed). */
 int it_count_threads(void);

@@ -357,17 +357,7 @@ void fu_slirp_config(struct vdestack *s)
 /* fu_scaled - see test_fwd_util.h.  Return: n scaled, at least 1. */
 unsigned fu_scaled(unsigned n)
 {
-	const char *e = getenv("VDESTACK_TEST_SCALE");
-	unsigned long pct = 100, r;
-	char *end;
-
-	if (e && *e) {
-		pct = strtoul(e, &end, 10);
-		IT_CHECKF(*end == '\0' && pct > 0,
-			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
-	}
-	r = (unsigned long)n * pct / 100;
-	return r ? (unsigned)r : 1;
+	return (unsigned)it_scaled((long)n);
 }
 
 /* fu_fd_room - see test_fwd_util.h. */

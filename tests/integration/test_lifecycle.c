@@ -454,17 +454,18 @@ static void test_addstack_goes_on_when_the_pool_worker_is_killed(void)
  * next stacks' namespaces. */
 static void test_the_pool_worker_stays_through_deletes_back_to_back(void)
 {
-	enum { N = 400 };
-	static struct vdestack *s[N];
+	enum { MAX = 400 };
+	static struct vdestack *s[MAX];
+	long n = it_scaled(MAX) < MAX ? it_scaled(MAX) : MAX;
 	pid_t helper, worker, now;
 
 	it_require_network();
 	vde_delstack(it_addstack("null://", NULL));
 	IT_CHECK(helper_kids(&helper, &worker) == 1);
 	for (int round = 0; round < 3; round++) {
-		for (int i = 0; i < N; i++)
+		for (long i = 0; i < n; i++)
 			s[i] = it_addstack("null://", NULL);
-		for (int i = 0; i < N; i++)
+		for (long i = 0; i < n; i++)
 			vde_delstack(s[i]);
 		IT_CHECKF(helper_kids(&helper, &now) == 1 && now == worker,
 			  "round %d: the helper's worker %d is gone", round,

@@ -43,24 +43,6 @@
  * enforced fails the test instead of running on. */
 #define LOW_MAX 1000
 
-/* scaled - n scaled by VDESTACK_TEST_SCALE (percent, default 100).
- * Return: the count, at least 1. */
-static long scaled(long n)
-{
-	const char *e = getenv("VDESTACK_TEST_SCALE");
-	long pct = 100;
-
-	if (e && *e) {
-		char *end;
-
-		pct = strtol(e, &end, 10);
-		IT_CHECKF(*end == '\0' && pct > 0 && pct <= 10000,
-			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
-	}
-	n = n * pct / 100;
-	return n > 0 ? n : 1;
-}
-
 /* set_nofile - RLIMIT_NOFILE to limit, soft and hard (the helper, forked
  * at the first vde_addstack, inherits both and may not raise them).
  * Lowering the hard limit cannot be undone: each case is its own
@@ -112,7 +94,7 @@ static bool helper_settles(pid_t helper, int fds)
  * the warm-up, and the helper down to what it held then. */
 static void ten_thousand_alive(const char *url, long count, int per_stack)
 {
-	long n = scaled(count);
+	long n = it_scaled(count);
 	struct vdestack **s = calloc((size_t)n, sizeof(*s));
 	struct it_counts before;
 	struct rlimit rl;

@@ -16,24 +16,6 @@
 
 #include "common.h"
 
-/* scaled - n scaled by VDESTACK_TEST_SCALE (percent, default 100).
- * Return: the count, at least 1. */
-static long scaled(long n)
-{
-	const char *e = getenv("VDESTACK_TEST_SCALE");
-	long pct = 100;
-
-	if (e && *e) {
-		char *end;
-
-		pct = strtol(e, &end, 10);
-		IT_CHECKF(*end == '\0' && pct > 0 && pct <= 10000,
-			  "VDESTACK_TEST_SCALE=%s: want a percentage", e);
-	}
-	n = n * pct / 100;
-	return n > 0 ? n : 1;
-}
-
 /* cycles - n create/delete cycles on url, every 100th with a socket.
  * Return: the time taken, ms. */
 static int64_t cycles(const char *url, long n)
@@ -63,7 +45,7 @@ static int64_t cycles(const char *url, long n)
  * as after the warm-up. */
 static void test_ten_thousand_create_delete_cycles_leave_nothing_behind(void)
 {
-	long n_empty = scaled(9000), n_mem = scaled(1000);
+	long n_empty = it_scaled(9000), n_mem = it_scaled(1000);
 	struct it_counts before;
 	int64_t t_empty, t_mem;
 
@@ -141,7 +123,7 @@ static void test_sixty_four_threads_make_sockets_and_run_commands_on_shared_stac
 	struct worker w[THREADS];
 	pthread_t th[THREADS];
 	struct it_counts before;
-	long rounds = scaled(50);
+	long rounds = it_scaled(50);
 	int sockets = 0, commands = 0;
 	int64_t t0;
 
@@ -198,7 +180,7 @@ static void test_many_stacks_on_one_segment_stream_tcp_with_every_byte_checked(v
 	struct pair p[STACKS];
 	pthread_t th[STACKS];
 	struct it_counts before;
-	size_t bytes = (size_t)scaled(16 << 20);
+	size_t bytes = (size_t)it_scaled(16 << 20);
 	int64_t t0;
 
 	it_require_network();
