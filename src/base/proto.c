@@ -187,14 +187,15 @@ static int unpack_newstack(struct vds_req *req, const char *body, size_t len,
 	return vds_ifname_check(r->ifname);
 }
 
-/* unpack_delstack - DELSTACK: nothing but the id.
- * Return: 0 or -EBADMSG. */
+/* unpack_delstack - DELSTACK: nothing but the id, and at most one
+ * descriptor (the application's copy of the stack's interface, given for
+ * the helper's worker to close).  Return: 0 or -EBADMSG. */
 static int unpack_delstack(struct vds_req *req, const char *body, size_t len,
 			   unsigned nfds)
 {
 	(void)req;
 	(void)body;
-	return nfds || len ? -EBADMSG : 0;
+	return nfds > 1 || len ? -EBADMSG : 0;
 }
 
 /* pack_socket - SOCKET's three integers into o. */

@@ -554,13 +554,24 @@ static int cached_chan_error(struct vds_helper *h)
 	return -EIO;
 }
 
+/* give_fds - with VDS_CALL_GIVE, close c's descriptors, once (*given). */
+static void give_fds(const struct vds_call *c, bool *given)
+{
+	if (!(c->opts & VDS_CALL_GIVE) || *given)
+		return;
+	for (unsigned i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	*given = true;
+}
+
 /* call_cached - call c on the thread's channel ch, which is registered
  * with h (m: its request, packed).  Return: as vds_helper_call, or
  * -EAGAIN when the request could not be sent but the helper lives (send
  * it again on a new channel); the channel is dropped when it cannot be
  * trusted any more (the helper closed it, or a reply went missing). */
 static int call_cached(struct vds_helper *h, struct chan *ch,
-		       const struct msg *m, const struct vds_call *c, int flags)
+		       const struct msg *m, const struct vds_call *c, int flags,
+		       bool *given)
 {
 	int err = vds_proto_send(ch->fd, m->buf, m->len, c->fds, c->nfds);
 	bool replied;
@@ -573,6 +584,7 @@ static int call_cached(struct vds_helper *h, struct chan *ch,
 	}
 	if (err < 0)
 		return err;
+	give_fds(c, given);
 	err = recv_reply(h, ch->fd, c, flags, chan_spin_us, &replied);
 	/* EMFILE: the whole reply was read, only its descriptor could not
 	 * come (the kernel closed it): the channel is still in step */
@@ -589,7 +601,7 @@ static int call_cached(struct vds_helper *h, struct chan *ch,
  * Return: as vds_helper_call. */
 static int call_private(struct vds_helper *h, struct chan *ch,
 			const struct msg *m, const struct vds_call *c,
-			int flags)
+			int flags, bool *given)
 {
 	int sv[2] = { -1, -1 }, pass[4];
 	bool replied;
@@ -603,6 +615,7 @@ static int call_private(struct vds_helper *h, struct chan *ch,
 		memcpy(pass + 1, c->fds, c->nfds * sizeof(int));
 	err = vds_proto_send(h->ctl, m->buf, m->len, pass, c->nfds + 1);
 	close(sv[1]);
+	give_fds(c, given);
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
 		helper_mark_dead(h);
 		err = -ESRCH;
@@ -631,21 +644,22 @@ int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
 	int flags = (c->opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
 	struct vds_req keep;
 	struct chan *ch = NULL;
+	bool given = false;
 	struct msg m;
 	int err;
 
 	if (c->ret_fd)
 		*c->ret_fd = -1;
-	if (atomic_load(&h->dead))
-		return -ESRCH;
-	if (!op || c->nfds > 3)
-		return -EINVAL;
+	if (!op || c->nfds > 3 || atomic_load(&h->dead)) {
+		give_fds(c, &given);
+		return !op || c->nfds > 3 ? -EINVAL : -ESRCH;
+	}
 	if (op->cached)
 		ch = chan_take(h);
 	if (ch && ch->fd >= 0) {
 		err = msg_pack(&m, c->req);
 		if (err == 0)
-			err = call_cached(h, ch, &m, c, flags);
+			err = call_cached(h, ch, &m, c, flags, &given);
 		msg_free(&m);
 		if (err != -EAGAIN)
 			goto out;
@@ -655,11 +669,12 @@ int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
 	keep.keep = ch != NULL;
 	err = msg_pack(&m, &keep);
 	if (err == 0)
-		err = call_private(h, ch, &m, c, flags);
+		err = call_private(h, ch, &m, c, flags, &given);
 	msg_free(&m);
 out:
 	if (ch)
 		ch->busy = false;
+	give_fds(c, &given); /* not sent: closed all the same */
 	return err;
 }
 

@@ -30,6 +30,10 @@ struct vds_call {
 /* The reply's descriptor is received without close-on-exec
  * (vde_msocket without SOCK_CLOEXEC). */
 #define VDS_CALL_INHERIT 0x1u
+/* The request's descriptors are given: closed here once the request is
+ * sent (or could not be), so that while it is on its way the helper's
+ * copy, not the caller's, is the one that stays. */
+#define VDS_CALL_GIVE 0x2u
 
 /* One request and its reply: on the calling thread's cached reply channel
  * when the op allows it, else on a private one.  Return: the reply's

@@ -398,22 +398,34 @@ int vds_port_start(struct vds_port *port, int ifd)
 	return 0;
 }
 
-/* vds_port_close - stop the pump, close the backend and the interface.
- * Accepts NULL and a port that never started. */
-void vds_port_close(struct vds_port *port)
+/* vds_port_close_but_fd - stop the pump, close the backend, free the
+ * port.  Accepts NULL and a port that never started.  Return: the
+ * interface's descriptor, now the caller's, or -1. */
+int vds_port_close_but_fd(struct vds_port *port)
 {
+	int fd;
+
 	if (!port)
-		return;
+		return -1;
 	if (port->started)
 		vds_loop_call(port->loop, stop_on_loop, port);
 	if (port->loop)
 		vds_loop_release(port->loop);
 	if (port->be)
 		port->be->ops->close(port->be);
-	if (port->fd >= 0)
-		close(port->fd);
+	fd = port->fd;
 	vds_portlink_free(port->link);
 	vds_free(port);
+	return fd;
+}
+
+/* vds_port_close - vds_port_close_but_fd, and the interface closed. */
+void vds_port_close(struct vds_port *port)
+{
+	int fd = vds_port_close_but_fd(port);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 /* vds_port_flags - the VDS_BACKEND_* flags of the port's backend. */

@@ -61,5 +61,8 @@ bool vds_port_link_busy(const struct vds_port *port);
 void vds_port_forget(struct vds_port *port);
 /* Stop, close the backend and the fd, free.  Accepts NULL. */
 void vds_port_close(struct vds_port *port);
+/* As vds_port_close, but the interface's descriptor is returned, not
+ * closed (-1: none). */
+int vds_port_close_but_fd(struct vds_port *port);
 
 #endif /* VDS_PUMP_H */

@@ -246,7 +246,7 @@ static struct vds_iface *iface_find(struct vdestack *s, const char *name)
  * released: the namespace and the pump belong to the parent. */
 static void stack_destroy(struct vdestack *s)
 {
-	int saved = errno;
+	int saved = errno, give = -1;
 
 	hooks_gone(s); /* its host port forwards (fwd.c), its DNS data... */
 	if (s->owner != getpid()) {
@@ -272,12 +272,19 @@ static void stack_destroy(struct vdestack *s)
 				  s->ifs->joined && !s->ifs->moved, s->helper,
 				  s->id);
 	} else if (s->ifs) {
-		vds_port_close(s->ifs->port);
+		give = vds_port_close_but_fd(s->ifs->port);
 	}
 	if (s->id && !(s->ifs && s->ifs->kseg)) {
+		/* the interface goes with the request: the helper's worker
+		 * closes it last, and waits for the kernel there (a tap's or
+		 * packet socket's close waits out an RCU grace period) */
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
 
-		vds_helper_call(s->helper, &(struct vds_call){ .req = &req });
+		vds_helper_call(s->helper, &(struct vds_call){
+			.req = &req, .fds = &give, .nfds = give >= 0 ? 1 : 0,
+			.opts = VDS_CALL_GIVE });
+	} else if (give >= 0) {
+		close(give);
 	}
 	vds_free(s->ifs);
 	vds_helper_put(s->helper);

@@ -652,32 +652,49 @@ void vds_nspool_idle(void)
 	}
 }
 
-/* vds_nspool_discard - close fd, through the worker when there is one: a
- * tap's or packet socket's close waits for the kernel there, not here. */
-void vds_nspool_discard(int fd)
+/* vds_nspool_discard_n - close the n descriptors of fds (-1s skipped, at
+ * most ORDER_MAX_FDS), through the worker when there is one, in one
+ * message: a tap's or packet socket's close waits for the kernel there,
+ * not here. */
+void vds_nspool_discard_n(const int *fds, unsigned n)
 {
 	static uint32_t seq;
 	struct order o = { .make = 0 };
+	int give[ORDER_MAX_FDS];
+	unsigned k = 0;
 
-	if (fd < 0)
+	for (unsigned i = 0; i < n; i++) {
+		if (fds[i] >= 0 && k < ORDER_MAX_FDS)
+			give[k++] = fds[i];
+		else if (fds[i] >= 0)
+			close(fds[i]); /* more than one message holds */
+	}
+	if (k == 0)
 		return;
 	if (++seq == 0)
 		seq = 1; /* 0: nothing to wait for */
 	o.seq = seq;
 	if (worker[DISCARD] >= 0) {
-		ssize_t n = vds_proto_send(worker[DISCARD], &o, sizeof(o), &fd,
-					   1);
+		ssize_t r = vds_proto_send(worker[DISCARD], &o, sizeof(o), give,
+					   k);
 
-		if (n < 0 && n != -EAGAIN && n != -ENOBUFS)
-			worker_gone(); /* a full queue: this one closed here */
+		if (r < 0 && r != -EAGAIN && r != -ENOBUFS)
+			worker_gone(); /* a full queue: these closed here */
 	}
-	close(fd); /* the last reference, when the worker did not get it */
-	if (released) { /* the worker's closer may close it now */
+	for (unsigned i = 0; i < k; i++)
+		close(give[i]); /* the last references, if the worker got none */
+	if (released) { /* the worker's closers may close them now */
 		atomic_store(&released->seq, seq);
 		if (atomic_load(&released->waiters))
 			syscall(SYS_futex, &released->seq, FUTEX_WAKE, INT32_MAX,
 				NULL, NULL, 0);
 	}
+}
+
+/* vds_nspool_discard - vds_nspool_discard_n of one descriptor. */
+void vds_nspool_discard(int fd)
+{
+	vds_nspool_discard_n(&fd, 1);
 }
 
 /* vds_nspool_drop_fds - in a runner or spawner: the worker's socket is

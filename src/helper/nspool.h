@@ -39,6 +39,9 @@ void vds_nspool_idle(void);
 /* Close fd, in the worker when there is one (after the helper's reply),
  * else now. */
 void vds_nspool_discard(int fd);
+/* The same for the n descriptors of fds (-1s skipped), in one message to
+ * the worker (at most 4; more are closed here). */
+void vds_nspool_discard_n(const int *fds, unsigned n);
 /* In a runner or spawner: close the worker's socket. */
 void vds_nspool_drop_fds(void);
 

@@ -160,7 +160,7 @@ struct request {
 	unsigned nin;
 	uint32_t id;        /* the reply's id (NEWSTACK: the new stack) */
 	int out_fd;         /* the reply's descriptor, or -1 */
-	int discard[2];     /* closed after the reply (DELSTACK) */
+	int discard[3];     /* closed after the reply (DELSTACK) */
 };
 
 /* drop_helper_fds - in a runner or spawner: close the helper's control
@@ -383,8 +383,11 @@ static int do_newstack(struct request *r)
 	return 0;
 }
 
-/* do_delstack - DELSTACK: the stack's slot freed; its descriptors are
- * closed after the reply (after_reply), by the worker if there is one.
+/* do_delstack - DELSTACK: the stack's slot freed; its descriptors, and the
+ * one that came with the request (the application's copy of its
+ * interface), are closed after the reply (after_reply), by the worker if
+ * there is one: the last close of a tap or packet socket waits for the
+ * kernel, and it is then the worker's.
  * Return: 0, or -EBADF for no such stack. */
 static int do_delstack(struct request *r)
 {
@@ -409,6 +412,10 @@ static int do_delstack(struct request *r)
 			vds_nspool_discard(h->link);
 	}
 	r->discard[1] = s->ns;
+	if (r->nin == 1) { /* the application's copy of its interface */
+		r->discard[2] = r->in[0];
+		r->nin = 0;
+	}
 	vds_iflist_free(&s->ifs);
 	*s = SLOT_FREE;
 	nlive--;
@@ -1085,8 +1092,7 @@ static void after_reply(struct request *r, int status)
 			nlinks++;
 		}
 	}
-	for (unsigned k = 0; k < VDS_ARRAY_SIZE(r->discard); k++)
-		vds_nspool_discard(r->discard[k]);
+	vds_nspool_discard_n(r->discard, VDS_ARRAY_SIZE(r->discard));
 	if (r->req.op == VDS_OP_NEWSTACK)
 		vds_nspool_refill();
 }
@@ -1114,7 +1120,7 @@ static void request_done(struct request *r, bool from_ctl, bool keep)
  * Return: false when the control socket is closed. */
 static bool serve(int sock, bool from_ctl, bool *got)
 {
-	struct request r = { .out_fd = -1, .discard = { -1, -1 } };
+	struct request r = { .out_fd = -1, .discard = { -1, -1, -1 } };
 	const struct vds_op_info *op;
 	unsigned nfds = 0;
 	bool keep;

@@ -304,6 +304,23 @@ static void test_proto_unpack_refuses_malformed_requests(void **state)
 	}
 }
 
+/* test_proto_delstack_takes_at_most_one_descriptor - DELSTACK may bring
+ * the application's copy of the stack's interface (for the helper's
+ * worker to close), and nothing more. */
+static void test_proto_delstack_takes_at_most_one_descriptor(void **state)
+{
+	struct vds_req del = { .op = VDS_OP_DELSTACK, .id = 3 }, out;
+	char buf[64];
+	ssize_t n = vds_proto_pack(&del, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_int_equal(vds_proto_unpack(buf, (size_t)n, 0, &out), 0);
+	assert_int_equal(vds_proto_unpack(buf, (size_t)n, 1, &out), 0);
+	assert_int_equal(out.op, VDS_OP_DELSTACK);
+	assert_int_equal(out.id, 3);
+	assert_int_equal(vds_proto_unpack(buf, (size_t)n, 2, &out), -EBADMSG);
+}
+
 /* test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp - a message
  * of another op: the header of a DELSTACK with the op changed. */
 static void test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp(void **state)
@@ -754,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_proto_unpack_checks_the_descriptors_against_the_op),
 		cmocka_unit_test(test_proto_unpack_refuses_malformed_requests),
 		cmocka_unit_test(test_proto_unpack_refuses_an_unknown_op_with_eopnotsupp),
+		cmocka_unit_test(test_proto_delstack_takes_at_most_one_descriptor),
 		cmocka_unit_test(test_proto_table_says_who_answers_and_what_may_be_cached),
 		cmocka_unit_test(test_proto_addif_delif_sysctl_survive_pack_and_unpack),
 		cmocka_unit_test(test_proto_new_ops_refuse_what_the_helper_must_not_act_on),
