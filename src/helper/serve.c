@@ -110,8 +110,8 @@
  * Each interface of a stack (iflist.h) has the helper's copy of its
  * descriptor, kept only while the helper has descriptors to spare
  * (keep_below), else -1: the application's close is then not the last
- * one, whose wait for the kernel the worker takes (DELSTACK brings the
- * application's copy too, so that there a copy kept or not, the worker's
+ * one, whose wait for the kernel the worker takes (DELSTACK also brings
+ * the application's copy, so that, kept or not, the worker's
  * close is the last; DELIF does not); and the bridge its veth's peer
  * joined (bridge.c), or -1. */
 struct slot {
