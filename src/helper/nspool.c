@@ -305,6 +305,22 @@ static void close_later(int fd, uint32_t seq)
 	}
 }
 
+/* send_made - m (and ns, when m says it was made) to the helper: its
+ * error instead when the descriptor cannot go (ETOOMANYREFS: the user has
+ * as many descriptors in flight in Unix sockets as its RLIMIT_NOFILE).
+ * Return: >= 0, or -errno when the helper is gone. */
+static ssize_t send_made(int sock, struct made *m, int ns)
+{
+	ssize_t n = vds_proto_send(sock, m, sizeof(*m), &ns,
+				   m->status == 0 ? 1 : 0);
+
+	if (n == -ETOOMANYREFS) {
+		m->status = -ETOOMANYREFS;
+		n = vds_proto_send(sock, m, sizeof(*m), NULL, 0);
+	}
+	return n;
+}
+
 /* worker_serve - one thread of the worker: take orders from the shared
  * socket (each message goes to one thread) until the helper goes.
  * Never returns. */
@@ -335,9 +351,9 @@ static void *worker_serve(void *arg)
 							     &ns, &m.peer);
 			else
 				m.status = vds_ns_make(&ns);
-			if (vds_proto_send(o.kind == SPARE ? w->spare_sock : sock,
-					   &m, sizeof(m), &ns.net,
-					   m.status == 0 ? 1 : 0) < 0)
+			n = send_made(o.kind == SPARE ? w->spare_sock : sock, &m,
+				      ns.net);
+			if (n < 0)
 				_exit(0); /* the helper is gone */
 			vds_stackns_close(&ns);
 		}
@@ -678,8 +694,11 @@ void vds_nspool_discard_n(const int *fds, unsigned n)
 		ssize_t r = vds_proto_send(worker[DISCARD], &o, sizeof(o), give,
 					   k);
 
-		if (r < 0 && r != -EAGAIN && r != -ENOBUFS)
-			worker_gone(); /* a full queue: these closed here */
+		/* a full queue, or too many descriptors in flight: these
+		 * closed here, and the worker stays */
+		if (r < 0 && r != -EAGAIN && r != -ENOBUFS &&
+		    r != -ETOOMANYREFS)
+			worker_gone();
 	}
 	for (unsigned i = 0; i < k; i++)
 		close(give[i]); /* the last references, if the worker got none */
