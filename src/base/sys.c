@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
@@ -72,9 +71,7 @@ int vds_sys_ifindex(const char *name)
 {
 	unsigned ifindex = if_nametoindex(name);
 
-	if (ifindex == 0)
-		return errno ? -errno : -ENODEV;
-	return ifindex > (unsigned)INT_MAX ? -EOVERFLOW : (int)ifindex;
+	return ifindex ? (int)ifindex : (errno ? -errno : -ENODEV);
 }
 
 /* vds_sys_userns_of - ioctl(ns, NS_GET_USERNS): the owner of a namespace,

@@ -615,7 +615,8 @@ static int call_private(struct vds_helper *h, struct chan *ch,
 		memcpy(pass + 1, c->fds, c->nfds * sizeof(int));
 	err = vds_proto_send(h->ctl, m->buf, m->len, pass, c->nfds + 1);
 	close(sv[1]);
-	give_fds(c, given);
+	if (err >= 0)
+		give_fds(c, given);
 	if (err == -EPIPE || err == -ECONNREFUSED || err == -ECONNRESET) {
 		helper_mark_dead(h);
 		err = -ESRCH;
@@ -633,33 +634,33 @@ static int call_private(struct vds_helper *h, struct chan *ch,
 	return err;
 }
 
-/* vds_helper_call - one request and its reply: on the calling thread's
- * cached channel when the op allows it (registering one when the thread
- * has none for h yet), else over a private channel.
- * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
- * gone, -EINVAL for an unknown op or more than 3 descriptors. */
-int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
+/* call_once - one request and its reply: on the calling thread's cached
+ * channel when the op allows it (registering one when the thread has none
+ * for h yet), else over a private channel; *given once it was sent with
+ * VDS_CALL_GIVE's descriptors (which are then closed).
+ * Return: as vds_helper_call. */
+static int call_once(struct vds_helper *h, const struct vds_call *c,
+		     bool *given)
 {
 	const struct vds_op_info *op = vds_proto_op(c->req->op);
 	int flags = (c->opts & VDS_CALL_INHERIT) ? 0 : MSG_CMSG_CLOEXEC;
 	struct vds_req keep;
 	struct chan *ch = NULL;
-	bool given = false;
 	struct msg m;
 	int err;
 
 	if (c->ret_fd)
 		*c->ret_fd = -1;
-	if (!op || c->nfds > 3 || atomic_load(&h->dead)) {
-		give_fds(c, &given);
-		return !op || c->nfds > 3 ? -EINVAL : -ESRCH;
-	}
+	if (!op || c->nfds > 3)
+		return -EINVAL;
+	if (atomic_load(&h->dead))
+		return -ESRCH;
 	if (op->cached)
 		ch = chan_take(h);
 	if (ch && ch->fd >= 0) {
 		err = msg_pack(&m, c->req);
 		if (err == 0)
-			err = call_cached(h, ch, &m, c, flags, &given);
+			err = call_cached(h, ch, &m, c, flags, given);
 		msg_free(&m);
 		if (err != -EAGAIN)
 			goto out;
@@ -669,11 +670,35 @@ int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
 	keep.keep = ch != NULL;
 	err = msg_pack(&m, &keep);
 	if (err == 0)
-		err = call_private(h, ch, &m, c, flags, &given);
+		err = call_private(h, ch, &m, c, flags, given);
 	msg_free(&m);
 out:
 	if (ch)
 		ch->busy = false;
+	return err;
+}
+
+/* vds_helper_call - call_once; descriptors given (VDS_CALL_GIVE) that
+ * could not go for want of descriptors (a reply channel at this process's
+ * limit, or as many in flight in Unix sockets as its RLIMIT_NOFILE) are
+ * closed, and the request goes once more without them: they are the
+ * helper's to close, not something it needs.
+ * Return: the reply's status (>= 0) or -errno; -ESRCH when the helper is
+ * gone, -EINVAL for an unknown op or more than 3 descriptors. */
+int vds_helper_call(struct vds_helper *h, const struct vds_call *c)
+{
+	bool given = false;
+	int err = call_once(h, c, &given);
+
+	if (!given && (c->opts & VDS_CALL_GIVE) && c->nfds &&
+	    (err == -EMFILE || err == -ENFILE || err == -ETOOMANYREFS)) {
+		struct vds_call alone = *c;
+
+		give_fds(c, &given);
+		alone.fds = NULL;
+		alone.nfds = 0;
+		err = call_once(h, &alone, &given);
+	}
 	give_fds(c, &given); /* not sent: closed all the same */
 	return err;
 }

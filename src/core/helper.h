@@ -32,7 +32,9 @@ struct vds_call {
 #define VDS_CALL_INHERIT 0x1u
 /* The request's descriptors are given: closed here once the request is
  * sent (or could not be), so that while it is on its way the helper's
- * copy, not the caller's, is the one that stays. */
+ * copy, not the caller's, is the one that stays.  They are a courtesy:
+ * when they alone keep it from going (no descriptor here for a reply
+ * channel, too many in flight), the request goes without them. */
 #define VDS_CALL_GIVE 0x2u
 
 /* One request and its reply: on the calling thread's cached reply channel

@@ -279,18 +279,10 @@ static void stack_destroy(struct vdestack *s)
 		 * closes it last, and waits for the kernel there (a tap's or
 		 * packet socket's close waits out an RCU grace period) */
 		struct vds_req req = { .op = VDS_OP_DELSTACK, .id = s->id };
-		int err = vds_helper_call(s->helper, &(struct vds_call){
+
+		vds_helper_call(s->helper, &(struct vds_call){
 			.req = &req, .fds = &give, .nfds = give >= 0 ? 1 : 0,
 			.opts = VDS_CALL_GIVE });
-
-		/* not sent, for want of descriptors here (a reply channel,
-		 * at the limit: the given one is closed now) or in flight
-		 * (the user has as many in Unix sockets as its limit): the
-		 * request goes again, alone */
-		if (err == -EMFILE || err == -ENFILE || err == -ENOMEM ||
-		    err == -ETOOMANYREFS)
-			vds_helper_call(s->helper,
-					&(struct vds_call){ .req = &req });
 	} else if (give >= 0) {
 		close(give);
 	}

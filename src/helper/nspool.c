@@ -118,9 +118,10 @@ enum { PLAIN, SPARE, KINDS };
  * (net.unix.max_dgram_qlen), which deletes back to back filled. */
 enum { DISCARD = KINDS, SOCKS };
 
-/* helper -> worker: make this many namespaces of this kind; the message's
- * descriptors (at most ORDER_MAX_FDS, the most one message carries) are
- * to be closed. */
+/* helper -> worker, on the order socket: make this many namespaces of
+ * this kind.  On the discard socket: make 0, and the message's descriptors
+ * (at most ORDER_MAX_FDS) are to be closed once the helper has let go of
+ * discard number seq. */
 #define ORDER_MAX_FDS 4
 struct order {
 	uint32_t make;
@@ -331,15 +332,11 @@ static void *worker_serve(void *arg)
 
 	for (;;) {
 		struct order o;
-		int fds[ORDER_MAX_FDS];
 		unsigned nfds;
-		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), fds,
-					   ORDER_MAX_FDS, &nfds);
+		ssize_t n = vds_proto_recv(sock, &o, sizeof(o), NULL, 0, &nfds);
 
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
 			_exit(0); /* the helper is gone */
-		for (unsigned i = 0; i < nfds; i++) /* a delete's slow part */
-			close_later(fds[i], n == sizeof(o) ? o.seq : 0);
 		if (n != sizeof(o))
 			continue;
 		for (uint32_t i = 0; i < o.make && i < VDS_NSPOOL_MAX; i++) {
@@ -374,24 +371,20 @@ static void *discard_serve(void *arg)
 		ssize_t n = vds_proto_recv(w->discard_sock, &o, sizeof(o), fds,
 					   ORDER_MAX_FDS, &nfds);
 
-		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR))
+		/* EMFILE: this table is full of closes to come; the kernel
+		 * closed what it could not install */
+		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINTR &&
+			       n != -EMFILE))
 			_exit(0); /* the helper is gone */
 		for (unsigned i = 0; i < nfds; i++)
 			close_later(fds[i], n == sizeof(o) ? o.seq : 0);
 	}
 }
 
-/* sort3 - a, b, c in ascending order into out. */
-static void sort3(int a, int b, int c, int out[3])
+/* fd_cmp - qsort order of descriptors. */
+static int fd_cmp(const void *a, const void *b)
 {
-	int t;
-
-	if (a > b) { t = a; a = b; b = t; }
-	if (b > c) { t = b; b = c; c = t; }
-	if (a > b) { t = a; a = b; b = t; }
-	out[0] = a;
-	out[1] = b;
-	out[2] = c;
+	return *(const int *)a - *(const int *)b;
 }
 
 /* worker_main - the worker: VDS_NSPOOL_THREADS threads serving orders, so
@@ -402,7 +395,7 @@ static void __attribute__((noreturn)) worker_main(const int *socks,
 {
 	static struct worker_ctx w;
 	struct made hello = { .status = 0 };
-	int sock = socks[PLAIN], keep[3];
+	int sock = socks[PLAIN], keep[SOCKS];
 	sigset_t all;
 	pthread_t t;
 
@@ -410,8 +403,9 @@ static void __attribute__((noreturn)) worker_main(const int *socks,
 	if (getppid() != helper)
 		_exit(0);
 	prctl(PR_SET_NAME, VDS_NSPOOL_NAME); /* in ps, and for the tests */
-	sort3(socks[PLAIN], socks[SPARE], socks[DISCARD], keep);
-	close_all_but(keep, 3);
+	memcpy(keep, socks, sizeof(keep));
+	qsort(keep, SOCKS, sizeof(keep[0]), fd_cmp);
+	close_all_but(keep, SOCKS);
 	/* the helper waits for this: until now the worker held the helper's
 	 * control socket, and the application must see that socket hang up
 	 * as soon as the helper dies */

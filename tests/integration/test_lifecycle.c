@@ -456,9 +456,11 @@ static void test_the_pool_worker_stays_through_deletes_back_to_back(void)
 {
 	enum { MAX = 400 };
 	static struct vdestack *s[MAX];
-	long n = it_scaled(MAX) < MAX ? it_scaled(MAX) : MAX;
+	long n = it_scaled(MAX);
 	pid_t helper, worker, now;
 
+	if (n > MAX)
+		n = MAX;
 	it_require_network();
 	vde_delstack(it_addstack("null://", NULL));
 	IT_CHECK(helper_kids(&helper, &worker) == 1);

@@ -19,11 +19,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "vdestack.h"
 #include "config.h"
+#if VDS_HAVE_VDEPLUG
+#include <libvdeplug.h>
+#endif
 #include "base/alloc.h"
 #include "unit.h"
 
@@ -187,23 +189,16 @@ static void test_alloc_failure_on_a_vdeplug_hub_is_clean(void **state)
 	assert_int_equal(unit_run_in_child(hub_case, NULL), 0);
 }
 
-/* accepts - Return: true when the stream socket at path takes a
- * connection. */
-static bool accepts(const char *path)
+/* plugs - Return: true when libvdeplug connects to url (the switch
+ * listens: it makes its ctl before it takes connections). */
+static bool plugs(const char *url)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-	bool ok;
+	VDECONN *c = vde_open((char *)url, "vdestack-unit-probe", NULL);
 
-	if (strlen(path) >= sizeof(sun.sun_path))
+	if (!c)
 		return false;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return ok;
+	vde_close(c);
+	return true;
 }
 
 /* switch_case - vde:// on a vde_switch started here, in the foreground
@@ -211,12 +206,12 @@ static bool accepts(const char *path)
  * pipe held by this process, so it also ends when this process does. */
 static void switch_case(void *arg)
 {
-	char path[128], ctl[160], url[160];
+	char path[128], url[160];
 	int in[2];
 	pid_t sw;
 
 	snprintf(path, sizeof(path), "%s/sw", tmpdir());
-	snprintf(ctl, sizeof(ctl), "%s/ctl", path);
+	snprintf(url, sizeof(url), "vde://%s", path);
 	CHILD_CHECK(pipe2(in, O_CLOEXEC) == 0);
 	sw = fork();
 	CHILD_CHECK(sw >= 0);
@@ -232,11 +227,9 @@ static void switch_case(void *arg)
 		_exit(127);
 	}
 	close(in[0]);
-	/* it binds ctl before it listens: wait for it to take a connection */
-	for (int i = 0; i < UNIT_WAIT_MS / 10 && !accepts(ctl); i++)
+	for (int i = 0; i < UNIT_WAIT_MS / 10 && !plugs(url); i++)
 		usleep(10000);
-	CHILD_CHECK_MSG(accepts(ctl), "%s takes no connection", ctl);
-	snprintf(url, sizeof(url), "vde://%s", path);
+	CHILD_CHECK_MSG(plugs(url), "no plug on %s", url);
 	fault_every_allocation(url);
 	close(in[1]);
 	kill(sw, SIGKILL);
